@@ -1,0 +1,79 @@
+// sim/include/bubble/sim/detail/wait.h
+//
+// The one blocking mechanism every primitive is built on (internal; header-visible because
+// Channel<T> is a template).
+//
+// A fiber that blocks fills a Parking with one WaitNode per thing it waits for (a select waits
+// on several channels, a cancellable lock waits on a mutex and a context) and links each node
+// into the WaitList of that primitive. Whoever completes one of them calls Fire(node): the other
+// nodes are unlinked at once, the parking records which one fired, and the fiber becomes
+// runnable. Nodes live on the blocked fiber's stack, so parking allocates nothing.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace bubble::sim::detail {
+
+struct FiberRecord;
+struct Parking;
+class WaitList;
+
+struct WaitNode {
+  WaitNode* prev = nullptr;
+  WaitNode* next = nullptr;
+  WaitList* list = nullptr;
+  Parking* parking = nullptr;
+  void* slot = nullptr;  // primitive-specific: a channel's value source or destination
+  int index = 0;         // which case of the parking this node is
+  bool ok = false;       // primitive-specific result (a receive got a value)
+
+  bool Linked() const noexcept { return list != nullptr; }
+};
+
+// An intrusive FIFO of waiting nodes. Order is arrival order: who waited first is served first.
+class WaitList {
+ public:
+  WaitList() = default;
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+
+  bool Empty() const noexcept { return head_ == nullptr; }
+  WaitNode* Front() const noexcept { return head_; }
+  void PushBack(WaitNode& node) noexcept;
+  void Remove(WaitNode& node) noexcept;
+
+ private:
+  WaitNode* head_ = nullptr;
+  WaitNode* tail_ = nullptr;
+};
+
+// Why a fiber is blocked, for the trace and the deadlock report. `what` names the primitive
+// kind and operation ("chan recv", "mutex"), `object` the primitive's name. Both must outlive
+// the block (they point at static strings and at the primitive's own name). `holder` is the
+// fiber that can unblock it when known (a mutex's owner), else 0.
+struct BlockReason {
+  std::string_view what;
+  std::string_view object;
+  std::uint64_t holder = 0;
+};
+
+struct Parking {
+  FiberRecord* fiber = nullptr;
+  WaitNode* nodes = nullptr;
+  int count = 0;
+  int fired = -1;
+};
+
+// Blocks the calling fiber until one of parking.nodes is fired; returns its index.
+// The nodes must already be linked into their lists. Throws UsageError outside a fiber.
+int Park(Parking& parking, const BlockReason& reason);
+
+// Completes `node`: unlinks every node of its parking, records which fired and makes the
+// fiber runnable. Callable from a fiber or from a timer callback in the scheduler.
+void Fire(WaitNode& node);
+
+// The fiber record running now, or null in the scheduler / outside a bubble.
+FiberRecord* CurrentFiber() noexcept;
+
+}  // namespace bubble::sim::detail

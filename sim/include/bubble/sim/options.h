@@ -1,0 +1,69 @@
+// sim/include/bubble/sim/options.h
+//
+// Everything that, with the program, determines a run: a run is a pure function of
+// (program, Options). Options are plain data; copy them freely.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <spdlog/common.h>
+
+#include <bubble/sim/clock.h>
+#include <bubble/sim/strategy.h>
+#include <bubble/sim/trace.h>
+
+namespace bubble::sim {
+
+// 64 KiB per fiber, doubled under AddressSanitizer (its redzones inflate frames).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr std::size_t kDefaultStackSize = 128 * 1024;
+#else
+inline constexpr std::size_t kDefaultStackSize = 64 * 1024;
+#endif
+#else
+inline constexpr std::size_t kDefaultStackSize = 64 * 1024;
+#endif
+
+struct Options {
+  std::uint64_t seed = 1;
+  StrategyKind strategy = StrategyKind::kFifo;
+  int pct_depth = 3;
+  std::uint64_t pct_horizon = 10'000;
+  std::vector<Decision> replay;  // decisions to follow under StrategyKind::kReplay
+
+  std::size_t stack_size = kDefaultStackSize;
+  // Guard pages catch stack overflow. Each guarded stack costs two kernel memory mappings, so
+  // the pool guards at most this many stacks at once and hands out unguarded ones beyond it
+  // (vm.max_map_count is 65530 by default).
+  std::size_t guarded_stacks = 16'384;
+
+  // Livelock bound: scheduling steps allowed at one virtual instant.
+  std::uint64_t step_limit = 10'000'000;
+  // Runaway bound: the run fails when virtual time passes Epoch() + time_limit.
+  Duration time_limit = std::chrono::hours(24 * 365);
+  // Real time a fiber may run without returning to the scheduler before the watchdog reports
+  // it and aborts the process (the only use of real time, and only to report). 0: off.
+  std::chrono::milliseconds watchdog{60'000};
+
+  TraceMode trace = TraceMode::kFingerprint;
+  std::size_t trace_tail = 32;  // records shown in a failure report
+
+  // Log lines at or above `trace_log_level` are trace records (and so part of the fingerprint);
+  // lines at or above `log_level` are also printed to stderr. Printing never changes the
+  // fingerprint.
+  spdlog::level::level_enum log_level = spdlog::level::warn;
+  spdlog::level::level_enum trace_log_level = spdlog::level::info;
+
+  // The command that reruns this run, printed in failure reports (set by the CLI and the test
+  // helper; the kernel cannot know it).
+  std::string replay_command;
+};
+
+}  // namespace bubble::sim

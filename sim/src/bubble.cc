@@ -1,0 +1,205 @@
+// sim/src/bubble.cc
+#include "bubble/sim/bubble.h"
+
+#include <spdlog/logger.h>
+
+#include "scheduler.h"
+
+namespace bubble::sim {
+
+namespace {
+
+detail::Scheduler& Need(const char* what) {
+  detail::Scheduler* s = detail::Scheduler::Current();
+  BUBBLE_EXPECT(s != nullptr && s->IsRunning(),
+                "{} outside a running bubble: call it from a fiber (Bubble::Run or Spawn)", what);
+  return *s;
+}
+
+detail::Scheduler& NeedFiber(const char* what) {
+  detail::Scheduler& s = Need(what);
+  BUBBLE_EXPECT(s.Running() != nullptr,
+                "{} from the scheduler (a timer callback): call it from a fiber", what);
+  return s;
+}
+
+}  // namespace
+
+std::string_view FailureKindName(FailureKind kind) noexcept {
+  switch (kind) {
+    case FailureKind::kException:
+      return "exception";
+    case FailureKind::kInvariant:
+      return "invariant failed";
+    case FailureKind::kDeadlock:
+      return "deadlock";
+    case FailureKind::kStepLimit:
+      return "step limit";
+    case FailureKind::kTimeLimit:
+      return "time limit";
+    case FailureKind::kReplayDiverged:
+      return "replay diverged";
+  }
+  return "?";
+}
+
+Bubble::Bubble(Options options)
+    : scheduler_(std::make_unique<detail::Scheduler>(*this, std::move(options))) {}
+
+Bubble::~Bubble() = default;
+
+FiberId Bubble::Spawn(std::string name, Task fn) {
+  detail::Scheduler* current = detail::Scheduler::Current();
+  BUBBLE_EXPECT(current == nullptr || current == scheduler_.get() || !current->IsRunning(),
+                "Spawn(\"{}\") on another bubble than the one running on this thread", name);
+  return scheduler_->Spawn(std::move(name), std::move(fn));
+}
+
+RunResult Bubble::Run() { return scheduler_->Run(); }
+
+RunResult Bubble::Run(Task root) {
+  scheduler_->Spawn("main", std::move(root));
+  return scheduler_->Run();
+}
+
+Bubble* Bubble::Current() noexcept {
+  detail::Scheduler* s = detail::Scheduler::Current();
+  return s != nullptr ? &s->Owner() : nullptr;
+}
+
+TimePoint Bubble::Now() const noexcept { return scheduler_->Now(); }
+
+const Options& Bubble::GetOptions() const noexcept { return scheduler_->GetOptions(); }
+
+Rng& Bubble::Rand() noexcept { return scheduler_->UserRng(); }
+
+Trace& Bubble::GetTrace() noexcept { return scheduler_->GetTrace(); }
+
+spdlog::logger& Bubble::Log() noexcept { return scheduler_->DefaultLogger(); }
+
+spdlog::logger& Bubble::Logger(std::string_view component) {
+  return scheduler_->Logger(component);
+}
+
+const std::string& Bubble::ReplayCommand() const noexcept {
+  return scheduler_->GetOptions().replay_command;
+}
+
+FiberId Spawn(std::string name, Task fn) {
+  return Need("Spawn").Spawn(std::move(name), std::move(fn));
+}
+
+void Yield() { NeedFiber("Yield()").Yield(); }
+
+void Wait() { NeedFiber("Wait()").WaitForIdle(); }
+
+TimePoint Now() { return Need("Now()").Now(); }
+
+FiberId CurrentFiberId() { return Need("CurrentFiberId()").RunningId(); }
+
+std::string_view CurrentFiberName() { return Need("CurrentFiberName()").RunningName(); }
+
+Rng& Rand() { return Need("Rand()").UserRng(); }
+
+spdlog::logger& Log() { return Need("Log()").DefaultLogger(); }
+
+void TraceInstant(std::string_view category, std::string_view text) {
+  detail::Scheduler& s = Need("TraceInstant");
+  s.Record(EventKind::kInstant, 0, std::string(category) + ":", text);
+}
+
+std::uint64_t TraceBegin(std::string_view category, std::string_view name) {
+  detail::Scheduler& s = Need("TraceBegin");
+  const std::uint64_t id = s.NextSpanId();
+  s.Record(EventKind::kSliceBegin, id, std::string(category) + ":", name);
+  return id;
+}
+
+void TraceEnd(std::uint64_t span, std::string_view result) {
+  Need("TraceEnd").Record(EventKind::kSliceEnd, span, result);
+}
+
+void RethrowIfUnwinding() {
+  try {
+    throw;
+  } catch (const FiberUnwind&) {
+    throw;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): anything else is the caller's to handle
+  }
+}
+
+namespace detail {
+
+void WaitList::PushBack(WaitNode& node) noexcept {
+  node.list = this;
+  node.next = nullptr;
+  node.prev = tail_;
+  if (tail_ != nullptr) {
+    tail_->next = &node;
+  } else {
+    head_ = &node;
+  }
+  tail_ = &node;
+}
+
+void WaitList::Remove(WaitNode& node) noexcept {
+  if (node.prev != nullptr) {
+    node.prev->next = node.next;
+  } else {
+    head_ = node.next;
+  }
+  if (node.next != nullptr) {
+    node.next->prev = node.prev;
+  } else {
+    tail_ = node.prev;
+  }
+  node.prev = node.next = nullptr;
+  node.list = nullptr;
+}
+
+int Park(Parking& parking, const BlockReason& reason) {
+  Scheduler* s = Scheduler::Current();
+  if (s == nullptr) {
+    for (int i = 0; i < parking.count; ++i) {
+      if (parking.nodes[i].Linked()) {
+        parking.nodes[i].list->Remove(parking.nodes[i]);
+      }
+    }
+    BUBBLE_EXPECT(false,
+                  "blocking on {} '{}' outside a running bubble: call it from a fiber (Bubble::Run "
+                  "or Spawn)",
+                  reason.what, reason.object);
+  }
+  return s->Park(parking, reason);
+}
+
+void Fire(WaitNode& node) {
+  Scheduler* s = Scheduler::Current();
+  BUBBLE_ASSERT(s != nullptr, "waking a fiber outside its bubble");
+  s->Fire(node);
+}
+
+FiberRecord* CurrentFiber() noexcept {
+  Scheduler* s = Scheduler::Current();
+  return s != nullptr ? s->Running() : nullptr;
+}
+
+void StartTimer(TimerNode& node) {
+  Scheduler* s = Scheduler::Current();
+  BUBBLE_EXPECT(s != nullptr && s->IsRunning(),
+                "timer '{}' used outside a running bubble: create and reset timers from a fiber",
+                node.name);
+  s->StartTimer(node);
+}
+
+bool StopTimer(TimerNode& node) noexcept {
+  if (node.state == TimerNode::State::kIdle) {
+    return false;  // also covers timers of a bubble that has finished: teardown idles them
+  }
+  Scheduler* s = Scheduler::Current();
+  return s != nullptr && s->StopTimer(node);
+}
+
+}  // namespace detail
+
+}  // namespace bubble::sim

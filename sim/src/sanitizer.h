@@ -1,0 +1,44 @@
+// sim/src/sanitizer.h
+//
+// AddressSanitizer fiber-switch annotations. Debian's Boost.Context is built without ASan
+// support, so the scheduler annotates its two switch sites itself (loop -> fiber in
+// Scheduler::SwitchIn, fiber -> loop in Scheduler::SwitchOut), following ASan's protocol in
+// <sanitizer/common_interface_defs.h>. Without ASan these compile to nothing.
+#pragma once
+
+#include <cstddef>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BUBBLE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUBBLE_ASAN 1
+#endif
+#endif
+
+#if defined(BUBBLE_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+namespace bubble::sim::detail {
+
+#if defined(BUBBLE_ASAN)
+inline constexpr bool kAsan = true;
+
+inline void AsanStartSwitch(void** fake_stack_save, const void* bottom, std::size_t size) noexcept {
+  __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+}
+
+inline void AsanFinishSwitch(void* fake_stack_save, const void** bottom_old,
+                             std::size_t* size_old) noexcept {
+  __sanitizer_finish_switch_fiber(fake_stack_save, bottom_old, size_old);
+}
+#else
+inline constexpr bool kAsan = false;
+
+inline void AsanStartSwitch(void**, const void*, std::size_t) noexcept {}
+
+inline void AsanFinishSwitch(void*, const void**, std::size_t*) noexcept {}
+#endif
+
+}  // namespace bubble::sim::detail

@@ -1,0 +1,162 @@
+// sim/src/scheduler.h
+//
+// The scheduler: mechanism (fibers, ready queue, timer heap, virtual clock, parking) with the
+// policy delegated to a Strategy. Everything is decided in one loop, Scheduler::Loop, which is
+// the only place a fiber is resumed; a fiber only ever switches back to the loop. That keeps
+// every decision where the strategy and the trace live, and leaves exactly two switch sites to
+// annotate for sanitizers (SwitchIn, SwitchOut).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/context/fiber.hpp>
+#include <spdlog/common.h>
+
+#include <bubble/sim/bubble.h>
+#include <bubble/sim/detail/timer_node.h>
+#include <bubble/sim/detail/wait.h>
+
+#include "stack_pool.h"
+
+namespace bubble::sim::detail {
+
+class WatchdogSlot;
+
+struct FiberRecord {
+  enum class State : std::uint8_t { kRunnable, kRunning, kBlocked, kDone };
+
+  FiberId id = 0;
+  std::string name;
+  State state = State::kRunnable;
+  bool started = false;
+  bool unwinding = false;
+  std::uint64_t priority = 0;
+  boost::context::fiber context;  // the fiber's continuation while it is not running
+  boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
+  Task fn;
+  std::exception_ptr error;
+  BlockReason block;
+  TimePoint blocked_since{};
+  Parking* parking = nullptr;  // what it is parked on, while blocked
+  Stack stack;
+  void* asan_fake_stack = nullptr;
+  std::size_t live_index = 0;
+};
+
+struct ReadyEntry {
+  FiberRecord* fiber;  // exactly one of fiber and timer is set
+  TimerNode* timer;
+};
+
+class Scheduler {
+ public:
+  Scheduler(Bubble& owner, Options options);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+  ~Scheduler();
+
+  static Scheduler* Current() noexcept;
+
+  Bubble& Owner() noexcept { return owner_; }
+  const Options& GetOptions() const noexcept { return options_; }
+  TimePoint Now() const noexcept { return now_; }
+  Rng& UserRng() noexcept { return user_rng_; }
+  Trace& GetTrace() noexcept { return trace_; }
+  FiberRecord* Running() const noexcept { return current_; }
+  FiberId RunningId() const noexcept { return current_ != nullptr ? current_->id : 0; }
+  std::string_view RunningName() const noexcept;
+  bool IsRunning() const noexcept { return running_; }
+
+  FiberId Spawn(std::string name, Task fn);
+  RunResult Run();
+
+  void Yield();
+  void WaitForIdle();
+  int Park(Parking& parking, const BlockReason& reason);
+  void Fire(WaitNode& node);
+  void StartTimer(TimerNode& node);
+  bool StopTimer(TimerNode& node) noexcept;
+  // Lets the strategy choose among `count` ready select cases (ids are case indexes).
+  std::size_t ChooseCase(const int* case_indexes, std::size_t count);
+
+  // Records a trace event attributed to the running fiber (0 in the scheduler).
+  void Record(EventKind kind, std::uint64_t arg, std::string_view a, std::string_view b = {});
+  std::uint64_t NextSpanId() noexcept { return ++last_span_id_; }
+
+  spdlog::logger& Logger(std::string_view component);
+  spdlog::logger& DefaultLogger() noexcept { return *default_logger_; }
+
+ private:
+  void Loop();
+  std::optional<ReadyEntry> PickNext();
+  void RunFiber(FiberRecord& rec);
+  void SwitchIn(FiberRecord& rec) noexcept;
+  void SwitchOut(FiberRecord& rec) noexcept;
+  static boost::context::fiber FiberMain(FiberRecord& rec, boost::context::fiber&& loop);
+  void FinishFiber(FiberRecord& rec);
+  void MakeRunnable(FiberRecord& rec);
+  void FireTimer(TimerNode& node);
+  void AdvanceClock();
+  void HeapPush(TimerNode& node);
+  void HeapRemove(TimerNode& node) noexcept;
+  void HeapSiftUp(std::size_t i) noexcept;
+  void HeapSiftDown(std::size_t i) noexcept;
+  bool HeapLess(const TimerNode* a, const TimerNode* b) const noexcept;
+  void FailRun(FailureKind kind, std::string message, FiberRecord* where);
+  std::vector<BlockedFiber> BlockedFibers() const;
+  void TearDown();
+  std::string BuildReport() const;
+  FiberRecord* NewRecord();
+  void FreeRecord(FiberRecord* rec);
+  void CreateLoggers();
+
+  Bubble& owner_;
+  Options options_;
+  std::unique_ptr<Strategy> strategy_;
+  bool needs_candidates_ = false;
+  Rng user_rng_;
+  Trace trace_;
+
+  TimePoint now_{};
+  bool ran_ = false;
+  bool running_ = false;
+  bool tearing_down_ = false;
+  FiberRecord* current_ = nullptr;
+  FiberRecord* wait_caller_ = nullptr;
+  std::deque<ReadyEntry> ready_;
+  std::vector<TimerNode*> heap_;
+  std::vector<FiberRecord*> live_;
+  std::vector<std::unique_ptr<FiberRecord>> all_records_;
+  std::vector<FiberRecord*> free_records_;
+  std::vector<Candidate> candidates_;
+  std::vector<Decision> decisions_;
+
+  FiberId next_fiber_id_ = 1;
+  std::uint64_t next_timer_id_ = 1;
+  std::uint64_t last_span_id_ = 0;
+  std::uint64_t steps_ = 0;
+  std::uint64_t steps_at_instant_ = 0;
+  std::uint64_t fibers_spawned_ = 0;
+
+  std::optional<Failure> failure_;
+  std::string report_;
+
+  // Where the loop's own stack is, learned on the first switch into a fiber (ASan needs it).
+  const void* loop_stack_bottom_ = nullptr;
+  std::size_t loop_stack_size_ = 0;
+  void* loop_fake_stack_ = nullptr;
+
+  std::unique_ptr<WatchdogSlot> watchdog_;
+  std::shared_ptr<spdlog::logger> default_logger_;
+  std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers_;
+  std::vector<spdlog::sink_ptr> sinks_;  // shared by every logger of the bubble
+};
+
+}  // namespace bubble::sim::detail

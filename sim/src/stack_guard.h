@@ -1,0 +1,25 @@
+// sim/src/stack_guard.h
+//
+// Stack overflow reporting. Fiber stacks have a PROT_NONE guard page below them; a fiber that
+// outgrows its stack faults there. A SIGSEGV handler, running on an alternate signal stack
+// (the fiber's own stack is exhausted), recognises a fault in the running fiber's guard page and
+// prints which fiber overflowed, the seed and the fix before letting the signal kill the
+// process. Recovery is impossible (the fiber's frames are gone), so the report is the product:
+// `bubble sweep` runs seeds in worker processes and reports the crash with it.
+// Faults anywhere else go to whatever handler was installed before (ASan's, or the default).
+#pragma once
+
+#include <string>
+
+#include "stack_pool.h"
+
+namespace bubble::sim::detail {
+
+// Installs the handler (once per process) and an alternate signal stack (once per thread).
+void InstallStackGuardHandler();
+
+// Tells the handler which fiber runs now, and where its guard page is.
+void SetRunningStack(const Stack& stack, const std::string& name) noexcept;
+void ClearRunningStack() noexcept;
+
+}  // namespace bubble::sim::detail
