@@ -25,7 +25,9 @@ class CurrentSchedulerScope {
   explicit CurrentSchedulerScope(Scheduler* s) noexcept : previous_(tls_scheduler) {
     tls_scheduler = s;
   }
+
   ~CurrentSchedulerScope() { tls_scheduler = previous_; }
+
   CurrentSchedulerScope(const CurrentSchedulerScope&) = delete;
   CurrentSchedulerScope& operator=(const CurrentSchedulerScope&) = delete;
 
@@ -55,18 +57,24 @@ std::string DescribeException(const std::exception_ptr& error, FailureKind& kind
 
 }  // namespace
 
-Scheduler* Scheduler::Current() noexcept { return tls_scheduler; }
+Scheduler* Scheduler::Current() noexcept {
+  return tls_scheduler;
+}
 
 Scheduler::Scheduler(Bubble& owner, Options options)
     : owner_(owner),
       options_(std::move(options)),
-      strategy_(MakeStrategy({.kind = options_.strategy,
-                              .seed = options_.seed,
-                              .pct_depth = options_.pct_depth,
-                              .pct_horizon = options_.pct_horizon,
-                              .replay = options_.replay})),
+      strategy_(options_.custom_strategy ? options_.custom_strategy()
+                                         : MakeStrategy({.kind = options_.strategy,
+                                                         .seed = options_.seed,
+                                                         .pct_depth = options_.pct_depth,
+                                                         .pct_horizon = options_.pct_horizon,
+                                                         .replay = options_.replay})),
       user_rng_(options_.seed, /*stream=*/2),
       trace_(options_.trace, options_.trace_tail) {
+  BUBBLE_EXPECT(
+      strategy_ != nullptr,
+      "Options::custom_strategy returned no strategy: return a std::unique_ptr<Strategy>");
   needs_candidates_ = strategy_->NeedsCandidates();
   trace_.NameFiber(0, "bubble");
   CreateLoggers();
@@ -83,12 +91,6 @@ Scheduler::~Scheduler() {
 
 std::string_view Scheduler::RunningName() const noexcept {
   return current_ != nullptr ? std::string_view(current_->name) : std::string_view("bubble");
-}
-
-void Scheduler::Record(EventKind kind, std::uint64_t arg, std::string_view a, std::string_view b) {
-  if (trace_.Mode() != TraceMode::kOff) {
-    trace_.Record((now_ - Clock::Epoch()).count(), RunningId(), kind, arg, a, b);
-  }
 }
 
 FiberRecord* Scheduler::NewRecord() {
@@ -114,9 +116,9 @@ void Scheduler::FreeRecord(FiberRecord* rec) {
 }
 
 FiberId Scheduler::Spawn(std::string name, Task fn) {
-  BUBBLE_EXPECT(!tearing_down_ && !(ran_ && !running_),
-                "Spawn(\"{}\") after the bubble finished: spawn fibers before Run() or from inside it",
-                name);
+  BUBBLE_EXPECT(
+      !tearing_down_ && !(ran_ && !running_),
+      "Spawn(\"{}\") after the bubble finished: spawn fibers before Run() or from inside it", name);
   BUBBLE_EXPECT(static_cast<bool>(fn), "Spawn(\"{}\") with an empty function", name);
   FiberRecord* rec = NewRecord();
   rec->id = next_fiber_id_++;
@@ -130,7 +132,8 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   live_.push_back(rec);
   ++fibers_spawned_;
   rec->context = boost::context::fiber(
-      std::allocator_arg, PoolStackAllocator(options_.stack_size, options_.guarded_stacks, &rec->stack),
+      std::allocator_arg,
+      PoolStackAllocator(options_.stack_size, options_.guarded_stacks, &rec->stack),
       [rec](boost::context::fiber&& loop) { return FiberMain(*rec, std::move(loop)); });
   trace_.NameFiber(rec->id, rec->name);
   Record(EventKind::kSpawn, rec->id, rec->name);
@@ -165,7 +168,6 @@ boost::context::fiber Scheduler::FiberMain(FiberRecord& rec, boost::context::fib
 void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   current_ = &rec;
   rec.state = FiberRecord::State::kRunning;
-  SetRunningStack(rec.stack, rec.name);
   if (watchdog_ != nullptr) {
     watchdog_->Enter(steps_);
   }
@@ -176,7 +178,6 @@ void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   if (watchdog_ != nullptr) {
     watchdog_->Leave();
   }
-  ClearRunningStack();
   current_ = nullptr;
 }
 
@@ -188,7 +189,8 @@ void Scheduler::SwitchOut(FiberRecord& rec) noexcept {
 
 void Scheduler::Yield() {
   FiberRecord* rec = current_;
-  BUBBLE_EXPECT(rec != nullptr, "Yield() outside a fiber: call it from a fiber of a running bubble");
+  BUBBLE_EXPECT(rec != nullptr,
+                "Yield() outside a fiber: call it from a fiber of a running bubble");
   Record(EventKind::kYield, 0, {});
   rec->state = FiberRecord::State::kRunnable;
   ready_.push_back({rec, nullptr});
@@ -201,10 +203,11 @@ void Scheduler::Yield() {
 void Scheduler::WaitForIdle() {
   FiberRecord* rec = current_;
   BUBBLE_EXPECT(rec != nullptr, "Wait() outside a fiber: call it from a fiber of a running bubble");
-  BUBBLE_EXPECT(wait_caller_ == nullptr,
-                "Wait() in fiber {} \"{}\" while fiber {} \"{}\" is already in Wait(): only one fiber "
-                "may wait for the bubble to go idle at a time",
-                rec->id, rec->name, wait_caller_->id, wait_caller_->name);
+  BUBBLE_EXPECT(
+      wait_caller_ == nullptr,
+      "Wait() in fiber {} \"{}\" while fiber {} \"{}\" is already in Wait(): only one fiber "
+      "may wait for the bubble to go idle at a time",
+      rec->id, rec->name, wait_caller_->id, wait_caller_->name);
   wait_caller_ = rec;
   rec->state = FiberRecord::State::kBlocked;
   rec->block = {"wait", "bubble idle"};
@@ -378,14 +381,14 @@ bool Scheduler::StopTimer(TimerNode& node) noexcept {
     case TimerNode::State::kPending:
       HeapRemove(node);
       break;
-    case TimerNode::State::kDue: {
-      auto it = std::find_if(ready_.begin(), ready_.end(),
-                             [&node](const ReadyEntry& e) { return e.timer == &node; });
-      if (it != ready_.end()) {
-        ready_.erase(it);
+    case TimerNode::State::kDue:
+      for (std::size_t i = 0; i < ready_.size(); ++i) {
+        if (ready_[i].timer == &node) {
+          ready_.erase(i);
+          break;
+        }
       }
       break;
-    }
   }
   node.state = TimerNode::State::kIdle;
   return true;
@@ -400,13 +403,13 @@ void Scheduler::FireTimer(TimerNode& node) {
 void Scheduler::AdvanceClock() {
   const TimePoint next = heap_.front()->when;
   if (next - Clock::Epoch() > options_.time_limit) {
-    FailRun(FailureKind::kTimeLimit,
-            fmt::format("virtual time would pass the time limit of {} (next timer '{}' at {}): a "
-                        "fiber keeps time moving forever (a ticker loop that is never stopped?); "
-                        "raise Options::time_limit if the run is meant to be this long",
-                        FormatDuration(options_.time_limit), heap_.front()->name,
-                        FormatIsoTime(next)),
-            nullptr);
+    FailRun(
+        FailureKind::kTimeLimit,
+        fmt::format("virtual time would pass the time limit of {} (next timer '{}' at {}): a "
+                    "fiber keeps time moving forever (a ticker loop that is never stopped?); "
+                    "raise Options::time_limit if the run is meant to be this long",
+                    FormatDuration(options_.time_limit), heap_.front()->name, FormatIsoTime(next)),
+        nullptr);
     return;
   }
   Record(EventKind::kClockJump, static_cast<std::uint64_t>((next - now_).count()), {});
@@ -428,10 +431,11 @@ std::optional<ReadyEntry> Scheduler::PickNext() {
   if (n > 1) {
     candidates_.clear();
     if (needs_candidates_) {
-      for (const ReadyEntry& e : ready_) {
-        candidates_.push_back(e.fiber != nullptr
-                                  ? Candidate{CandidateKind::kFiber, e.fiber->id, &e.fiber->priority}
-                                  : Candidate{CandidateKind::kTimer, e.timer->id, &e.timer->priority});
+      for (std::size_t i = 0; i < n; ++i) {
+        const ReadyEntry& e = ready_[i];
+        candidates_.push_back(
+            e.fiber != nullptr ? Candidate{CandidateKind::kFiber, e.fiber->id, &e.fiber->priority}
+                               : Candidate{CandidateKind::kTimer, e.timer->id, &e.timer->priority});
       }
     }
     std::optional<std::size_t> pick = strategy_->Pick(n, candidates_);
@@ -448,13 +452,7 @@ std::optional<ReadyEntry> Scheduler::PickNext() {
     }
     Record(EventKind::kDecision, d.id, CandidateKindName(d.kind));
   }
-  ReadyEntry e = ready_[index];
-  if (index == 0) {
-    ready_.pop_front();
-  } else {
-    ready_.erase(ready_.begin() + static_cast<std::ptrdiff_t>(index));
-  }
-  return e;
+  return index == 0 ? ready_.pop_front() : ready_.erase(index);
 }
 
 void Scheduler::RunFiber(FiberRecord& rec) {
@@ -483,7 +481,6 @@ void Scheduler::FinishFiber(FiberRecord& rec) {
 void Scheduler::Loop() {
   while (!failure_) {
     if (!ready_.empty()) {
-      ++steps_;
       if (++steps_at_instant_ > options_.step_limit) {
         FailRun(FailureKind::kStepLimit,
                 fmt::format("{} scheduling steps without virtual time moving: fibers keep yielding "
@@ -493,6 +490,7 @@ void Scheduler::Loop() {
                 nullptr);
         return;
       }
+      ++steps_;  // counted once allowed: RunResult::steps is what ran, not what was refused
       std::optional<ReadyEntry> next = PickNext();
       if (!next) {
         return;
@@ -604,9 +602,9 @@ void Scheduler::TearDown() {
   // left pointing into the ready queue.
   std::vector<TimerNode*> timers = std::move(heap_);
   heap_.clear();
-  for (const ReadyEntry& e : ready_) {
-    if (e.timer != nullptr) {
-      timers.push_back(e.timer);
+  for (std::size_t i = 0; i < ready_.size(); ++i) {
+    if (ready_[i].timer != nullptr) {
+      timers.push_back(ready_[i].timer);
     }
   }
   ready_.clear();
@@ -641,7 +639,8 @@ std::string Scheduler::BuildReport() const {
   out += fmt::format("  fiber:    {} \"{}\"\n", f.fiber, f.fiber_name);
   out += fmt::format("  time:     {} (+{})\n", FormatIsoTime(f.time),
                      FormatDuration(f.time - Clock::Epoch()));
-  out += fmt::format("  seed:     {}\n  strategy: {}", options_.seed, StrategyName(options_.strategy));
+  out +=
+      fmt::format("  seed:     {}\n  strategy: {}", options_.seed, StrategyName(options_.strategy));
   if (options_.strategy == StrategyKind::kPct) {
     out += fmt::format(" (depth {})", options_.pct_depth);
   }

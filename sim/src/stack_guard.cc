@@ -2,7 +2,6 @@
 #include "stack_guard.h"
 
 #include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,20 +10,13 @@
 #include <mutex>
 
 #include "scheduler.h"
+#include <sys/mman.h>
 
 namespace bubble::sim::detail {
 
 namespace {
 
-struct RunningStack {
-  const char* guard_lo = nullptr;
-  const char* guard_hi = nullptr;
-  const std::string* name = nullptr;
-  std::size_t size = 0;
-};
-
-thread_local RunningStack tls_running;
-struct sigaction g_previous{};
+struct sigaction g_previous {};
 
 // Async-signal-safe output: write(2) of literal text and decimal numbers only.
 void Put(const char* s) noexcept {
@@ -50,15 +42,20 @@ void PutNumber(std::uint64_t v) noexcept {
 }
 
 void OnSegv(int sig, siginfo_t* info, void* uctx) {
+  // The running fiber is the one the scheduler switched into; its record knows its stack.
   const auto* addr = static_cast<const char*>(info->si_addr);
-  const RunningStack& r = tls_running;
-  if (r.name != nullptr && addr >= r.guard_lo && addr < r.guard_hi) {
+  const Scheduler* s = Scheduler::Current();
+  const FiberRecord* rec = s != nullptr ? s->Running() : nullptr;
+  const char* bottom =
+      rec != nullptr ? static_cast<const char*>(rec->stack.top) - rec->stack.size : nullptr;
+  if (rec != nullptr && rec->stack.guarded && addr >= bottom - StackPool::PageSize() &&
+      addr < bottom) {
     Put("bubble: stack overflow in fiber \"");
-    PutView(*r.name);
+    PutView(rec->name);
     Put("\": its frames outgrew its ");
-    PutNumber(r.size / 1024);
+    PutNumber(rec->stack.size / 1024);
     Put(" KiB stack and hit the guard page");
-    if (const Scheduler* s = Scheduler::Current()) {
+    {
       Put("\n  seed ");
       PutNumber(s->GetOptions().seed);
       Put(", strategy ");
@@ -89,50 +86,52 @@ void OnSegv(int sig, siginfo_t* info, void* uctx) {
   ::signal(SIGSEGV, SIG_DFL);
 }
 
+// Checked on every run, not once: a test framework that swaps in its own alternate stack for a
+// test case and restores the old one afterwards can leave the thread without any.
 void InstallAltStackForThisThread() {
-  thread_local bool installed = false;
-  if (installed) {
-    return;
-  }
-  installed = true;
   stack_t current{};
   if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0) {
-    return;  // someone (ASan, the test runner) already gave this thread one
+    return;  // the thread has one (ours from an earlier run, ASan's, the test runner's)
   }
   constexpr std::size_t kAltSize = 64 * 1024;
-  void* mem = ::mmap(nullptr, kAltSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
-    return;
+  thread_local void* mem = nullptr;  // kept for the thread's life, like glibc's own
+  if (mem == nullptr) {
+    mem = ::mmap(nullptr, kAltSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+      mem = nullptr;
+      return;
+    }
   }
   stack_t alt{};
   alt.ss_sp = mem;
   alt.ss_size = kAltSize;
   alt.ss_flags = 0;
-  ::sigaltstack(&alt, nullptr);  // kept for the thread's life, like glibc's own
+  ::sigaltstack(&alt, nullptr);
 }
 
 }  // namespace
 
+// Checked on every run, not once per process: a test framework that installs its own handlers
+// for each test case and then restores the ones it found (Catch2 does) silently removes ours,
+// and every later overflow would go unreported.
 void InstallStackGuardHandler() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa{};
-    sa.sa_sigaction = OnSegv;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGSEGV, &sa, &g_previous);
-  });
+  {
+    static std::mutex mu;  // bubbles may start on several threads at once
+    std::lock_guard lock(mu);
+
+    struct sigaction current {};
+
+    ::sigaction(SIGSEGV, nullptr, &current);
+    if ((current.sa_flags & SA_SIGINFO) == 0 || current.sa_sigaction != OnSegv) {
+      struct sigaction sa {};
+
+      sa.sa_sigaction = OnSegv;
+      sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(SIGSEGV, &sa, &g_previous);
+    }
+  }
   InstallAltStackForThisThread();
 }
-
-void SetRunningStack(const Stack& stack, const std::string& name) noexcept {
-  const char* bottom = static_cast<const char*>(stack.top) - stack.size;
-  tls_running.guard_lo = stack.guarded ? bottom - StackPool::PageSize() : bottom;
-  tls_running.guard_hi = stack.guarded ? bottom : bottom;
-  tls_running.name = &name;
-  tls_running.size = stack.size;
-}
-
-void ClearRunningStack() noexcept { tls_running.name = nullptr; }
 
 }  // namespace bubble::sim::detail

@@ -9,17 +9,10 @@
 // Faults anywhere else go to whatever handler was installed before (ASan's, or the default).
 #pragma once
 
-#include <string>
-
-#include "stack_pool.h"
-
 namespace bubble::sim::detail {
 
-// Installs the handler (once per process) and an alternate signal stack (once per thread).
+// Installs the handler and the thread's alternate signal stack unless they are in place already
+// (called at every Run: someone may have replaced them since).
 void InstallStackGuardHandler();
-
-// Tells the handler which fiber runs now, and where its guard page is.
-void SetRunningStack(const Stack& stack, const std::string& name) noexcept;
-void ClearRunningStack() noexcept;
 
 }  // namespace bubble::sim::detail

@@ -14,8 +14,9 @@ void ArmAt(detail::TimerNode& node, TimePoint when) {
   detail::StartTimer(node);
 }
 
-// Discards a fired-but-unreceived value, so no stale tick is read after Stop or Reset.
-void Drain(Channel<TimePoint>& channel) { channel.TryRecv(); }
+// Discards a fired-but-unreceived value, so no stale tick is read after Stop or Reset. Returns
+// whether there was one.
+bool Drain(Channel<TimePoint>& channel) { return channel.TryRecv().has_value(); }
 
 struct SleepWake {
   detail::WaitNode node;
@@ -76,7 +77,7 @@ void SleepFor(Duration d) {
                   "SleepFor outside a fiber: call it from a fiber of a running bubble");
     return;
   }
-  SleepUntil(Now() + d);
+  SleepUntil(Clock::now() + d);  // not Now(): a misplaced call is reported as SleepFor's
 }
 
 bool SleepFor(Duration d, const Context& ctx) {
@@ -97,7 +98,7 @@ Timer::Timer(Duration d, std::string name)
   node_.fire = &Timer::Fire;
   node_.context = this;
   node_.name = name_;
-  ArmAt(node_, Now() + d);
+  ArmAt(node_, Clock::now() + d);  // outside a bubble StartTimer reports the misuse by name
 }
 
 Timer::~Timer() { detail::StopTimer(node_); }
@@ -109,13 +110,15 @@ void Timer::Fire(detail::TimerNode& node) {
 
 bool Timer::Stop() {
   const bool was_pending = detail::StopTimer(node_);
-  Drain(channel_);
-  return was_pending;
+  // As in Go 1.23, a timer whose value was never received still counts as running: draining
+  // that value is stopping it.
+  const bool drained = Drain(channel_);
+  return was_pending || drained;
 }
 
 bool Timer::Reset(Duration d) {
   const bool was_pending = Stop();
-  ArmAt(node_, Now() + d);
+  ArmAt(node_, Clock::now() + d);
   return was_pending;
 }
 
@@ -128,7 +131,7 @@ Ticker::Ticker(Duration period, std::string name)
   node_.fire = &Ticker::Fire;
   node_.context = this;
   node_.name = name_;
-  ArmAt(node_, Now() + period_);
+  ArmAt(node_, Clock::now() + period_);
 }
 
 Ticker::~Ticker() { detail::StopTimer(node_); }
@@ -149,7 +152,7 @@ void Ticker::Reset(Duration period) {
                 FormatDuration(period));
   Stop();
   period_ = period;
-  ArmAt(node_, Now() + period_);
+  ArmAt(node_, Clock::now() + period_);
 }
 
 // ---- AfterFunc ----------------------------------------------------------------------------
@@ -190,7 +193,7 @@ bool AfterFunc::Stop() {
 bool AfterFunc::Reset(Duration d) {
   const bool was_pending = detail::StopTimer(state_->node);
   state_->keep_alive = state_;
-  ArmAt(state_->node, Now() + d);
+  ArmAt(state_->node, Clock::now() + d);
   return was_pending;
 }
 

@@ -15,7 +15,9 @@ constexpr std::uint64_t kSeed = 0x6a09e667f3bcc908ULL;
 constexpr std::uint64_t kK1 = 0x9e3779b97f4a7c15ULL;
 constexpr std::uint64_t kK2 = 0xbf58476d1ce4e5b9ULL;
 
-constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept {
+  return (x << k) | (x >> (64 - k));
+}
 
 std::uint64_t Finalize(std::uint64_t z) noexcept {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -134,13 +136,19 @@ std::string FormatFingerprint(std::uint64_t fingerprint) {
   return fmt::format("{:016x}", fingerprint);
 }
 
-Trace::Trace(TraceMode mode, std::size_t tail) : mode_(mode), hash_(kSeed) {
-  if (mode_ != TraceMode::kOff) {
-    ring_.resize(tail);
+Trace::Trace(TraceMode mode, std::size_t tail) : mode_(mode), hash_(kSeed), tail_(tail) {
+  if (mode_ != TraceMode::kOff && tail > 0) {
+    std::size_t slots = 1;  // a power of two, so the ring index is a mask, not a division
+    while (slots < tail) {
+      slots *= 2;
+    }
+    ring_.resize(slots);
   }
 }
 
-void Trace::Mix(std::uint64_t word) noexcept { hash_ = Rotl(hash_ ^ (word * kK1), 31) * kK2; }
+void Trace::Mix(std::uint64_t word) noexcept {
+  hash_ = Rotl(hash_ ^ (word * kK1), 31) * kK2;
+}
 
 void Trace::MixString(std::string_view s) noexcept {
   Mix(s.size());
@@ -171,18 +179,23 @@ void Trace::Record(std::int64_t time_ns, std::uint64_t fiber, EventKind kind, st
   // fingerprint mode recording allocates nothing once the ring is warm.
   TraceEvent& e = ring_.empty() ? scratch_ : ring_[ring_next_];
   if (!ring_.empty()) {
-    ring_next_ = (ring_next_ + 1) % ring_.size();
+    ring_next_ = (ring_next_ + 1) & (ring_.size() - 1);
   }
   e.time_ns = time_ns;
   e.fiber = fiber;
   e.kind = kind;
   e.arg = arg;
-  e.detail.assign(a);
-  if (!b.empty()) {
-    e.detail += ' ';
-    e.detail += b;
+  if (a.empty() && b.empty()) {
+    e.detail.clear();
+    Mix(0);  // MixString("") without touching memory: the common case of yields and wakes
+  } else {
+    e.detail.assign(a);
+    if (!b.empty()) {
+      e.detail += ' ';
+      e.detail += b;
+    }
+    MixString(e.detail);
   }
-  MixString(e.detail);
   if (mode_ == TraceMode::kFull) {
     events_.push_back(e);
   }
@@ -199,17 +212,20 @@ std::uint64_t Trace::Fingerprint() const noexcept {
   return mode_ == TraceMode::kOff ? 0 : Finalize(hash_ ^ count_);
 }
 
-std::string Trace::FingerprintHex() const { return FormatFingerprint(Fingerprint()); }
+std::string Trace::FingerprintHex() const {
+  return FormatFingerprint(Fingerprint());
+}
 
 std::vector<TraceEvent> Trace::Tail() const {
   std::vector<TraceEvent> out;
   if (ring_.empty()) {
     return out;
   }
-  const std::size_t n = std::min<std::uint64_t>(count_, ring_.size());
-  const std::size_t start = (ring_next_ + ring_.size() - n) % ring_.size();
+  const std::size_t n = std::min<std::uint64_t>(count_, tail_);
+  const std::size_t mask = ring_.size() - 1;
+  const std::size_t start = (ring_next_ + ring_.size() - n) & mask;
   for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(ring_[(start + i) % ring_.size()]);
+    out.push_back(ring_[(start + i) & mask]);
   }
   return out;
 }
@@ -244,8 +260,9 @@ void Trace::WriteChromeJson(std::ostream& out, std::string_view metadata) const 
   for (std::size_t id = 0; id < fiber_names_.size(); ++id) {
     emit(fmt::format(R"({{"ph":"M","pid":1,"tid":{},"name":"thread_name","args":{{"name":{}}}}})",
                      id, Json(fmt::format("{} {}", id, fiber_names_[id]))));
-    emit(fmt::format(R"({{"ph":"M","pid":1,"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
-                     id, id));
+    emit(fmt::format(
+        R"({{"ph":"M","pid":1,"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
+        id, id));
   }
   // Blocked spans: from a fiber's block record to the wake that releases it (or the end).
   std::map<std::uint64_t, const TraceEvent*> blocked;  // fiber -> its open block record
@@ -300,8 +317,8 @@ void Trace::WriteChromeJson(std::ostream& out, std::string_view metadata) const 
           const std::string cat = colon == std::string::npos ? "span" : b.detail.substr(0, colon);
           emit(fmt::format(
               R"({{"ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"name":{},"cat":{},"args":{{"result":{}}}}})",
-              b.fiber, Micros(b.time_ns), Micros(e.time_ns - b.time_ns), Json(b.detail),
-              Json(cat), Json(e.detail)));
+              b.fiber, Micros(b.time_ns), Micros(e.time_ns - b.time_ns), Json(b.detail), Json(cat),
+              Json(e.detail)));
           spans.erase(it);
         }
         break;

@@ -138,7 +138,7 @@ class Channel {
   }
 
   // Completes a receive without blocking if a value is buffered, a sender waits, or the
-  // channel is closed (out stays empty).
+  // channel is closed (out is then reset: a select's reused destination must not keep a value).
   bool TryRecvImpl(std::optional<T>& out) {
     if (!buffer_.empty()) {
       out.emplace(std::move(buffer_.front()));
@@ -158,7 +158,11 @@ class Channel {
       detail::Fire(*s);
       return true;
     }
-    return closed_;
+    if (closed_) {
+      out.reset();
+      return true;
+    }
+    return false;
   }
 
   std::size_t capacity_;

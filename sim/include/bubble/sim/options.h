@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,8 +37,13 @@ struct Options {
   std::uint64_t seed = 1;
   StrategyKind strategy = StrategyKind::kFifo;
   int pct_depth = 3;
-  std::uint64_t pct_horizon = 10'000;
-  std::vector<Decision> replay;  // decisions to follow under StrategyKind::kReplay
+  // PCT draws its change points among the first pct_horizon decisions; its guarantee assumes
+  // this is about the number of decisions a run makes (RunResult::decisions.size()).
+  std::uint64_t pct_horizon = 100;
+  std::vector<Decision> replay{};  // decisions to follow under StrategyKind::kReplay
+  // A strategy of your own: when set, the bubble asks it instead of the built-in `strategy`
+  // (which then only names the run in reports). It must be a pure function of its inputs.
+  std::function<std::unique_ptr<Strategy>()> custom_strategy{};
 
   std::size_t stack_size = kDefaultStackSize;
   // Guard pages catch stack overflow. Each guarded stack costs two kernel memory mappings, so
@@ -63,7 +70,7 @@ struct Options {
 
   // The command that reruns this run, printed in failure reports (set by the CLI and the test
   // helper; the kernel cannot know it).
-  std::string replay_command;
+  std::string replay_command{};
 };
 
 }  // namespace bubble::sim

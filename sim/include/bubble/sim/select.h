@@ -71,7 +71,11 @@ class RecvCase {
               node.slot = c->out_;
               c->channel_->receivers_.PushBack(node);
             },
-            [](void*, detail::WaitNode&) {},
+            [](void* s, detail::WaitNode& node) {
+              if (!node.ok) {  // woken by Close: the destination reads nullopt, as documented
+                static_cast<RecvCase*>(s)->out_->reset();
+              }
+            },
             [](void* s) -> const std::string& { return static_cast<RecvCase*>(s)->channel_->name_; }};
   }
 

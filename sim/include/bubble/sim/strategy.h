@@ -82,7 +82,7 @@ struct StrategyOptions {
   StrategyKind kind = StrategyKind::kFifo;
   std::uint64_t seed = 1;
   int pct_depth = 3;                    // d: number of priority change points + 1
-  std::uint64_t pct_horizon = 10'000;   // k: change points are drawn in [1, k] decisions
+  std::uint64_t pct_horizon = 100;      // k: change points are drawn in [1, k] decisions
   std::vector<Decision> replay;         // for kReplay
 };
 

@@ -42,9 +42,10 @@ class Timer {
   ~Timer();
 
   Channel<TimePoint>& C() noexcept { return channel_; }
-  // Prevents the timer from firing; true if it was pending (Go's contract).
+  // Prevents the timer from firing; true if it was pending or had fired without its value being
+  // received (Go 1.23's contract: that value is discarded).
   bool Stop();
-  // Re-arms the timer to fire `d` from now; true if it was pending.
+  // Re-arms the timer to fire `d` from now; returns what Stop() would.
   bool Reset(Duration d);
 
  private:

@@ -102,6 +102,7 @@ class Trace {
 
   TraceMode mode_;
   std::uint64_t hash_;
+  std::size_t tail_;
   std::uint64_t count_ = 0;
   std::vector<TraceEvent> events_;
   std::vector<TraceEvent> ring_;
