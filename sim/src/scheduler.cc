@@ -128,13 +128,18 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   rec->unwinding = false;
   rec->priority = strategy_->InitialPriority();
   rec->fn = std::move(fn);
+  rec->asan_fake_stack = nullptr;  // a reused record must not hand ASan a dead fiber's fake stack
   rec->live_index = live_.size();
   live_.push_back(rec);
   ++fibers_spawned_;
-  rec->context = boost::context::fiber(
-      std::allocator_arg,
-      PoolStackAllocator(options_.stack_size, options_.guarded_stacks, &rec->stack),
-      [rec](boost::context::fiber&& loop) { return FiberMain(*rec, std::move(loop)); });
+  {
+    // Constructing the fiber runs Boost.Context's entry function on the new stack, unannotated.
+    AsanSwitchWindow window;
+    rec->context = boost::context::fiber(
+        std::allocator_arg,
+        PoolStackAllocator(options_.stack_size, options_.guarded_stacks, &rec->stack),
+        [rec](boost::context::fiber&& loop) { return FiberMain(*rec, std::move(loop)); });
+  }
   trace_.NameFiber(rec->id, rec->name);
   Record(EventKind::kSpawn, rec->id, rec->name);
   ready_.push_back({rec, nullptr});

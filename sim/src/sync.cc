@@ -1,4 +1,6 @@
 // sim/src/sync.cc: Mutex, ConditionVariable, WaitGroup.
+#include <optional>
+
 #include <bubble/sim/condition_variable.h>
 #include <bubble/sim/mutex.h>
 #include <bubble/sim/select.h>
@@ -12,8 +14,8 @@ namespace {
 
 detail::FiberRecord& NeedFiber(const char* what, const std::string& name) {
   detail::FiberRecord* rec = detail::CurrentFiber();
-  BUBBLE_EXPECT(rec != nullptr,
-                "{} '{}' outside a fiber: call it from a fiber of a running bubble", what, name);
+  BUBBLE_EXPECT(rec != nullptr, "{} '{}' outside a fiber: call it from a fiber of a running bubble",
+                what, name);
   return *rec;
 }
 
@@ -23,9 +25,10 @@ bool ParkOn(detail::WaitList& list, const Context* ctx, const detail::BlockReaso
   detail::WaitNode nodes[2];
   detail::Parking parking{nullptr, nodes, ctx != nullptr ? 2 : 1, -1};
   list.PushBack(nodes[0]);
+  std::optional<RecvCase<Unit>> done;  // lives while parked: its node points at its output slot
   if (ctx != nullptr) {
-    RecvCase<Unit> done(ctx->Done());
-    detail::CaseOps ops = done.Ops();
+    done.emplace(ctx->Done());
+    detail::CaseOps ops = done->Ops();
     ops.enqueue(ops.self, nodes[1]);
   }
   return detail::Park(parking, reason) == 0;
@@ -36,7 +39,7 @@ bool ParkOn(detail::WaitList& list, const Context* ctx, const detail::BlockReaso
 // ---- Mutex --------------------------------------------------------------------------------
 
 bool Mutex::TryLock() {
-  detail::FiberRecord& me = NeedFiber("TryLock on mutex", name_);
+  detail::FiberRecord& me = NeedFiber("locking mutex", name_);
   BUBBLE_EXPECT(holder_ != me.id,
                 "mutex '{}' locked twice by fiber {} \"{}\": bubble mutexes are not recursive",
                 name_, me.id, me.name);
