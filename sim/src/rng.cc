@@ -14,6 +14,9 @@ std::uint64_t SplitMix64(std::uint64_t& state) noexcept {
   return z ^ (z >> 31);
 }
 
+// 64x64 -> 128-bit products for Lemire's method; __extension__ keeps -Wpedantic quiet.
+__extension__ using Uint128 = unsigned __int128;
+
 constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
 
 }  // namespace
@@ -42,12 +45,12 @@ std::uint64_t Rng::Next() noexcept {
 std::uint64_t Rng::Uniform(std::uint64_t n) {
   BUBBLE_EXPECT(n > 0, "Rng::Uniform(0): the range [0, n) must not be empty");
   // Lemire's nearly divisionless method: unbiased, one multiplication in the common case.
-  unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;
+  Uint128 m = static_cast<Uint128>(Next()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     const std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(Next()) * n;
+      m = static_cast<Uint128>(Next()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }
