@@ -55,7 +55,9 @@ FiberId Bubble::Spawn(std::string name, Task fn) {
   return scheduler_->Spawn(std::move(name), std::move(fn));
 }
 
-RunResult Bubble::Run() { return scheduler_->Run(); }
+RunResult Bubble::Run() {
+  return scheduler_->Run();
+}
 
 RunResult Bubble::Run(Task root) {
   scheduler_->Spawn("main", std::move(root));
@@ -67,15 +69,25 @@ Bubble* Bubble::Current() noexcept {
   return s != nullptr ? &s->Owner() : nullptr;
 }
 
-TimePoint Bubble::Now() const noexcept { return scheduler_->Now(); }
+TimePoint Bubble::Now() const noexcept {
+  return scheduler_->Now();
+}
 
-const Options& Bubble::GetOptions() const noexcept { return scheduler_->GetOptions(); }
+const Options& Bubble::GetOptions() const noexcept {
+  return scheduler_->GetOptions();
+}
 
-Rng& Bubble::Rand() noexcept { return scheduler_->UserRng(); }
+Rng& Bubble::Rand() noexcept {
+  return scheduler_->UserRng();
+}
 
-Trace& Bubble::GetTrace() noexcept { return scheduler_->GetTrace(); }
+Trace& Bubble::GetTrace() noexcept {
+  return scheduler_->GetTrace();
+}
 
-spdlog::logger& Bubble::Log() noexcept { return scheduler_->DefaultLogger(); }
+spdlog::logger& Bubble::Log() noexcept {
+  return scheduler_->DefaultLogger();
+}
 
 spdlog::logger& Bubble::Logger(std::string_view component) {
   return scheduler_->Logger(component);
@@ -89,19 +101,33 @@ FiberId Spawn(std::string name, Task fn) {
   return Need("Spawn").Spawn(std::move(name), std::move(fn));
 }
 
-void Yield() { NeedFiber("Yield()").Yield(); }
+void Yield() {
+  NeedFiber("Yield()").Yield();
+}
 
-void Wait() { NeedFiber("Wait()").WaitForIdle(); }
+void Wait() {
+  NeedFiber("Wait()").WaitForIdle();
+}
 
-TimePoint Now() { return Need("Now()").Now(); }
+TimePoint Now() {
+  return Need("Now()").Now();
+}
 
-FiberId CurrentFiberId() { return Need("CurrentFiberId()").RunningId(); }
+FiberId CurrentFiberId() {
+  return Need("CurrentFiberId()").RunningId();
+}
 
-std::string_view CurrentFiberName() { return Need("CurrentFiberName()").RunningName(); }
+std::string_view CurrentFiberName() {
+  return Need("CurrentFiberName()").RunningName();
+}
 
-Rng& Rand() { return Need("Rand()").UserRng(); }
+Rng& Rand() {
+  return Need("Rand()").UserRng();
+}
 
-spdlog::logger& Log() { return Need("Log()").DefaultLogger(); }
+spdlog::logger& Log() {
+  return Need("Log()").DefaultLogger();
+}
 
 void TraceInstant(std::string_view category, std::string_view text) {
   detail::Scheduler& s = Need("TraceInstant");
@@ -129,6 +155,15 @@ void RethrowIfUnwinding() {
 }
 
 namespace detail {
+
+WaitList::~WaitList() {
+  for (WaitNode* n = head_; n != nullptr;) {
+    WaitNode* next = n->next;
+    n->prev = n->next = nullptr;
+    n->list = nullptr;
+    n = next;
+  }
+}
 
 void WaitList::PushBack(WaitNode& node) noexcept {
   node.list = this;

@@ -12,6 +12,7 @@
 #include <bubble/sim/channel.h>
 #include <bubble/sim/mutex.h>
 #include <bubble/sim/timer.h>
+#include <bubble/sim/wait_group.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -271,4 +272,20 @@ TEST_CASE("the time limit catches a ticker loop that runs forever", "[sim][failu
         "virtual time would pass the time limit of 3600s (next timer 'resync' at "
         "2000-01-01T01:01:00.000000Z): a fiber keeps time moving forever (a ticker loop that is "
         "never stopped?); raise Options::time_limit if the run is meant to be this long");
+}
+
+TEST_CASE("a parent that fails while a child waits on its objects is reported, not a crash",
+          "[sim][failure]") {
+  bubble::sim::Bubble b;
+  auto r = b.Run([&] {
+    bubble::sim::Channel<int> never(0, "never");
+    bubble::sim::WaitGroup wg("children");
+    wg.Go("child", [&] { never.Recv(); });
+    bubble::sim::Yield();
+    throw std::runtime_error("parent fails");
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == bubble::sim::FailureKind::kException);
+  CHECK(r.failure->fiber_name == "main");
+  CHECK_THAT(r.report, Catch::Matchers::Contains("parent fails"));
 }

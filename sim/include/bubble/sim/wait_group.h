@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include <bubble/sim/context.h>
@@ -15,14 +16,18 @@ namespace bubble::sim {
 class WaitGroup {
  public:
   explicit WaitGroup(std::string name = "waitgroup") : name_(std::move(name)) {}
+
   WaitGroup(const WaitGroup&) = delete;
   WaitGroup& operator=(const WaitGroup&) = delete;
 
   void Add(std::int64_t delta);
+
   void Done() { Add(-1); }
+
   void Wait();
   // Waits for zero or until `ctx` is done; true if the counter reached zero.
   bool Wait(const Context& ctx);
+
   std::int64_t Count() const noexcept { return count_; }
 
   // Spawns `fn` as a fiber counted by this group (Go's wg.Go).
@@ -45,7 +50,13 @@ void bubble::sim::WaitGroup::Go(std::string name, F fn) {
   Spawn(std::move(name), [this, fn = std::move(fn)]() mutable {
     struct DoneOnExit {
       WaitGroup* wg;
-      ~DoneOnExit() { wg->Done(); }
+      // Not while unwinding: then the run has already failed, and the group may live in a frame
+      // that is gone (its owner failed first).
+      ~DoneOnExit() {
+        if (std::uncaught_exceptions() == 0) {
+          wg->Done();
+        }
+      }
     } done{this};
     fn();
   });

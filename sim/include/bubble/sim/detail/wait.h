@@ -37,9 +37,15 @@ class WaitList {
   WaitList() = default;
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
+  // A primitive destroyed while fibers still wait on it (its owner's frame died first, say when
+  // the owner failed) leaves them parked for good; their nodes are detached here so that the
+  // bubble's teardown never touches the dead list.
+  ~WaitList();
 
   bool Empty() const noexcept { return head_ == nullptr; }
+
   WaitNode* Front() const noexcept { return head_; }
+
   void PushBack(WaitNode& node) noexcept;
   void Remove(WaitNode& node) noexcept;
 
