@@ -1,0 +1,143 @@
+// fake/include/bubble/fake/clientset.h
+//
+// Clientset: the fake API server as a runtime::Clientset — client-go's fake.NewClientset plus
+// testing.Fake (SEMANTICS §1.6, §1.7), running inside a bubble.
+//
+//   auto cs = fake::NewClientset(runtime::ConfigMap({.name = "cm1", .namespace_ = "default"}));
+//   bubble::sim::Bubble b;
+//   auto r = b.Run([&] {
+//     auto cms = cs->ConfigMaps("default");
+//     auto list = cms.List();                       // items: cm1; resourceVersion "2"
+//     auto w = cms.Watch({.resource_version = list->metadata.resource_version});
+//     cms.Create(runtime::ConfigMap({.name = "cm2"}));
+//     auto ev = (*w)->ResultChan().Recv();          // ADDED cm2
+//   });
+//
+// Every call:
+//  1. is traced: a slice "api: <verb> <resource> <ns/name>" from request to response (the
+//     response text is "ok ..." or the status), instants for injected faults;
+//  2. checks its context, then waits the request latency (Faults::latency);
+//  3. may fail by an injected fault (Faults::errors) before reaching the server;
+//  4. takes the clientset's lock, records the Action, runs the reactor chain (user reactors,
+//     then ObjectReaction / DefaultWatchReaction over the Tracker), releases the lock;
+//  5. may lose its response to an after-apply fault, waits the response latency, returns.
+// Label selectors are applied to List results on the client side, as client-go's typed fake
+// does (field selectors only with Fidelity::selectors); a selector that does not parse is a
+// BadRequest (client-go's fake panics) and the call is not recorded.
+//
+// Reactors run under the lock, as in client-go: a reactor that calls back into the same
+// clientset fails the run (the lock is not recursive); a reactor that blocks, blocks every
+// other call. A reactor may use the Tracker directly.
+//
+// Threading: one bubble at a time; calls from fibers (or plain code before Run, without faults).
+// Lifetime: the clients it hands out refer to it and must not outlive it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <bubble/fake/action.h>
+#include <bubble/fake/options.h>
+#include <bubble/fake/tracker.h>
+#include <bubble/runtime/client.h>
+#include <bubble/sim/error.h>
+#include <bubble/sim/mutex.h>
+
+namespace bubble::fake {
+
+class Clientset final : public runtime::Clientset {
+ public:
+  Clientset() : Clientset(Options{}) {}
+
+  explicit Clientset(Options options);
+  // With objects added through the tracker first (fake.NewClientset(objs...)); an object that
+  // cannot be added is a UsageError (client-go panics).
+  template <class... Objects>
+
+  requires(std::is_base_of_v<runtime::Object, Objects>&&...) explicit Clientset(
+      Options options, const Objects&... objects)
+      : Clientset(std::move(options)) {
+    (AddObject(objects), ...);
+  }
+
+  Clientset(const Clientset&) = delete;
+  Clientset& operator=(const Clientset&) = delete;
+  ~Clientset() override;
+
+  // ---- runtime::Clientset ----
+  runtime::ResourceClientPtr Resource(const runtime::GroupVersionResource& resource,
+                                      std::string_view ns) override;
+  const runtime::Scheme& GetScheme() const override;
+  bool SupportsWatchList() const override;
+
+  // ---- the server ----
+  Tracker& GetTracker() noexcept { return tracker_; }
+
+  const Options& GetOptions() const noexcept { return tracker_.GetOptions(); }
+
+  // Faults can be changed at any time (for example, only after the informers synced).
+  Faults& MutableFaults() noexcept { return tracker_.MutableFaults(); }
+
+  // Adds an object through the tracker (create semantics); UsageError if it fails.
+  void AddObject(const runtime::Object& obj);
+
+  // ---- testing.Fake ----
+  // Appends a reactor (tried after those already there).
+  void AddReactor(std::string verb, std::string resource, ReactionFunc fn);
+  // Inserts a reactor in front (tried first).
+  void PrependReactor(std::string verb, std::string resource, ReactionFunc fn);
+  void AddWatchReactor(std::string resource, WatchReactionFunc fn);
+  void PrependWatchReactor(std::string resource, WatchReactionFunc fn);
+  // Every recorded call, oldest first (a copy).
+  std::vector<Action> Actions() const;
+  void ClearActions();
+  // Records `action` and runs the object reactor chain (testing.Fake.Invokes). An unhandled
+  // action returns Reaction::Unhandled().
+  Reaction Invokes(Action action);
+  // Records `action` and runs the watch reactor chain; unhandled is an InternalError
+  // "unhandled watch: ...".
+  WatchReaction InvokesWatch(Action action);
+
+ private:
+  struct Entry {
+    std::string verb;
+    std::string resource;
+    ReactionFunc fn;
+  };
+
+  struct WatchEntry {
+    std::string resource;
+    WatchReactionFunc fn;
+  };
+
+  template <class F>
+  auto Locked(F&& f);
+
+  Tracker tracker_{};
+  sim::Mutex mu_{"fake clientset"};
+  // Copy-on-write chains: a call walks a snapshot, so reactors may add reactors.
+  std::shared_ptr<const std::vector<Entry>> reactors_ = std::make_shared<std::vector<Entry>>();
+  std::shared_ptr<const std::vector<WatchEntry>> watch_reactors_ =
+      std::make_shared<std::vector<WatchEntry>>();
+  std::vector<Action> actions_{};
+};
+
+// fake.NewClientset(objs...): a shared clientset with the objects added.
+template <class... Objects>
+
+requires(std::is_base_of_v<runtime::Object, Objects>&&...) std::shared_ptr<Clientset> NewClientset(
+    const Objects&... objects) {
+  return std::make_shared<Clientset>(Options{}, objects...);
+}
+
+template <class... Objects>
+
+requires(std::is_base_of_v<runtime::Object, Objects>&&...) std::shared_ptr<Clientset> NewClientset(
+    Options options, const Objects&... objects) {
+  return std::make_shared<Clientset>(std::move(options), objects...);
+}
+
+}  // namespace bubble::fake

@@ -1,0 +1,113 @@
+// fake/include/bubble/fake/options.h
+//
+// Everything that configures the fake API server, in one struct: fidelity switches, planted
+// bugs, faults, the watch buffer and the kinds it knows.
+//
+//   fake::Options opts;
+//   opts.fidelity.conflicts = true;              // 409 on stale resourceVersions
+//   opts.fidelity.tombstones = true;             // deletes between List and Watch are replayed
+//   opts.bugs.legacy_watch = true;               // or: opts.bugs.Enable("legacy-watch")
+//   opts.faults.errors.push_back({.verb = "update", .resource = "leases", .probability = 0.1});
+//   fake::Clientset cs(opts);
+//
+// Defaults are client-go's fake tracker at HEAD (SEMANTICS §1.2-§1.6): every switch is off and
+// combinable; every bug is off.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <bubble/fake/faults.h>
+#include <bubble/runtime/scheme.h>
+#include <bubble/runtime/status.h>
+
+namespace bubble::fake {
+
+// Opt-in behaviour of a real API server that client-go's fake lacks (§1.9). Names in
+// parentheses are the spellings Enable() accepts.
+struct Fidelity {
+  // (stamp-rv) Write the tracker's resourceVersion into metadata.resourceVersion of every
+  // stored object (FakeControllerSource style).
+  bool stamp_resource_version = false;
+  // (conflicts) 409 Conflict when an update or patch carries a non-empty resourceVersion that is
+  // not the stored one, and for unmet delete preconditions. Implies stamp_resource_version.
+  bool conflicts = false;
+  // (tombstones) Keep an event history: a Watch from resourceVersion N replays every change
+  // after N with its real type (ADDED, MODIFIED, DELETED) in resourceVersion order, instead of
+  // the current objects as ADDED. Deletes take a resourceVersion of their own.
+  bool tombstones = false;
+  // (history=N) Keep at most N events; a Watch from a resourceVersion older than the retained
+  // history gets 410 Expired. 0: unbounded. Deletes take a resourceVersion of their own.
+  std::size_t history_limit = 0;
+  // (bookmarks) Watches opened with allow_watch_bookmarks get a BOOKMARK carrying the current
+  // resourceVersion after their replay, on Tracker::Bookmark(), and before a timeout ends them.
+  bool bookmarks = false;
+  // (selectors) Label and field selectors filter List and Watch on the server (an object that
+  // stops matching is sent as DELETED, one that starts matching as ADDED).
+  bool selectors = false;
+  // (generate-name) Create fills an empty name from metadata.generateName plus five random
+  // characters; a create with neither is 422 Invalid.
+  bool generate_name = false;
+  // (finalizers) Delete of an object with finalizers sets deletionTimestamp (MODIFIED) instead
+  // of removing it; the update that removes the last finalizer deletes it (DELETED).
+  bool finalizers = false;
+  // (uid-timestamps) Create sets uid (random), creationTimestamp (virtual now) and generation 1;
+  // updates keep them, and bump generation when anything but metadata and status changed.
+  bool uid_and_timestamps = false;
+  // (status-subresource) UpdateStatus changes only .status; Update and Patch leave .status as
+  // stored (client-go's fake replaces the whole object in both).
+  bool status_subresource = false;
+  // (delete-collection) DeleteCollection deletes the matching objects (client-go's fake: a
+  // silent no-op).
+  bool delete_collection = false;
+  // (watch-timeouts) A watch opened with timeout_seconds ends after that much virtual time.
+  bool watch_timeouts = false;
+  // (watch-list) Watch honours send_initial_events (all objects as ADDED, then a BOOKMARK
+  // annotated k8s.io/initial-events-end), and the clientset reports SupportsWatchList().
+  bool watch_list = false;
+
+  // Every switch on, history unbounded.
+  static Fidelity All();
+  // Turns on one switch by its name above ("conflicts", "history=100", "all").
+  runtime::Result<void> Enable(std::string_view name);
+  // The names of the switches that are on, in declaration order.
+  std::vector<std::string> EnabledNames() const;
+
+  bool StampsResourceVersion() const noexcept { return stamp_resource_version || conflicts; }
+
+  bool KeepsHistory() const noexcept { return tombstones || history_limit > 0; }
+};
+
+// Bugs the scenario suite plants to prove it finds them (DESIGN "Planted bugs").
+struct PlantedBugs {
+  // "legacy-watch": Watch never replays anything, whatever the options (the tracker before
+  // kubernetes#135959: an object created between List and Watch is lost).
+  bool legacy_watch = false;
+  // "seed-empty-rv": List of a never-written collection returns resourceVersion "", and a Watch
+  // from "" replays nothing (the gap of #135959 itself, fixed by #136143).
+  bool seed_empty_rv = false;
+
+  // Every bug name, sorted.
+  static std::span<const std::string_view> Names() noexcept;
+  // Turns on the bug `name`; BadRequest naming the known bugs if unknown.
+  runtime::Result<void> Enable(std::string_view name);
+  std::vector<std::string> EnabledNames() const;
+};
+
+struct Options {
+  Fidelity fidelity{};
+  PlantedBugs bugs{};
+  Faults faults{};
+  // Events a watch buffers (client-go: watch.DefaultChanSize = 100). A delivery to a full
+  // buffer fails the run with a report (client-go's fake panics).
+  std::size_t watch_buffer = 100;
+  // Record every call in Clientset::Actions() (turn off for long benchmarks).
+  bool record_actions = true;
+  // The kinds the server knows (for decoding, bookmarks and field-selector validation).
+  runtime::Scheme scheme = runtime::Scheme::Builtin();
+};
+
+}  // namespace bubble::fake

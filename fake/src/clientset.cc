@@ -1,0 +1,435 @@
+// fake/src/clientset.cc
+#include "bubble/fake/clientset.h"
+
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include <bubble/runtime/field_selector.h>
+#include <bubble/runtime/label_selector.h>
+#include <bubble/sim/bubble.h>
+#include <bubble/sim/timer.h>
+
+namespace bubble::fake {
+
+using runtime::Err;
+using runtime::ObjectList;
+using runtime::ObjectPtr;
+using runtime::Result;
+using runtime::Status;
+using runtime::WatchPtr;
+
+namespace {
+
+bool InBubble() {
+  return sim::Bubble::Current() != nullptr;
+}
+
+bool VerbMatches(std::string_view filter, std::string_view verb) {
+  return filter == "*" || filter == verb;
+}
+
+// What the faults decided for one request, drawn when it starts.
+struct Plan {
+  sim::Duration request_latency{};
+  sim::Duration response_latency{};
+  std::optional<Status> fault;
+  bool after_apply = false;
+};
+
+sim::Duration Draw(sim::Rng& rng, sim::Duration lo, sim::Duration hi) {
+  if (hi <= lo) {
+    return lo;
+  }
+  return rng.UniformDuration(lo, hi + sim::Duration(1));
+}
+
+Plan MakePlan(const Faults& faults, const Action& action) {
+  Plan plan;
+  if (!InBubble()) {
+    return plan;
+  }
+  for (const LatencyRule& rule : faults.latency) {
+    if (VerbMatches(rule.verb, action.verb) && ResourceCovers(rule.resource, action)) {
+      plan.request_latency = Draw(sim::Rand(), rule.min, rule.max);
+      plan.response_latency = Draw(sim::Rand(), rule.min, rule.max);
+      break;
+    }
+  }
+  for (const ErrorRule& rule : faults.errors) {
+    if (rule.probability > 0 && VerbMatches(rule.verb, action.verb) &&
+        ResourceCovers(rule.resource, action) && sim::Rand().Bernoulli(rule.probability)) {
+      plan.fault = rule.error;
+      plan.after_apply = rule.after_apply;
+      break;
+    }
+  }
+  return plan;
+}
+
+std::string DescribeOk(const ObjectPtr& obj) {
+  return obj == nullptr ? std::string("ok") : fmt::format("ok {}", obj->metadata);
+}
+
+std::string DescribeOk(const ObjectList& list) {
+  return fmt::format("ok {} items rv={}", list.items.size(), list.metadata.resource_version);
+}
+
+std::string DescribeOk(const WatchPtr& w) {
+  if (const auto* cw = dynamic_cast<const runtime::ChannelWatcher*>(w.get())) {
+    return fmt::format("ok {}", cw->Name());
+  }
+  return "ok watch";
+}
+
+template <class R>
+std::string DescribeResult(const Result<R>& r) {
+  if (!r) {
+    return fmt::format("{:v}", r.error());
+  }
+  if constexpr (std::is_void_v<R>) {
+    return "ok";
+  } else {
+    return DescribeOk(*r);
+  }
+}
+
+// Selectors are parsed when the action is built; client-go's fake panics on a bad one.
+Result<void> CheckSelectors(const runtime::ListOptions& opts) {
+  if (!opts.label_selector.empty()) {
+    if (auto l = runtime::LabelSelector::Parse(opts.label_selector); !l) {
+      return Err(std::move(l.error()));
+    }
+  }
+  if (!opts.field_selector.empty()) {
+    if (auto f = runtime::FieldSelector::Parse(opts.field_selector); !f) {
+      return Err(std::move(f.error()));
+    }
+  }
+  return {};
+}
+
+// One resource in one namespace of the fake.
+class FakeResourceClient final : public runtime::ResourceClient {
+ public:
+  FakeResourceClient(Clientset& cs, runtime::GroupVersionResource gvr, std::string ns)
+      : cs_(&cs), gvr_(std::move(gvr)), ns_(std::move(ns)) {}
+
+  using runtime::ResourceClient::Patch;
+
+  const runtime::GroupVersionResource& Resource() const override { return gvr_; }
+
+  const std::string& Namespace() const override { return ns_; }
+
+  Result<ObjectPtr> Get(const sim::Context& ctx, std::string_view name,
+                        const runtime::GetOptions& /*opts*/) override {
+    Action a = NewAction(kVerbGet);
+    a.name = std::string(name);
+    return Call<ObjectPtr>(ctx, std::move(a), [this](Action action) {
+      return ObjectResult(cs_->Invokes(std::move(action)));
+    });
+  }
+
+  Result<ObjectList> List(const sim::Context& ctx, const runtime::ListOptions& opts) override {
+    Action a = NewAction(kVerbList);
+    a.list_options = opts;
+    return Call<ObjectList>(ctx, std::move(a), [this](Action action) -> Result<ObjectList> {
+      if (auto ok = CheckSelectors(action.list_options); !ok) {
+        return Err(std::move(ok.error()));
+      }
+      const std::string selector = action.list_options.label_selector;
+      Reaction r = cs_->Invokes(std::move(action));
+      if (!r.handled) {
+        return ObjectList{};
+      }
+      if (r.error) {
+        return Err(std::move(*r.error));
+      }
+      if (!r.list) {
+        return Err(runtime::NewInternalError("a reactor handled list without returning a list"));
+      }
+      ObjectList list = std::move(*r.list);
+      if (!selector.empty()) {
+        // client-go's typed fake filters by label on the client side (§1.7).
+        const runtime::LabelSelector sel = *runtime::LabelSelector::Parse(selector);
+        if (!sel.Empty()) {
+          std::erase_if(list.items, [&](const ObjectPtr& o) {
+            return o == nullptr || !sel.Matches(o->metadata.labels);
+          });
+        }
+      }
+      return list;
+    });
+  }
+
+  Result<WatchPtr> Watch(const sim::Context& ctx, const runtime::ListOptions& opts) override {
+    Action a = NewAction(kVerbWatch);
+    a.list_options = opts;
+    a.list_options.watch = true;
+    return Call<WatchPtr>(ctx, std::move(a), [this](Action action) -> Result<WatchPtr> {
+      if (auto ok = CheckSelectors(action.list_options); !ok) {
+        return Err(std::move(ok.error()));
+      }
+      WatchReaction r = cs_->InvokesWatch(std::move(action));
+      if (r.error) {
+        return Err(std::move(*r.error));
+      }
+      if (r.watch == nullptr) {
+        return Err(runtime::NewInternalError("a watch reactor handled watch without a watch"));
+      }
+      return std::move(r.watch);
+    });
+  }
+
+  Result<ObjectPtr> Create(const sim::Context& ctx, const runtime::Object& obj,
+                           const runtime::CreateOptions& /*opts*/) override {
+    return Write(ctx, kVerbCreate, obj, "");
+  }
+
+  Result<ObjectPtr> Update(const sim::Context& ctx, const runtime::Object& obj,
+                           const runtime::UpdateOptions& /*opts*/) override {
+    return Write(ctx, kVerbUpdate, obj, "");
+  }
+
+  Result<ObjectPtr> UpdateStatus(const sim::Context& ctx, const runtime::Object& obj,
+                                 const runtime::UpdateOptions& /*opts*/) override {
+    return Write(ctx, kVerbUpdate, obj, "status");
+  }
+
+  Result<ObjectPtr> Patch(const sim::Context& ctx, std::string_view name, runtime::PatchType type,
+                          std::string_view data, const runtime::PatchOptions& /*opts*/,
+                          std::string_view subresource) override {
+    Action a = NewAction(kVerbPatch);
+    a.name = std::string(name);
+    a.subresource = std::string(subresource);
+    a.patch_type = type;
+    a.patch = std::string(data);
+    return Call<ObjectPtr>(ctx, std::move(a), [this](Action action) {
+      return ObjectResult(cs_->Invokes(std::move(action)));
+    });
+  }
+
+  Result<void> Delete(const sim::Context& ctx, std::string_view name,
+                      const runtime::DeleteOptions& opts) override {
+    Action a = NewAction(kVerbDelete);
+    a.name = std::string(name);
+    a.delete_options = opts;
+    return Call<void>(ctx, std::move(a), [this](Action action) -> Result<void> {
+      Reaction r = cs_->Invokes(std::move(action));
+      if (r.error) {
+        return Err(std::move(*r.error));
+      }
+      return {};
+    });
+  }
+
+  Result<void> DeleteCollection(const sim::Context& ctx, const runtime::DeleteOptions& opts,
+                                const runtime::ListOptions& list_opts) override {
+    Action a = NewAction(kVerbDeleteCollection);
+    a.list_options = list_opts;
+    a.delete_options = opts;
+    return Call<void>(ctx, std::move(a), [this](Action action) -> Result<void> {
+      if (auto ok = CheckSelectors(action.list_options); !ok) {
+        return ok;
+      }
+      Reaction r = cs_->Invokes(std::move(action));
+      if (r.error) {
+        return Err(std::move(*r.error));
+      }
+      return {};  // unhandled: client-go's silent no-op
+    });
+  }
+
+ private:
+  Action NewAction(std::string_view verb) const {
+    Action a;
+    a.verb = std::string(verb);
+    a.resource = gvr_;
+    a.namespace_ = ns_;
+    return a;
+  }
+
+  Result<ObjectPtr> Write(const sim::Context& ctx, std::string_view verb,
+                          const runtime::Object& obj, std::string_view subresource) {
+    Action a = NewAction(verb);
+    a.name = obj.metadata.name;
+    a.subresource = std::string(subresource);
+    a.object = ObjectPtr(obj.Clone());
+    return Call<ObjectPtr>(ctx, std::move(a), [this](Action action) {
+      return ObjectResult(cs_->Invokes(std::move(action)));
+    });
+  }
+
+  // A nil or missing result is an empty object of the kind, as client-go's typed fake returns.
+  Result<ObjectPtr> ObjectResult(Reaction r) const {
+    if (r.error) {
+      return Err(std::move(*r.error));
+    }
+    if (!r.handled || r.object == nullptr) {
+      return ObjectPtr(cs_->GetScheme().NewForResource(gvr_));
+    }
+    return std::move(r.object);
+  }
+
+  // The request pipeline: trace, context, latency, faults, then `serve` (which invokes the
+  // reactor chain), then response latency.
+  template <class R, class Serve>
+  Result<R> Call(const sim::Context& ctx, Action action, Serve serve) {
+    const bool traced = InBubble();
+    std::uint64_t span = 0;
+    if (traced) {
+      span = sim::TraceBegin("api", fmt::format("{}", action));
+    }
+    auto finish = [&](Result<R> r) {
+      if (traced) {
+        sim::TraceEnd(span, DescribeResult(r));
+      }
+      return r;
+    };
+    if (ctx.IsDone()) {
+      return finish(Err(runtime::NewContextError(ctx.Err())));
+    }
+    const Plan plan = MakePlan(cs_->GetOptions().faults, action);
+    if (plan.request_latency > sim::Duration::zero() && !sim::SleepFor(plan.request_latency, ctx)) {
+      return finish(Err(runtime::NewContextError(ctx.Err())));
+    }
+    if (plan.fault && !plan.after_apply) {
+      sim::TraceInstant("fault", fmt::format("{}: {:v}", action, *plan.fault));
+      return finish(Err(*plan.fault));
+    }
+    std::string what;
+    if (plan.fault) {
+      what = fmt::format("{}", action);
+    }
+    Result<R> result = serve(std::move(action));
+    if (plan.fault) {
+      sim::TraceInstant("fault", fmt::format("{}: applied, then {:v}", what, *plan.fault));
+      result = Err(*plan.fault);
+    }
+    if (plan.response_latency > sim::Duration::zero() &&
+        !sim::SleepFor(plan.response_latency, ctx)) {
+      return finish(Err(runtime::NewContextError(ctx.Err())));
+    }
+    return finish(std::move(result));
+  }
+
+  Clientset* cs_;
+  runtime::GroupVersionResource gvr_;
+  std::string ns_;
+};
+
+}  // namespace
+
+template <class F>
+auto Clientset::Locked(F&& f) {
+  if (InBubble()) {
+    std::unique_lock<sim::Mutex> lock(mu_);
+    return f();
+  }
+  return f();
+}
+
+Clientset::Clientset(Options options) : tracker_(std::move(options)) {
+  AddReactor("*", "*", [this](Action& a) { return ObjectReaction(tracker_, a); });
+  AddWatchReactor("*", [this](Action& a) { return DefaultWatchReaction(tracker_, a); });
+}
+
+Clientset::~Clientset() = default;
+
+runtime::ResourceClientPtr Clientset::Resource(const runtime::GroupVersionResource& resource,
+                                               std::string_view ns) {
+  return std::make_shared<FakeResourceClient>(*this, resource, std::string(ns));
+}
+
+const runtime::Scheme& Clientset::GetScheme() const {
+  return tracker_.GetScheme();
+}
+
+bool Clientset::SupportsWatchList() const {
+  return tracker_.GetOptions().fidelity.watch_list;
+}
+
+void Clientset::AddObject(const runtime::Object& obj) {
+  const Result<ObjectPtr> added = tracker_.Add(obj);
+  BUBBLE_EXPECT(added.has_value(), "fake::Clientset: cannot add {}: {}", obj,
+                added.has_value() ? std::string() : added.error().message);
+}
+
+void Clientset::AddReactor(std::string verb, std::string resource, ReactionFunc fn) {
+  auto next = std::make_shared<std::vector<Entry>>(*reactors_);
+  next->push_back({std::move(verb), std::move(resource), std::move(fn)});
+  reactors_ = std::move(next);
+}
+
+void Clientset::PrependReactor(std::string verb, std::string resource, ReactionFunc fn) {
+  auto next = std::make_shared<std::vector<Entry>>();
+  next->reserve(reactors_->size() + 1);
+  next->push_back({std::move(verb), std::move(resource), std::move(fn)});
+  next->insert(next->end(), reactors_->begin(), reactors_->end());
+  reactors_ = std::move(next);
+}
+
+void Clientset::AddWatchReactor(std::string resource, WatchReactionFunc fn) {
+  auto next = std::make_shared<std::vector<WatchEntry>>(*watch_reactors_);
+  next->push_back({std::move(resource), std::move(fn)});
+  watch_reactors_ = std::move(next);
+}
+
+void Clientset::PrependWatchReactor(std::string resource, WatchReactionFunc fn) {
+  auto next = std::make_shared<std::vector<WatchEntry>>();
+  next->reserve(watch_reactors_->size() + 1);
+  next->push_back({std::move(resource), std::move(fn)});
+  next->insert(next->end(), watch_reactors_->begin(), watch_reactors_->end());
+  watch_reactors_ = std::move(next);
+}
+
+std::vector<Action> Clientset::Actions() const {
+  return actions_;
+}
+
+void Clientset::ClearActions() {
+  actions_.clear();
+}
+
+Reaction Clientset::Invokes(Action action) {
+  return Locked([&] {
+    if (GetOptions().record_actions) {
+      actions_.push_back(action);  // the recorded copy; reactors get `action`
+    }
+    // A snapshot: reactors added while this call runs apply from the next call.
+    const std::shared_ptr<const std::vector<Entry>> chain = reactors_;
+    for (const Entry& e : *chain) {
+      if (!VerbMatches(e.verb, action.verb) || !ResourceCovers(e.resource, action)) {
+        continue;
+      }
+      Reaction r = e.fn(action);
+      if (r.handled) {
+        return r;
+      }
+    }
+    return Reaction::Unhandled();
+  });
+}
+
+WatchReaction Clientset::InvokesWatch(Action action) {
+  return Locked([&] {
+    if (GetOptions().record_actions) {
+      actions_.push_back(action);
+    }
+    const std::shared_ptr<const std::vector<WatchEntry>> chain = watch_reactors_;
+    for (const WatchEntry& e : *chain) {
+      if (!ResourceCovers(e.resource, action)) {
+        continue;
+      }
+      WatchReaction r = e.fn(action);
+      if (r.handled) {
+        return r;
+      }
+    }
+    return WatchReaction::Failed(runtime::NewInternalError(
+        fmt::format("unhandled watch: {} {} in {}", action.resource, action.list_options,
+                    action.namespace_.empty() ? "(all namespaces)" : action.namespace_)));
+  });
+}
+
+}  // namespace bubble::fake
