@@ -766,36 +766,63 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     if (old_rv && *from < rs.floor) {
       Trace("watch", fmt::format("w{} {}: rv={} is older than the history (rv={}): 410", rec.id,
                                  rs.label, *from, rs.floor));
-      w->TrySend(WatchEvent{WatchEventType::kError, nullptr,
-                            std::make_shared<const Status>(runtime::NewResourceExpired(fmt::format(
-                                "too old resource version: {} ({})", *from, rs.floor)))});
-      w->Stop();
-      return WatchPtr(w);
+      // Its own watcher: the ERROR event must fit whatever the configured buffer.
+      auto expired = std::make_shared<runtime::ChannelWatcher>(1, w->Name());
+      expired->TrySend(
+          WatchEvent{WatchEventType::kError, nullptr,
+                     std::make_shared<const Status>(runtime::NewResourceExpired(
+                         fmt::format("too old resource version: {} ({})", *from, rs.floor)))});
+      expired->Stop();
+      return WatchPtr(expired);
     }
 
-    // Replay before registering any later change: nothing can interleave (no call yields).
+    // What this watch replays (§1.4, and the planted bugs).
+    enum class Replay { kNone, kAll, kNewer, kHistory };
+    Replay replay = Replay::kNone;
+    std::string_view why;
+    if (opts == nullptr) {
+      why = "no options: legacy, no replay";
+    } else if (options.bugs.legacy_watch) {
+      why = "planted bug legacy-watch: no replay";
+    } else if (Fid().watch_list && opts->send_initial_events.value_or(false)) {
+      replay = Replay::kAll;
+      why = "sendInitialEvents: replay all";
+    } else if (!from.has_value()) {
+      replay = options.bugs.seed_empty_rv ? Replay::kNone : Replay::kAll;
+      why = options.bugs.seed_empty_rv ? "planted bug seed-empty-rv: no replay" : "replay all";
+    } else if (Fid().tombstones && *from > 0) {
+      replay = Replay::kHistory;
+      why = "replay the history after it";
+    } else {
+      replay = Replay::kNewer;
+      why = "replay newer objects";
+    }
+    Trace("watch", fmt::format("w{} {}: opened in {} from rv=\"{}\" ({})", rec.id, rs.label,
+                               ns.empty() ? "all namespaces" : ns,
+                               opts != nullptr ? opts->resource_version : "", why));
+
+    // Registration and replay happen before any later change: no call yields, so nothing is
+    // lost or delivered twice.
     std::vector<WatchRecord>& list = rs.watchers[std::string(ns)];
     list.push_back(rec);
     const WatchRecord& registered = list.back();
-    std::size_t replayed = 0;
-    bool initial_events = false;
     auto replay_current = [&](std::int64_t newer_than) {
       ForScope(rs, ns, [&](const Stored& s) {
         if (s.rv > newer_than && (!registered.Filters() || registered.Matches(*s.obj))) {
           Send(rs, registered, *w, WatchEventType::kAdded, s.obj, s.rv);
-          ++replayed;
         }
       });
     };
-    if (opts != nullptr && !options.bugs.legacy_watch) {
-      if (Fid().watch_list && opts->send_initial_events.value_or(false)) {
+    switch (replay) {
+      case Replay::kNone:
+        break;
+      case Replay::kAll:
         replay_current(std::numeric_limits<std::int64_t>::min());
-        initial_events = true;
-      } else if (!from.has_value()) {
-        if (!options.bugs.seed_empty_rv) {
-          replay_current(std::numeric_limits<std::int64_t>::min());
-        }
-      } else if (Fid().tombstones && *from > 0) {
+        break;
+      case Replay::kNewer:
+        replay_current(*from);
+        break;
+      case Replay::kHistory:
         for (const HistoryEvent& e : rs.history) {
           if (e.rv <= *from || w->Stopped()) {
             continue;
@@ -805,17 +832,13 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
           }
           if (const auto seen = registered.See(e.type, e.obj.get(), e.old.get())) {
             Send(rs, registered, *w, *seen, e.obj, e.rv);
-            ++replayed;
           }
         }
-      } else {
-        replay_current(*from);
-      }
+        break;
     }
-    Trace("watch", fmt::format("w{} {}: opened in {} from rv=\"{}\"{}, replayed {}", rec.id,
-                               rs.label, ns.empty() ? "all namespaces" : ns,
-                               opts != nullptr ? opts->resource_version : "",
-                               opts != nullptr ? "" : " (no options: legacy)", replayed));
+    const bool initial_events = opts != nullptr && Fid().watch_list &&
+                                opts->send_initial_events.value_or(false) &&
+                                !options.bugs.legacy_watch;
     if (registered.bookmarks && !w->Stopped()) {
       SendBookmark(rs, registered, *w, initial_events);
     }

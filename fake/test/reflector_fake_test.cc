@@ -33,7 +33,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-sim::Duration Since0() { return sim::Now() - sim::Clock::Epoch(); }
+sim::Duration Since0() {
+  return sim::Now() - sim::Clock::Epoch();
+}
 
 // Records what the reflector writes, one line per call: "Add default/cm2@3".
 class RecordingStore final : public cache::ReflectorStore {
@@ -44,14 +46,17 @@ class RecordingStore final : public cache::ReflectorStore {
     calls.push_back("Add " + Describe(obj));
     return rt::Ok();
   }
+
   rt::Result<void> Update(rt::ObjectPtr obj) override {
     calls.push_back("Update " + Describe(obj));
     return rt::Ok();
   }
+
   rt::Result<void> Delete(cache::DeltaObject obj) override {
     calls.push_back("Delete " + Describe(cache::ObjectOf(obj)));
     return rt::Ok();
   }
+
   rt::Result<void> Replace(std::vector<rt::ObjectPtr> items, std::string rv) override {
     std::vector<std::string> names;
     for (const rt::ObjectPtr& o : items) {
@@ -60,6 +65,7 @@ class RecordingStore final : public cache::ReflectorStore {
     calls.push_back(fmt::format("Replace [{}] rv={}", fmt::join(names, " "), rv));
     return rt::Ok();
   }
+
   rt::Result<void> Resync() override { return rt::Ok(); }
 
   static std::string Describe(const rt::ObjectPtr& o) {
@@ -74,6 +80,7 @@ class Running {
       : cancel_(sim::WithCancel(sim::Context::Background())) {
     wg_.Go("reflector", [this, &reflector] { reflector.Run(cancel_.first); });
   }
+
   Running(const Running&) = delete;
   Running& operator=(const Running&) = delete;
 
@@ -133,12 +140,14 @@ class Recorded final : public cache::ListerWatcher {
     Record(at, "list", opts, r ? 0 : r.error().code);
     return r;
   }
+
   rt::Result<rt::WatchPtr> Watch(const sim::Context& ctx, const rt::ListOptions& opts) override {
     const sim::Duration at = Since0();
     auto r = inner_->Watch(ctx, opts);
     Record(at, "watch", opts, r ? 0 : r.error().code);
     return r;
   }
+
   bool SupportsWatchList() const override { return inner_->SupportsWatchList(); }
 
   std::vector<std::string> calls;
@@ -161,9 +170,10 @@ cache::ReflectorOptions Options() {
 
 }  // namespace
 
-TEST_CASE("over the fake: list from \"0\" in pages of 500, watch from the listed version; objects "
-          "without a version empty the last synced version (SEMANTICS §1.10)",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over the fake: list from \"0\" in pages of 500, watch from the listed version; objects "
+    "without a version empty the last synced version (SEMANTICS §1.10)",
+    "[fake][runtime][reflector]") {
   RunScenarioTwice(1, [] {
     sim::Rng predicted = sim::Rand();
     auto cs = fake::NewClientset(Cm("default", "cm1"));
@@ -218,13 +228,14 @@ TEST_CASE("over the fake with stamped versions: the last synced version follows 
   });
 }
 
-TEST_CASE("over the fake: a watch that times out (after its bookmark) is re-opened from the "
-          "bookmark's version at that exact instant, without a relist",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over the fake: a watch that times out (after its bookmark) is re-opened from the "
+    "bookmark's version at that exact instant, without a relist",
+    "[fake][runtime][reflector]") {
   RunScenarioTwice(3, [] {
     sim::Rng predicted = sim::Rand();
-    auto cs = fake::NewClientset(With({"stamp-rv", "watch-timeouts", "bookmarks"}),
-                                 Cm("default", "cm1"));
+    auto cs =
+        fake::NewClientset(With({"stamp-rv", "watch-timeouts", "bookmarks"}), Cm("default", "cm1"));
     std::vector<sim::Duration> watch_times;
     cs->PrependWatchReactor("configmaps", [&](fake::Action&) {
       watch_times.push_back(Since0());
@@ -233,25 +244,26 @@ TEST_CASE("over the fake: a watch that times out (after its bookmark) is re-open
     RecordingStore store;
     cache::Reflector reflector(cache::ListWatchFromClient(*cs, ConfigMaps(), ""), store, Options());
     Running running(reflector);
-    const auto t1 = sim::Duration(std::chrono::seconds(
-        static_cast<std::int64_t>(300 * (predicted.Double() + 1.0))));
-    const auto t2 = sim::Duration(std::chrono::seconds(
-        static_cast<std::int64_t>(300 * (predicted.Double() + 1.0))));
+    const auto t1 = sim::Duration(
+        std::chrono::seconds(static_cast<std::int64_t>(300 * (predicted.Double() + 1.0))));
+    const auto t2 = sim::Duration(
+        std::chrono::seconds(static_cast<std::int64_t>(300 * (predicted.Double() + 1.0))));
     sim::SleepFor(10s);
     REQUIRE(cs->ConfigMaps("default").Create(Cm("default", "cm2")).has_value());  // rv 3
     sim::SleepFor(t1 + t2 - 10s + 1s);
     CHECK(watch_times == std::vector<sim::Duration>{0s, t1, t1 + t2});
     CHECK(Calls(*cs) ==
           std::vector<std::string>{"list rv=0", "watch rv=2", "watch rv=3", "watch rv=3"});
-    CHECK(store.calls == std::vector<std::string>{"Replace [default/cm1@2] rv=2",
-                                                  "Add default/cm2@3"});
+    CHECK(store.calls ==
+          std::vector<std::string>{"Replace [default/cm1@2] rv=2", "Add default/cm2@3"});
     running.Stop();
   });
 }
 
-TEST_CASE("over the fake: a watch refused with 429 backs off and watches again; one refused with "
-          "410 relists from the last synced version",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over the fake: a watch refused with 429 backs off and watches again; one refused with "
+    "410 relists from the last synced version",
+    "[fake][runtime][reflector]") {
   RunScenarioTwice(4, [] {
     sim::Rng predicted = sim::Rand();
     fake::Options opts = With({"stamp-rv"});
@@ -286,8 +298,8 @@ TEST_CASE("over the fake: a watch refused with 429 backs off and watches again; 
     const std::vector<fake::Action> actions = cs->Actions();  // faulted calls are not recorded
     REQUIRE(actions.size() == 3);
     CHECK(actions[1].list_options.limit == 0);  // a list from a specific version is unpaged
-    CHECK(store.calls == std::vector<std::string>{"Replace [default/cm1@2] rv=2",
-                                                  "Replace [default/cm1@2] rv=2"});
+    CHECK(store.calls ==
+          std::vector<std::string>{"Replace [default/cm1@2] rv=2", "Replace [default/cm1@2] rv=2"});
     CHECK(cs->GetTracker().WatchCount(ConfigMaps()) == 1);
     running.Stop();
   });
@@ -316,9 +328,10 @@ TEST_CASE("over the fake: watches the server ends after every event lose nothing
   });
 }
 
-TEST_CASE("over the fake: watches that die young without an event are very short watches and "
-          "relist after a backoff",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over the fake: watches that die young without an event are very short watches and "
+    "relist after a backoff",
+    "[fake][runtime][reflector]") {
   RunScenarioTwice(6, [] {
     fake::Options opts;
     opts.faults.watch_max_lifetime = 100ms;
@@ -336,9 +349,10 @@ TEST_CASE("over the fake: watches that die young without an event are very short
   });
 }
 
-TEST_CASE("over a fake with WatchList: the initial state is streamed, no List is made, and the "
-          "stream goes on",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over a fake with WatchList: the initial state is streamed, no List is made, and the "
+    "stream goes on",
+    "[fake][runtime][reflector]") {
   RunScenarioTwice(7, [] {
     auto cs = fake::NewClientset(With({"watch-list", "bookmarks"}), Cm("ns", "b"), Cm("ns", "a"));
     auto lw = cache::ListWatchFromClient(*cs, ConfigMaps(), "");
@@ -364,9 +378,10 @@ TEST_CASE("over a fake with WatchList: the initial state is streamed, no List is
   });
 }
 
-TEST_CASE("ToListWatcherWithWatchListSemantics carries the clientset's WatchList support to a "
-          "ListWatch made of functions",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "ToListWatcherWithWatchListSemantics carries the clientset's WatchList support to a "
+    "ListWatch made of functions",
+    "[fake][runtime][reflector]") {
   auto plain = fake::NewClientset();
   auto streaming = fake::NewClientset(With({"watch-list", "bookmarks"}));
   auto make = [](bool supports) {
@@ -415,8 +430,8 @@ TEST_CASE("the seed's wrapped ListWatch: List logs and returns, Watch waits for 
     REQUIRE(cs->ConfigMaps("default").Create(Cm("default", "cm2")).has_value());
     create_done.Set();
     sim::Wait();
-    CHECK(store.calls == std::vector<std::string>{"Replace [default/cm1@] rv=2",
-                                                  "Add default/cm2@"});
+    CHECK(store.calls ==
+          std::vector<std::string>{"Replace [default/cm1@] rv=2", "Add default/cm2@"});
     running.Stop();
   });
 }
@@ -429,11 +444,14 @@ class MirrorStore final : public cache::ReflectorStore {
   std::map<std::string, std::string> objects;
 
   rt::Result<void> Add(rt::ObjectPtr obj) override { return Put(obj); }
+
   rt::Result<void> Update(rt::ObjectPtr obj) override { return Put(obj); }
+
   rt::Result<void> Delete(cache::DeltaObject obj) override {
     objects.erase(cache::ObjectOf(obj)->metadata.Key());
     return rt::Ok();
   }
+
   rt::Result<void> Replace(std::vector<rt::ObjectPtr> items, std::string) override {
     objects.clear();
     for (const rt::ObjectPtr& o : items) {
@@ -441,6 +459,7 @@ class MirrorStore final : public cache::ReflectorStore {
     }
     return rt::Ok();
   }
+
   rt::Result<void> Resync() override { return rt::Ok(); }
 
  private:
@@ -450,15 +469,15 @@ class MirrorStore final : public cache::ReflectorStore {
   }
 };
 
-// A writer and a reflector racing under latency, early watch ends and 429s; once the faults
-// stop, the reflector's mirror must equal the server's state. Returns the run's result.
+// A writer and a reflector racing under latency, early watch ends, compactions (410, relist)
+// and 429s; once the faults stop, the reflector's mirror must equal the server's state.
 sim::RunResult MirrorScenario(std::uint64_t seed, sim::StrategyKind strategy) {
-  fake::Options opts = With({"stamp-rv", "tombstones"});
+  fake::Options opts = With({"stamp-rv", "tombstones", "history=8"});
   opts.faults.latency.push_back({.min = 1ms, .max = 20ms});
   opts.faults.watch_end_probability = 0.3;
-  opts.faults.errors.push_back({.verb = "watch",
-                                .probability = 0.2,
-                                .error = rt::NewTooManyRequests("slow down", 1)});
+  opts.faults.compaction_probability = 0.2;
+  opts.faults.errors.push_back(
+      {.verb = "watch", .probability = 0.2, .error = rt::NewTooManyRequests("slow down", 1)});
   auto cs = fake::NewClientset(opts, Cm("ns", "cm0"));
   sim::Bubble b({.seed = seed, .strategy = strategy, .log_level = spdlog::level::off});
   return b.Run([&] {
@@ -487,7 +506,7 @@ sim::RunResult MirrorScenario(std::uint64_t seed, sim::StrategyKind strategy) {
     auto list = cms.List();
     REQUIRE(list.has_value());
     std::map<std::string, std::string> server;
-    for (const rt::ObjectPtr& o : list->items) {
+    for (const auto& o : list->items) {
       server[o->metadata.Key()] = o->metadata.resource_version;
     }
     CHECK(mirror.objects == server);
@@ -497,9 +516,10 @@ sim::RunResult MirrorScenario(std::uint64_t seed, sim::StrategyKind strategy) {
 
 }  // namespace
 
-TEST_CASE("over a faulty fake, the reflector's mirror converges to the server's state under the "
-          "random and pct strategies",
-          "[fake][runtime][reflector]") {
+TEST_CASE(
+    "over a faulty fake, the reflector's mirror converges to the server's state under the "
+    "random and pct strategies",
+    "[fake][runtime][reflector]") {
   for (const sim::StrategyKind strategy : {sim::StrategyKind::kRandom, sim::StrategyKind::kPct}) {
     for (std::uint64_t seed = 1; seed <= 40; ++seed) {
       const sim::RunResult r = MirrorScenario(seed, strategy);

@@ -315,6 +315,6 @@ TEST_CASE("watch deliveries appear in the trace", "[fake][tracker][trace]") {
   }
   CHECK(watch_events ==
         std::vector<std::string>{
-            "watch: w1 v1/configmaps: opened in all namespaces from rv=\"\", replayed 0",
+            "watch: w1 v1/configmaps: opened in all namespaces from rv=\"\" (replay all)",
             "watch: w1 ADDED v1/configmaps ns/cm rv=2"});
 }

@@ -17,9 +17,11 @@ class WatchListOverride final : public ListerWatcher {
   Result<ObjectList> List(const sim::Context& ctx, const ListOptions& opts) override {
     return inner_->List(ctx, opts);
   }
+
   Result<WatchPtr> Watch(const sim::Context& ctx, const ListOptions& opts) override {
     return inner_->Watch(ctx, opts);
   }
+
   bool SupportsWatchList() const override { return supports_watch_list_; }
 
  private:

@@ -40,7 +40,9 @@ constexpr level::level_enum kV2 = level::debug;
 constexpr level::level_enum kV3 = level::trace;
 constexpr level::level_enum kV4 = level::trace;
 
-spdlog::logger& Logger() { return sim::Bubble::Current()->Logger("reflector"); }
+spdlog::logger& Logger() {
+  return sim::Bubble::Current()->Logger("reflector");
+}
 
 // Go's %q for log values: quotes, escaping backslashes, quotes and control characters.
 std::string Quote(std::string_view s) {
@@ -93,9 +95,13 @@ void Emit(level::level_enum lvl, std::string_view msg, std::initializer_list<Kv>
 }
 
 // utilruntime.HandleError: an error that is logged, not returned.
-void HandleError(std::string_view err) { Emit(level::err, "Unhandled Error", {{"err", err}}); }
+void HandleError(std::string_view err) {
+  Emit(level::err, "Unhandled Error", {{"err", err}});
+}
 
-std::string Message(const Status& s) { return fmt::format("{}", s); }
+std::string Message(const Status& s) {
+  return fmt::format("{}", s);
+}
 
 Status Wrapped(Status s, std::string_view prefix) {
   s.message.insert(0, prefix);
@@ -116,7 +122,9 @@ Status ClientError(std::string message) {
 class InitialEventsStore final : public ReflectorStore {
  public:
   Result<void> Add(ObjectPtr obj) override { return Put(std::move(obj)); }
+
   Result<void> Update(ObjectPtr obj) override { return Put(std::move(obj)); }
+
   Result<void> Delete(DeltaObject obj) override {
     if (const auto* tombstone = std::get_if<DeletedFinalStateUnknown>(&obj)) {
       items_.erase(tombstone->key);
@@ -125,6 +133,7 @@ class InitialEventsStore final : public ReflectorStore {
     }
     return Ok();
   }
+
   Result<void> Replace(std::vector<ObjectPtr> items, std::string /*resource_version*/) override {
     items_.clear();
     for (ObjectPtr& o : items) {
@@ -132,6 +141,7 @@ class InitialEventsStore final : public ReflectorStore {
     }
     return Ok();
   }
+
   Result<void> Resync() override { return Ok(); }
 
   void Clear() { items_.clear(); }
@@ -247,8 +257,10 @@ class InternalErrorRetry {
 class StopOnExit {
  public:
   explicit StopOnExit(WatchPtr& w) : w_(w) {}
+
   StopOnExit(const StopOnExit&) = delete;
   StopOnExit& operator=(const StopOnExit&) = delete;
+
   ~StopOnExit() {
     if (w_ != nullptr) {
       w_->Stop();
@@ -259,7 +271,9 @@ class StopOnExit {
   WatchPtr& w_;
 };
 
-Status NullWatchError() { return ClientError("the ListerWatcher returned no watch and no error"); }
+Status NullWatchError() {
+  return ClientError("the ListerWatcher returned no watch and no error");
+}
 
 }  // namespace
 
@@ -329,6 +343,7 @@ struct Reflector::WatchEnd {
 // fibers unwind in any order.
 struct Reflector::Session {
   explicit Session(const std::string& name) : resync_errors(1, name + " resync errors") {}
+
   sim::Channel<Status> resync_errors;
   sim::WaitGroup resyncer{"resync"};
 };
@@ -343,8 +358,9 @@ Reflector::Reflector(ListerWatcherPtr lw, ReflectorStore& store, ReflectorOption
       watch_list_page_size_(options.watch_list_page_size),
       max_internal_error_retry_duration_(options.max_internal_error_retry_duration),
       min_watch_timeout_(std::max(options.min_watch_timeout, kDefaultMinWatchTimeout)),
-      watch_error_handler_(options.watch_error_handler ? std::move(options.watch_error_handler)
-                                                       : WatchErrorHandler(DefaultWatchErrorHandler)),
+      watch_error_handler_(options.watch_error_handler
+                               ? std::move(options.watch_error_handler)
+                               : WatchErrorHandler(DefaultWatchErrorHandler)),
       watch_list_requested_(options.use_watch_list),
       use_watch_list_(false) {
   BUBBLE_EXPECT(lw_ != nullptr, "Reflector '{}' without a ListerWatcher: pass one", name_);
@@ -481,16 +497,18 @@ Result<bool> Reflector::List(const sim::Context& ctx) {
   // list goroutine; it shares only this record with the reflector.
   struct Call {
     explicit Call(const std::string& name) : done(name + " list done") {}
+
     Result<ObjectList> result{};
     bool paginated = false;
     bool rv_unavailable = false;
     sim::Event done;
   };
+
   auto call = std::make_shared<Call>(name_);
   sim::Spawn(name_ + "/list", [call, lw = lw_, ctx, options, page_size] {
     call->result = PagedList(*lw, ctx, options, page_size, call->paginated);
-    if (!call->result &&
-        (IsExpiredError(call->result.error()) || IsTooLargeResourceVersionError(call->result.error()))) {
+    if (!call->result && (IsExpiredError(call->result.error()) ||
+                          IsTooLargeResourceVersionError(call->result.error()))) {
       // The version is gone or not there yet: retry at once with a consistent read.
       call->rv_unavailable = true;
       ListOptions retry;
@@ -603,7 +621,8 @@ Result<void> Reflector::WatchWithResync(const sim::Context& ctx, WatchPtr w) {
   auto session = std::make_shared<Session>(name_);
   auto [resync_ctx, cancel_resync] = sim::WithCancel(ctx);
   if (resync_period_ > sim::Duration::zero()) {
-    session->resyncer.Go(name_ + "/resync", [this, session, c = resync_ctx] { ResyncLoop(c, session); });
+    session->resyncer.Go(name_ + "/resync",
+                         [this, session, c = resync_ctx] { ResyncLoop(c, session); });
   }
   Result<void> result = WatchLoop(ctx, std::move(w), *session);
   cancel_resync();
@@ -753,8 +772,9 @@ Reflector::WatchEnd Reflector::HandleWatch(const sim::Context& ctx, sim::TimePoi
     }
     if (ev->type == WatchEventType::kError) {
       end.kind = WatchEnd::Kind::kError;
-      end.error = ev->error != nullptr ? *ev->error
-                                       : ClientError("unexpected watch ERROR event without a status");
+      end.error = ev->error != nullptr
+                      ? *ev->error
+                      : ClientError("unexpected watch ERROR event without a status");
       return end;
     }
     if (ev->object == nullptr) {
@@ -816,13 +836,15 @@ Reflector::WatchEnd Reflector::HandleWatch(const sim::Context& ctx, sim::TimePoi
 
   if (sim::Now() - start < kVeryShortWatch && events == 0) {
     end.kind = WatchEnd::Kind::kError;
-    end.error = ClientError(fmt::format("{}{}: Unexpected watch close - watch lasted less than a "
-                                        "second and no items received",
-                                        kVeryShortWatchPrefix, name_));
+    end.error =
+        ClientError(fmt::format("{}{}: Unexpected watch close - watch lasted less than a "
+                                "second and no items received",
+                                kVeryShortWatchPrefix, name_));
     return end;
   }
   const std::string count = std::to_string(events);
-  Emit(kV4, "Watch close", {{"reflector", name_}, {"type", type_description_}, {"totalItems", count}});
+  Emit(kV4, "Watch close",
+       {{"reflector", name_}, {"type", type_description_}, {"totalItems", count}});
   end.kind = WatchEnd::Kind::kClosed;
   return end;
 }

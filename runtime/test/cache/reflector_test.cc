@@ -36,11 +36,13 @@ namespace cache = bubble::runtime::cache;
 
 namespace {
 
-sim::Duration Since0() { return sim::Now() - sim::Clock::Epoch(); }
+sim::Duration Since0() {
+  return sim::Now() - sim::Clock::Epoch();
+}
 
 rt::ObjectPtr Cm(std::string name, std::string rv) {
-  return std::make_shared<const rt::ConfigMap>(
-      rt::ObjectMeta{.name = std::move(name), .namespace_ = "ns", .resource_version = std::move(rv)});
+  return std::make_shared<const rt::ConfigMap>(rt::ObjectMeta{
+      .name = std::move(name), .namespace_ = "ns", .resource_version = std::move(rv)});
 }
 
 rt::ObjectPtr Bookmark(std::string rv, bool initial_events_end = false) {
@@ -74,14 +76,17 @@ class RecordingStore final : public cache::ReflectorStore {
     calls.push_back("Add " + Describe(obj));
     return rt::Ok();
   }
+
   rt::Result<void> Update(rt::ObjectPtr obj) override {
     calls.push_back("Update " + Describe(obj));
     return rt::Ok();
   }
+
   rt::Result<void> Delete(cache::DeltaObject obj) override {
     calls.push_back("Delete " + Describe(cache::ObjectOf(obj)));
     return rt::Ok();
   }
+
   rt::Result<void> Replace(std::vector<rt::ObjectPtr> items, std::string rv) override {
     std::vector<std::string> names;
     for (const rt::ObjectPtr& o : items) {
@@ -90,6 +95,7 @@ class RecordingStore final : public cache::ReflectorStore {
     calls.push_back(fmt::format("Replace [{}] rv={}", fmt::join(names, " "), rv));
     return rt::Ok();
   }
+
   rt::Result<void> Resync() override {
     resyncs.push_back(Since0());
     if (resync_error) {
@@ -108,6 +114,7 @@ struct Server {
     rt::ListOptions options;
     sim::Duration at;
   };
+
   std::vector<Call> lists;
   std::vector<Call> watches;
   std::vector<std::shared_ptr<rt::ChannelWatcher>> watchers;  // every watch handed out
@@ -145,6 +152,7 @@ struct Server {
     }
     return out;
   }
+
   std::vector<std::string> WatchRvs() const {
     std::vector<std::string> out;
     for (const Call& c : watches) {
@@ -152,6 +160,7 @@ struct Server {
     }
     return out;
   }
+
   static std::vector<sim::Duration> Times(const std::vector<Call>& calls) {
     std::vector<sim::Duration> out;
     for (const Call& c : calls) {
@@ -171,6 +180,7 @@ class Running {
       returned_at_ = Since0();
     });
   }
+
   Running(const Running&) = delete;
   Running& operator=(const Running&) = delete;
 
@@ -238,15 +248,18 @@ cache::ReflectorOptions Named(std::string name = "test") {
 
 }  // namespace
 
-TEST_CASE("the first list asks for resourceVersion 0 in pages of 500; the watch continues from "
-          "the listed version with bookmarks and a seeded timeout in [300 s, 600 s)",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "the first list asks for resourceVersion 0 in pages of 500; the watch continues from "
+    "the listed version with bookmarks and a seeded timeout in [300 s, 600 s)",
+    "[runtime][reflector]") {
   std::vector<std::int64_t> timeouts;
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
     RunTwice(seed, [&] {
       sim::Rng predicted = sim::Rand();
       Server server;
-      server.list = [](std::size_t) { return rt::Result<rt::ObjectList>(ListOf("5", {Cm("a", "3")})); };
+      server.list = [](std::size_t) {
+        return rt::Result<rt::ObjectList>(ListOf("5", {Cm("a", "3")}));
+      };
       RecordingStore store;
       cache::Reflector reflector(server.ListerWatcher(), store, Named());
       CHECK(reflector.TypeDescription() == "v1/ConfigMap");
@@ -310,9 +323,10 @@ TEST_CASE("a min watch timeout above 5 min widens the drawn range; below 5 min, 
   }
 }
 
-TEST_CASE("watch events reach the store and each event's resourceVersion becomes the last synced "
-          "one, even an empty one",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "watch events reach the store and each event's resourceVersion becomes the last synced "
+    "one, even an empty one",
+    "[runtime][reflector]") {
   RunTwice(1, [] {
     Server server;
     RecordingStore store;
@@ -357,9 +371,10 @@ TEST_CASE("an event of another kind is skipped without moving the resourceVersio
   });
 }
 
-TEST_CASE("a watch the server ends normally is re-opened at once from the last synced version, "
-          "without a relist",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "a watch the server ends normally is re-opened at once from the last synced version, "
+    "without a relist",
+    "[runtime][reflector]") {
   RunTwice(2, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -382,9 +397,10 @@ TEST_CASE("a watch the server ends normally is re-opened at once from the last s
   });
 }
 
-TEST_CASE("an ERROR event ends the watch with its status; 410 relists after one backoff step "
-          "from the last synced version, unpaged",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "an ERROR event ends the watch with its status; 410 relists after one backoff step "
+    "from the last synced version, unpaged",
+    "[runtime][reflector]") {
   RunTwice(4, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -417,9 +433,10 @@ TEST_CASE("an ERROR event ends the watch with its status; 410 relists after one 
   });
 }
 
-TEST_CASE("a relist that fails with 410 is retried at once with resourceVersion \"\"; if that "
-          "fails too, the next relist also uses \"\"",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "a relist that fails with 410 is retried at once with resourceVersion \"\"; if that "
+    "fails too, the next relist also uses \"\"",
+    "[runtime][reflector]") {
   RunTwice(5, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -482,9 +499,10 @@ TEST_CASE("a relist that fails with 410 is retried at once with resourceVersion 
   });
 }
 
-TEST_CASE("Run waits a backoff after every failed list: [0.8 s, 1.6 s), then doubling to a "
-          "[30 s, 60 s) cap, drawn from the bubble's generator",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "Run waits a backoff after every failed list: [0.8 s, 1.6 s), then doubling to a "
+    "[30 s, 60 s) cap, drawn from the bubble's generator",
+    "[runtime][reflector]") {
   for (std::uint64_t seed : {1, 2, 3}) {
     RunTwice(seed, [] {
       sim::Rng predicted = sim::Rand();
@@ -504,9 +522,9 @@ TEST_CASE("Run waits a backoff after every failed list: [0.8 s, 1.6 s), then dou
       const sim::Duration stopped_at = running.Stop();
       CHECK(stopped_at == 5min);
 
-      const std::vector<sim::Duration> bases = {800ms, 1600ms, 3200ms, 6400ms, 12800ms,
-                                                25600ms, 30s, 30s, 30s, 30s, 30s, 30s,
-                                                30s, 30s, 30s, 30s};
+      const std::vector<sim::Duration> bases = {800ms, 1600ms, 3200ms, 6400ms, 12800ms, 25600ms,
+                                                30s,   30s,    30s,    30s,    30s,     30s,
+                                                30s,   30s,    30s,    30s};
       std::vector<sim::Duration> expected = {0s};
       for (const sim::Duration base : bases) {
         const sim::Duration d = predicted.Jitter(base, 1.0);
@@ -525,7 +543,8 @@ TEST_CASE("Run waits a backoff after every failed list: [0.8 s, 1.6 s), then dou
   }
 }
 
-TEST_CASE("the backoff starts over at 0.8 s after 2 min without a backoff", "[runtime][reflector]") {
+TEST_CASE("the backoff starts over at 0.8 s after 2 min without a backoff",
+          "[runtime][reflector]") {
   RunTwice(6, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -597,9 +616,10 @@ TEST_CASE("429 and connection refused back off one step and re-watch without a r
   CHECK_FALSE(cache::IsConnectionRefused(rt::NewInternalError("connection refused")));
 }
 
-TEST_CASE("internal errors re-watch at once while MaxInternalErrorRetryDuration allows, then "
-          "relist",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "internal errors re-watch at once while MaxInternalErrorRetryDuration allows, then "
+    "relist",
+    "[runtime][reflector]") {
   RunTwice(8, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -647,9 +667,10 @@ TEST_CASE("internal errors re-watch at once while MaxInternalErrorRetryDuration 
   });
 }
 
-TEST_CASE("a watch that closes within 1 s without an event is a very short watch and relists; "
-          "one that lasts 1 s is re-opened",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "a watch that closes within 1 s without an event is a very short watch and relists; "
+    "one that lasts 1 s is re-opened",
+    "[runtime][reflector]") {
   RunTwice(
       9,
       [] {
@@ -705,7 +726,7 @@ TEST_CASE("resync calls store.Resync every period while watching, when ShouldRes
     sim::SleepFor(100s);
     CHECK(asked == std::vector<sim::Duration>{30s, 60s, 90s});
     CHECK(store.resyncs == std::vector<sim::Duration>{30s, 90s});
-    CHECK(running.Stop() == 100s);  // the resync fiber exits with the watch
+    CHECK(running.Stop() == 100s);    // the resync fiber exits with the watch
     CHECK(server.lists.size() == 1);  // resync never talks to the server
   });
 }
@@ -828,9 +849,10 @@ TEST_CASE("lists follow continue tokens; a paged first list keeps later lists pa
   });
 }
 
-TEST_CASE("with a ListerWatcher that supports WatchList, the initial state is streamed, replaced "
-          "in key order at the end bookmark, and the same watch goes on",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "with a ListerWatcher that supports WatchList, the initial state is streamed, replaced "
+    "in key order at the end bookmark, and the same watch goes on",
+    "[runtime][reflector]") {
   RunTwice(14, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -867,9 +889,10 @@ TEST_CASE("with a ListerWatcher that supports WatchList, the initial state is st
   });
 }
 
-TEST_CASE("streaming: 410 forgets the version and retries at once with \"\"; other errors fall "
-          "back to List",
-          "[runtime][reflector]") {
+TEST_CASE(
+    "streaming: 410 forgets the version and retries at once with \"\"; other errors fall "
+    "back to List",
+    "[runtime][reflector]") {
   RunTwice(15, [] {
     sim::Rng predicted = sim::Rand();
     Server server;
@@ -918,8 +941,7 @@ TEST_CASE("streaming: 410 forgets the version and retries at once with \"\"; oth
   });
 }
 
-TEST_CASE("streaming: a missing end bookmark is warned about every 10 s",
-          "[runtime][reflector]") {
+TEST_CASE("streaming: a missing end bookmark is warned about every 10 s", "[runtime][reflector]") {
   RunTwice(
       16,
       [] {
@@ -934,8 +956,9 @@ TEST_CASE("streaming: a missing end bookmark is warned about every 10 s",
         Running running(reflector);
         sim::SleepFor(25s);
         const std::vector<std::string> lines = LogLines();
-        CHECK(Contains(lines, "10s test: hasn't received required bookmark event marking the end "
-                              "of initial events stream, received last event 10s ago"));
+        CHECK(Contains(lines,
+                       "10s test: hasn't received required bookmark event marking the end "
+                       "of initial events stream, received last event 10s ago"));
         CHECK(Contains(lines, "20s test: hasn't received required bookmark event"));
         CHECK(store.calls.empty());
         running.Stop();
@@ -970,7 +993,8 @@ TEST_CASE("error classes", "[runtime][reflector]") {
   rt::Status with_cause = rt::NewInternalError("x");
   with_cause.details.causes.push_back({.type = "ResourceVersionTooLarge", .message = "m"});
   CHECK(cache::IsTooLargeResourceVersionError(with_cause));
-  CHECK_FALSE(cache::IsTooLargeResourceVersionError(rt::NewInternalError("Too large resource version")));
+  CHECK_FALSE(
+      cache::IsTooLargeResourceVersionError(rt::NewInternalError("Too large resource version")));
   const rt::Status refused = cache::NewConnectionRefused("127.0.0.1:6443");
   CHECK(refused.message == "dial tcp 127.0.0.1:6443: connect: connection refused");
   CHECK(cache::IsConnectionRefused(refused));

@@ -102,7 +102,8 @@ struct Options {
   PlantedBugs bugs{};
   Faults faults{};
   // Events a watch buffers (client-go: watch.DefaultChanSize = 100). A delivery to a full
-  // buffer fails the run with a report (client-go's fake panics).
+  // buffer fails the run with a report (client-go's fake panics). 0 makes every watch
+  // unbuffered: a delivery then needs a consumer already waiting.
   std::size_t watch_buffer = 100;
   // Record every call in Clientset::Actions() (turn off for long benchmarks).
   bool record_actions = true;

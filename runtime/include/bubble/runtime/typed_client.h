@@ -62,7 +62,13 @@ class TypedClient {
     out.metadata = std::move(list->metadata);
     out.items.reserve(list->items.size());
     for (ObjectPtr& item : list->items) {
-      Result<Ptr> typed = As<T>(std::move(item));
+      if constexpr (detail::StaticKinded<T>) {
+        if (item != nullptr && &item->Kind() == &T::StaticKind()) {  // the common case: no copy
+          out.items.push_back(std::static_pointer_cast<const T>(std::move(item)));
+          continue;
+        }
+      }
+      Result<Ptr> typed = As<T>(item);
       if (!typed) {
         return Err(std::move(typed.error()));
       }

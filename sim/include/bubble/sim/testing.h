@@ -134,13 +134,21 @@ inline void RunSeeds(const SeedSweep& sweep, const Options& base, const Body& bo
   } else if (const char* range = std::getenv("BUBBLE_SEEDS")) {
     const std::string_view s(range);
     const auto dots = s.find("..");
-    auto a = dots == std::string_view::npos ? std::nullopt : detail::ParseU64(s.substr(0, dots));
-    auto b = dots == std::string_view::npos ? std::nullopt : detail::ParseU64(s.substr(dots + 2));
-    if (!a || !b || *b < *a) {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    bool ok = dots != std::string_view::npos;
+    if (ok) {
+      const auto pa = detail::ParseU64(s.substr(0, dots));
+      const auto pb = detail::ParseU64(s.substr(dots + 2));
+      ok = pa.has_value() && pb.has_value();
+      a = pa.value_or(0);
+      b = pb.value_or(0);
+    }
+    if (!ok || b < a) {
       FAIL(fmt::format("BUBBLE_SEEDS=\"{}\" is not a seed range: use A..B with A <= B", range));
     }
-    first = *a;
-    count = *b - *a + 1;
+    first = a;
+    count = b - a + 1;
   }
   if (const char* env = std::getenv("BUBBLE_STRATEGY")) {
     auto kind = ParseStrategy(env);

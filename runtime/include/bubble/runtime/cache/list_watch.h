@@ -76,14 +76,18 @@ using ListOptionsTweak = std::function<void(ListOptions&)>;
 class ListWatch final : public ListerWatcher {
  public:
   ListWatch(ListFunc list, WatchFunc watch, bool supports_watch_list = false)
-      : list_(std::move(list)), watch_(std::move(watch)), supports_watch_list_(supports_watch_list) {}
+      : list_(std::move(list)),
+        watch_(std::move(watch)),
+        supports_watch_list_(supports_watch_list) {}
 
   Result<ObjectList> List(const sim::Context& ctx, const ListOptions& opts) override {
     return list_(ctx, opts);
   }
+
   Result<WatchPtr> Watch(const sim::Context& ctx, const ListOptions& opts) override {
     return watch_(ctx, opts);
   }
+
   bool SupportsWatchList() const override { return supports_watch_list_; }
 
  private:

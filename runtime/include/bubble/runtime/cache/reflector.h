@@ -131,15 +131,20 @@ class Reflector {
 
   // The resourceVersion of the last list, bookmark or watch event ("" before the first list).
   std::string LastSyncResourceVersion() const { return last_sync_rv_; }
+
   // Whether the last list or watch found LastSyncResourceVersion() expired or too large (the
   // next list then uses "").
   bool IsLastSyncResourceVersionUnavailable() const noexcept { return rv_unavailable_; }
 
   const std::string& Name() const noexcept { return name_; }
+
   const std::string& TypeDescription() const noexcept { return type_description_; }
+
   // use_watch_list and the ListerWatcher supports WatchList.
   bool UsesWatchList() const noexcept { return use_watch_list_; }
+
   sim::Duration ResyncPeriod() const noexcept { return resync_period_; }
+
   sim::Duration MinWatchTimeout() const noexcept { return min_watch_timeout_; }
 
  private:
