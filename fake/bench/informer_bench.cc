@@ -53,6 +53,7 @@ void BM_EmptyBubble(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+
 BENCHMARK(BM_EmptyBubble);
 
 // The seed's TestListAndWatch, start to finish: clientset, factory, informer, handler, sync,
@@ -72,6 +73,7 @@ void BM_ListAndWatchSeedScenario(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+
 BENCHMARK(BM_ListAndWatchSeedScenario);
 
 // An informer's initial sync over N ConfigMaps served by the fake: list, Replace into the FIFO,
@@ -84,8 +86,8 @@ void BM_InitialSync(benchmark::State& state) {
     auto r = setup.Run([&] {
       auto cms = cs->ConfigMaps("default");
       for (int i = 0; i < n; ++i) {
-        (void)cms.Create(rt::ConfigMap({.name = fmt::format("cm-{:06}", i), .namespace_ = "default"},
-                                       {{"key", "value"}}));
+        (void)cms.Create(rt::ConfigMap(
+            {.name = fmt::format("cm-{:06}", i), .namespace_ = "default"}, {{"key", "value"}}));
       }
     });
     if (!r.Passed()) {
@@ -117,6 +119,7 @@ void BM_InitialSync(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
 }
+
 BENCHMARK(BM_InitialSync)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 // Steady state: N watch events (MODIFIED of 100 rotating objects) pushed through a buffered
@@ -162,9 +165,9 @@ void BM_EventThroughput(benchmark::State& state) {
       sim::WaitGroup wg("informer");
       wg.Go("informer", [&] { informer.Run(ctx); });
       for (int i = 0; i < n; ++i) {
-        (void)watcher->Send({i < kObjects ? rt::WatchEventType::kAdded
-                                          : rt::WatchEventType::kModified,
-                             versions[static_cast<std::size_t>(i)], nullptr});
+        (void)watcher->Send(
+            {i < kObjects ? rt::WatchEventType::kAdded : rt::WatchEventType::kModified,
+             versions[static_cast<std::size_t>(i)], nullptr});
       }
       done.Wait();
       cancel();
@@ -177,6 +180,7 @@ void BM_EventThroughput(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
 }
+
 BENCHMARK(BM_EventThroughput)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -290,8 +290,15 @@ class FakeResourceClient final : public runtime::ResourceClient {
       return finish(Err(runtime::NewContextError(ctx.Err())));
     }
     const Plan plan = MakePlan(cs_->GetOptions().faults, action);
-    if (plan.request_latency > sim::Duration::zero() && !sim::SleepFor(plan.request_latency, ctx)) {
-      return finish(Err(runtime::NewContextError(ctx.Err())));
+    // A request and its response each cross a network: other fibers may run in between, and the
+    // strategy decides whether they do (Options::requests_yield).
+    const bool yields = traced && cs_->GetOptions().requests_yield;
+    if (plan.request_latency > sim::Duration::zero()) {
+      if (!sim::SleepFor(plan.request_latency, ctx)) {
+        return finish(Err(runtime::NewContextError(ctx.Err())));
+      }
+    } else if (yields) {
+      sim::Yield();
     }
     if (plan.fault && !plan.after_apply) {
       sim::TraceInstant("fault", fmt::format("{}: {:v}", action, *plan.fault));
@@ -306,9 +313,12 @@ class FakeResourceClient final : public runtime::ResourceClient {
       sim::TraceInstant("fault", fmt::format("{}: applied, then {:v}", what, *plan.fault));
       result = Err(*plan.fault);
     }
-    if (plan.response_latency > sim::Duration::zero() &&
-        !sim::SleepFor(plan.response_latency, ctx)) {
-      return finish(Err(runtime::NewContextError(ctx.Err())));
+    if (plan.response_latency > sim::Duration::zero()) {
+      if (!sim::SleepFor(plan.response_latency, ctx)) {
+        return finish(Err(runtime::NewContextError(ctx.Err())));
+      }
+    } else if (yields) {
+      sim::Yield();
     }
     return finish(std::move(result));
   }

@@ -129,6 +129,10 @@ TEST_CASE("informer: handlers added before Run hear the initial list, then live 
     CHECK(rec.lines ==
           std::vector<std::string>{"add default/cm1 initial", "add default/cm2 initial"});
 
+    // Synced means listed, not watching. Let the informer's fibers settle so its Watch is open:
+    // without this Wait the writes below race the Watch, and on the fake (no tombstones) a delete
+    // made before the Watch opens is never seen (SEMANTICS §1.10.3) — seeds find that race.
+    sim::Wait();
     auto cms = cs->ConfigMaps("default");
     REQUIRE(cms.Create(Cm("default", "cm3")));
     REQUIRE(cms.Update(Cm("default", "cm1", {{"k", "v"}})));

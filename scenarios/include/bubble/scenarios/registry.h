@@ -1,0 +1,140 @@
+// scenarios/include/bubble/scenarios/registry.h
+//
+// File: the scenario registry. A scenario is a named, self-checking program for a bubble: it sets
+// up the fake API server and the code under test, acts, and checks invariants, failing the run
+// (sim::Fail) with a message that names the broken invariant. Each scenario declares
+//  - options (--set KEY=VALUE): variants of the same program, each with a default and either a
+//    list of allowed values or an integer range;
+//  - planted bugs (--bug NAME): known-wrong variants, each with a seed budget: a sweep under the
+//    default strategy portfolio (run.h) from seed 1 must find the bug within that many seeds.
+//
+//   const scenarios::Scenario& s = scenarios::GetScenario("conflicting-writers");
+//   scenarios::RunConfig config{.seed = 7, .bugs = {"no-conflict-check"}};
+//   sim::RunResult r = scenarios::RunScenario(s, config);
+//
+// Adding a scenario (docs/scenarios.md): write scenarios/src/<name>.cc with a function
+// `Scenario MyScenario()` that returns its description and body, declare it in
+// scenarios/src/catalogue.h, add it to the list in scenarios/src/catalogue.cc, and add the file
+// to scenarios/CMakeLists.txt. The list is explicit (no static registrars: a static library
+// drops object files nobody references) and the registry sorts it by name.
+//
+// Threading: the registry is built once, on first use, and is read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <bubble/sim/bubble.h>
+#include <bubble/sim/task.h>
+
+namespace bubble::scenarios {
+
+// A scenario name, option or bug that does not exist, or a value an option does not allow. The
+// message names the scenario and lists the valid choices; the CLI prints it as a usage error.
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// One option of a scenario (--set KEY=VALUE).
+struct OptionSpec {
+  std::string key;
+  std::string default_value;
+  std::string description;
+  // The values allowed, when the option is a choice ("real", "delta"). Empty: see int_range.
+  std::vector<std::string> allowed{};
+  // For an integer option: the inclusive range of values allowed.
+  std::optional<std::pair<std::int64_t, std::int64_t>> int_range{};
+
+  // Empty when `value` is allowed; otherwise why not (for ConfigError messages).
+  std::string Check(std::string_view value) const;
+  // "real|delta" or "2..8".
+  std::string AllowedText() const;
+};
+
+// One planted bug of a scenario (--bug NAME).
+struct BugSpec {
+  std::string name;
+  std::string description;
+  // A sweep from seed 1 under the default portfolio finds the bug within this many seeds (a
+  // documented, tested promise; `bubble sweep --all --with-bugs` enforces it).
+  std::uint64_t seed_budget = 100;
+};
+
+// What a scenario's body sees: the bubble it runs in, and its resolved options and bugs.
+class ScenarioContext {
+ public:
+  ScenarioContext(sim::Bubble& bubble, std::map<std::string, std::string> options,
+                  std::vector<std::string> bugs)
+      : bubble_(&bubble), options_(std::move(options)), bugs_(std::move(bugs)) {}
+
+  sim::Bubble& GetBubble() const noexcept { return *bubble_; }
+
+  // Every option with its value (defaults filled in), by key.
+  const std::map<std::string, std::string>& Options() const noexcept { return options_; }
+
+  // The value of a declared option. UsageError if the scenario did not declare `key`.
+  const std::string& Option(std::string_view key) const;
+  // The value of a declared integer option.
+  std::int64_t IntOption(std::string_view key) const;
+
+  // The planted bugs enabled for this run, sorted.
+  const std::vector<std::string>& Bugs() const noexcept { return bugs_; }
+
+  // Whether planted bug `name` is enabled.
+  bool Bug(std::string_view name) const;
+
+ private:
+  sim::Bubble* bubble_;
+  std::map<std::string, std::string> options_;
+  std::vector<std::string> bugs_;
+};
+
+// Builds one run: called before Run(), outside the bubble, so it may create shared state (the
+// fake clientset, counters) and capture it; the returned task runs as the root fiber "main".
+using ScenarioBody = std::function<sim::Task(const ScenarioContext&)>;
+
+struct Scenario {
+  std::string name;         // "conflicting-writers": lower-case words joined by '-'
+  std::string catalogue;    // "S09": its entry in the race catalogue, or empty
+  std::string description;  // one line
+  std::vector<OptionSpec> options{};
+  std::vector<BugSpec> bugs{};
+  // About the number of scheduling decisions a run makes (PCT draws its change points there).
+  std::uint64_t pct_horizon = 100;
+  ScenarioBody body{};
+
+  // The option or bug named `name`, or null.
+  const OptionSpec* FindOption(std::string_view key) const;
+  const BugSpec* FindBug(std::string_view name) const;
+};
+
+// Every registered scenario, sorted by name.
+const std::vector<Scenario>& AllScenarios();
+// The scenario named `name`, or null.
+const Scenario* FindScenario(std::string_view name);
+// The scenario named `name`; ConfigError listing the known scenarios if there is none.
+const Scenario& GetScenario(std::string_view name);
+
+// A scenario's options and bugs after validation: every option present (defaults filled in),
+// bugs sorted and unique.
+struct ResolvedConfig {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> bugs;
+};
+
+// Validates `bugs` and `set` (KEY=VALUE pairs, later ones win) against the scenario. Throws
+// ConfigError naming the scenario and listing the valid names or values.
+ResolvedConfig Resolve(const Scenario& scenario, const std::vector<std::string>& bugs,
+                       const std::vector<std::pair<std::string, std::string>>& set);
+
+// Splits "KEY=VALUE"; ConfigError if there is no '=' or the key is empty.
+std::pair<std::string, std::string> ParseSetting(std::string_view text);
+
+}  // namespace bubble::scenarios

@@ -1,0 +1,16 @@
+// scenarios/src/catalogue.cc
+//
+// The explicit list of scenarios (the registry sorts it by name).
+#include "catalogue.h"
+
+#include <vector>
+
+namespace bubble::scenarios::detail {
+
+std::vector<Scenario> Catalogue() {
+  std::vector<Scenario> all;
+  all.push_back(ConflictingWritersScenario());
+  return all;
+}
+
+}  // namespace bubble::scenarios::detail

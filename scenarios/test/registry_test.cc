@@ -1,0 +1,139 @@
+// scenarios/test/registry_test.cc
+#include "bubble/scenarios/registry.h"
+
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include <bubble/scenarios/run.h>
+
+namespace sc = bubble::scenarios;
+namespace sim = bubble::sim;
+
+TEST_CASE("the registry lists scenarios sorted by name, each with a body",
+          "[scenarios][registry]") {
+  const auto& all = sc::AllScenarios();
+  REQUIRE(!all.empty());
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    CHECK(all[i - 1].name < all[i].name);
+  }
+  for (const sc::Scenario& s : all) {
+    CHECK(static_cast<bool>(s.body));
+    CHECK(!s.description.empty());
+    for (const sc::BugSpec& b : s.bugs) {
+      CHECK(b.seed_budget > 0);
+    }
+  }
+  CHECK(sc::FindScenario("conflicting-writers") != nullptr);
+  CHECK(sc::FindScenario("nope") == nullptr);
+}
+
+TEST_CASE("an unknown scenario names the known ones", "[scenarios][registry]") {
+  CHECK_THROWS_WITH(sc::GetScenario("nope"),
+                    Catch::Matchers::Contains("unknown scenario \"nope\"") &&
+                        Catch::Matchers::Contains("conflicting-writers"));
+}
+
+TEST_CASE("unknown bugs and options name the scenario and the valid ones",
+          "[scenarios][registry]") {
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  CHECK_THROWS_WITH(sc::Resolve(s, {"nope"}, {}),
+                    Catch::Matchers::Contains("scenario conflicting-writers has no planted bug") &&
+                        Catch::Matchers::Contains("no-conflict-check"));
+  CHECK_THROWS_WITH(
+      sc::Resolve(s, {}, {{"nope", "1"}}),
+      Catch::Matchers::Contains("has no option \"nope\"") && Catch::Matchers::Contains("writers"));
+  CHECK_THROWS_WITH(sc::Resolve(s, {}, {{"writers", "99"}}), Catch::Matchers::Contains("2..8"));
+  CHECK_THROWS_WITH(sc::Resolve(s, {}, {{"latency", "slow"}}),
+                    Catch::Matchers::Contains("random|none"));
+}
+
+TEST_CASE("Resolve fills in defaults, lets later settings win and sorts bugs",
+          "[scenarios][registry]") {
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  const sc::ResolvedConfig r = sc::Resolve(s, {"no-retry", "no-conflict-check", "no-retry"},
+                                           {{"writers", "3"}, {"writers", "4"}});
+  CHECK(r.options.at("writers") == "4");
+  CHECK(r.options.at("increments") == "5");
+  CHECK(r.bugs == std::vector<std::string>{"no-conflict-check", "no-retry"});
+}
+
+TEST_CASE("ParseSetting splits KEY=VALUE", "[scenarios][registry]") {
+  CHECK(sc::ParseSetting("a=b=c") == std::pair<std::string, std::string>{"a", "b=c"});
+  CHECK(sc::ParseSetting("a=") == std::pair<std::string, std::string>{"a", ""});
+  CHECK_THROWS_AS(sc::ParseSetting("a"), sc::ConfigError);
+  CHECK_THROWS_AS(sc::ParseSetting("=a"), sc::ConfigError);
+}
+
+TEST_CASE("the portfolio alternates random and pct", "[scenarios][run]") {
+  CHECK(sc::PortfolioFor(0).strategy == sim::StrategyKind::kRandom);
+  CHECK(sc::PortfolioFor(1).strategy == sim::StrategyKind::kPct);
+  CHECK(sc::PortfolioFor(1).pct_depth == 2);
+  CHECK(sc::PortfolioFor(2).strategy == sim::StrategyKind::kRandom);
+  CHECK(sc::PortfolioFor(3).strategy == sim::StrategyKind::kPct);
+  CHECK(sc::PortfolioFor(3).pct_depth == 3);
+  CHECK(sc::PortfolioFor(7).pct_depth == 3);
+}
+
+TEST_CASE("ReplayCommand spells the run exactly, leaving out defaults", "[scenarios][run]") {
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  sc::RunConfig c{.seed = 9, .strategy = sim::StrategyKind::kPct, .pct_depth = 2};
+  c.bugs = {"no-retry"};
+  c.set = {{"writers", "3"}, {"increments", "5"}};
+  CHECK(sc::ReplayCommand(s, c) ==
+        "bubble run conflicting-writers --seed 9 --strategy pct --pct-depth 2 --bug no-retry "
+        "--set writers=3");
+}
+
+TEST_CASE("a trace written by RunAndWriteTrace parses back and replays to the same fingerprint",
+          "[scenarios][run]") {
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  sc::RunConfig c{.seed = 5, .strategy = sim::StrategyKind::kPct};
+  c.bugs = {"no-conflict-check"};
+  c.set = {{"increments", "3"}};
+  std::ostringstream out;
+  const sim::RunResult first = sc::RunAndWriteTrace(s, c, out);
+  const sc::RecordedRun rec = sc::ParseTrace(out.str());
+  CHECK(rec.scenario == &s);
+  CHECK(rec.fingerprint == first.fingerprint);
+  CHECK(rec.config.seed == 5);
+  CHECK(rec.config.strategy == sim::StrategyKind::kPct);
+  CHECK(rec.config.replay == first.decisions);
+  CHECK(!rec.records.empty());
+
+  sc::RunConfig replay = rec.config;
+  replay.strategy = sim::StrategyKind::kReplay;
+  replay.trace = sim::TraceMode::kFull;
+  std::vector<sim::TraceEvent> events;
+  const sim::RunResult again = sc::RunScenario(
+      s, replay, [&](sim::Bubble& b, const auto&) { events = b.GetTrace().Events(); });
+  CHECK(again.fingerprint == first.fingerprint);
+  CHECK(!sc::FirstDivergence(rec.records, rec.fiber_names, events, rec.fiber_names).has_value());
+}
+
+TEST_CASE("ParseTrace rejects what is not a bubble trace", "[scenarios][run]") {
+  CHECK_THROWS_WITH(sc::ParseTrace("{"), Catch::Matchers::Contains("not a JSON document"));
+  CHECK_THROWS_WITH(sc::ParseTrace("{\"traceEvents\":[]}"),
+                    Catch::Matchers::Contains("not a bubble trace"));
+  CHECK_THROWS_WITH(
+      sc::ParseTrace(R"({"bubble":{"format":"bubble-trace","version":1,"scenario":"nope"}})"),
+      Catch::Matchers::Contains("unknown scenario"));
+  CHECK_THROWS_AS(
+      sc::ParseTrace(
+          R"({"bubble":{"format":"bubble-trace","version":1,"scenario":"conflicting-writers"}})"),
+      sc::ConfigError);
+}
+
+TEST_CASE("FirstDivergence names the first differing record", "[scenarios][run]") {
+  std::vector<std::string> names = {"bubble", "main"};
+  std::vector<sim::TraceEvent> a = {{0, 1, sim::EventKind::kLog, 2, "x"},
+                                    {0, 1, sim::EventKind::kLog, 2, "y"}};
+  std::vector<sim::TraceEvent> b = a;
+  CHECK(!sc::FirstDivergence(a, names, b, names).has_value());
+  b[1].detail = "z";
+  const auto d = sc::FirstDivergence(a, names, b, names);
+  REQUIRE(d.has_value());
+  CHECK_THAT(*d, Catch::Matchers::Contains("record 2"));
+  b.pop_back();
+  CHECK_THAT(*sc::FirstDivergence(a, names, b, names), Catch::Matchers::Contains("end of trace"));
+}
