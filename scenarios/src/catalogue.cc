@@ -10,6 +10,7 @@ namespace bubble::scenarios::detail {
 std::vector<Scenario> Catalogue() {
   std::vector<Scenario> all;
   all.push_back(ConflictingWritersScenario());
+  all.push_back(ListAndWatchScenario());
   return all;
 }
 

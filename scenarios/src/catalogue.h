@@ -7,6 +7,9 @@
 
 namespace bubble::scenarios {
 
+// S03 (list_and_watch.cc).
+Scenario ListAndWatchScenario();
+
 // S09 (conflicting_writers.cc).
 Scenario ConflictingWritersScenario();
 
