@@ -1,5 +1,6 @@
 // The code of docs/tutorial.md, compiled and run with the fake's tests so the tutorial cannot
 // rot. Each TEST_CASE is one step of the tutorial; keep the two in sync.
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -164,7 +165,7 @@ TEST_CASE("tutorial: write the run as a timeline", "[tutorial]") {
     factory.Shutdown();
   });
   REQUIRE(result.Passed());
-  std::ofstream out("tutorial-trace.json");
+  std::ofstream out(std::filesystem::temp_directory_path() / "tutorial-trace.json");
   bubble.GetTrace().WriteChromeJson(out);  // open it in ui.perfetto.dev
   CHECK(bubble.GetTrace().Events().size() > 10);
 }
