@@ -246,7 +246,9 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
   }
   rec->parking = &parking;
   rec->state = FiberRecord::State::kBlocked;
-  rec->block = reason;
+  const std::size_t n = std::min(reason.object.size(), rec->block_object.size());
+  std::copy_n(reason.object.data(), n, rec->block_object.data());
+  rec->block = {reason.what, std::string_view(rec->block_object.data(), n), reason.holder};
   rec->blocked_since = now_;
   Record(EventKind::kBlock, 0, reason.what, reason.object);
   SwitchOut(*rec);

@@ -7,6 +7,7 @@
 // annotate for sanitizers (SwitchIn, SwitchOut).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -42,7 +43,11 @@ struct FiberRecord {
   boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
   Task fn;
   std::exception_ptr error;
+  // `block.object` views `block_object`, a copy of the primitive's name made when the fiber
+  // parks: the primitive may die before the report that names it is written (its owner's frame
+  // unwound first). Inline, so parking allocates nothing; longer names are cut.
   BlockReason block;
+  std::array<char, 64> block_object{};
   TimePoint blocked_since{};
   Parking* parking = nullptr;  // what it is parked on, while blocked
   Stack stack;
@@ -65,13 +70,21 @@ class Scheduler {
   static Scheduler* Current() noexcept;
 
   Bubble& Owner() noexcept { return owner_; }
+
   const Options& GetOptions() const noexcept { return options_; }
+
   TimePoint Now() const noexcept { return now_; }
+
   Rng& UserRng() noexcept { return user_rng_; }
+
   Trace& GetTrace() noexcept { return trace_; }
+
   FiberRecord* Running() const noexcept { return current_; }
+
   FiberId RunningId() const noexcept { return current_ != nullptr ? current_->id : 0; }
+
   std::string_view RunningName() const noexcept;
+
   bool IsRunning() const noexcept { return running_; }
 
   FiberId Spawn(std::string name, Task fn);
@@ -93,9 +106,11 @@ class Scheduler {
       trace_.Record((now_ - Clock::Epoch()).count(), RunningId(), kind, arg, a, b);
     }
   }
+
   std::uint64_t NextSpanId() noexcept { return ++last_span_id_; }
 
   spdlog::logger& Logger(std::string_view component);
+
   spdlog::logger& DefaultLogger() noexcept { return *default_logger_; }
 
  private:

@@ -274,3 +274,22 @@ TEST_CASE("the time limit catches a ticker loop that runs forever", "[sim][failu
         "never stopped?); raise Options::time_limit if the run is meant to be this long");
 }
 
+TEST_CASE("a parent that fails while a child waits on its objects is reported, not a crash",
+          "[sim][failure]") {
+  // The channel dies with main's frame before the report is written; the report still names
+  // it (the fiber record keeps a copy of the name), and ASan sees no read of the dead frame.
+  bubble::sim::Bubble b;
+  auto r = b.Run([&] {
+    bubble::sim::Channel<int> never(0, "a channel with a name longer than fifteen characters");
+    bubble::sim::WaitGroup wg("children");
+    wg.Go("child", [&] { never.Recv(); });
+    bubble::sim::Yield();
+    throw std::runtime_error("parent fails");
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == bubble::sim::FailureKind::kException);
+  CHECK(r.failure->fiber_name == "main");
+  CHECK_THAT(r.report, Catch::Matchers::Contains("parent fails"));
+  CHECK_THAT(r.report,
+             Catch::Matchers::Contains("'a channel with a name longer than fifteen characters'"));
+}
