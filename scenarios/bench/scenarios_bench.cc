@@ -30,13 +30,14 @@ namespace sim = bubble::sim;
 void BM_EmptyBubble(benchmark::State& state) {
   std::uint64_t seed = 0;
   for (auto _ : state) {
-    sim::Bubble b({.seed = ++seed, .strategy = sim::StrategyKind::kRandom,
-                   .log_level = spdlog::level::off});
+    sim::Bubble b(
+        {.seed = ++seed, .strategy = sim::StrategyKind::kRandom, .log_level = spdlog::level::off});
     auto r = b.Run([] {});
     benchmark::DoNotOptimize(r.fingerprint);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+
 BENCHMARK(BM_EmptyBubble);
 
 void RunScenario(benchmark::State& state, const sc::Scenario* scenario) {
@@ -58,8 +59,8 @@ void RunScenario(benchmark::State& state, const sc::Scenario* scenario) {
 std::uint64_t SeedsToFailure(const sc::Scenario& scenario, const std::string& bug,
                              sim::StrategyKind strategy, std::uint64_t first, std::uint64_t cap) {
   for (std::uint64_t n = 1; n <= cap; ++n) {
-    auto r = sc::RunScenario(scenario, {.seed = first + n - 1, .strategy = strategy,
-                                        .pct_depth = 3, .bugs = {bug}});
+    auto r = sc::RunScenario(
+        scenario, {.seed = first + n - 1, .strategy = strategy, .pct_depth = 3, .bugs = {bug}});
     if (!r.Passed()) {
       return n;
     }
@@ -80,7 +81,8 @@ void SeedsToFirstFailure(benchmark::State& state, const sc::Scenario* scenario, 
     }
   }
   std::sort(found.begin(), found.end());
-  state.counters["median_seeds"] = static_cast<double>(found[kSweeps / 2 - 1] + found[kSweeps / 2]) / 2;
+  state.counters["median_seeds"] =
+      static_cast<double>(found[kSweeps / 2 - 1] + found[kSweeps / 2]) / 2;
   state.counters["worst_seeds"] = static_cast<double>(found.back());
 }
 
