@@ -220,7 +220,7 @@ TEST_CASE("client-go's quirks are the default", "[fake][clientset][quirks]") {
   });
 }
 
-TEST_CASE("label selectors filter List on the client side; bad selectors are BadRequest",
+TEST_CASE("label selectors filter List on the client side, bad selectors are BadRequest",
           "[fake][clientset][selectors]") {
   rt::ConfigMap web = Cm("ns", "web");
   web.metadata.labels = {{"app", "web"}};

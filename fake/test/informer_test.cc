@@ -298,7 +298,7 @@ TEST_CASE("informer: equal empty resourceVersions make real updates look like re
   });
 }
 
-TEST_CASE("informer: relists are Replaced deltas; unchanged objects go only to resyncing handlers",
+TEST_CASE("informer: relists are Replaced deltas, unchanged objects go only to resyncing handlers",
           "[informer][relist]") {
   // TestSharedInformerWatchDisruption: the watch breaks, the relist finds cm1 unchanged (same
   // RV: a sync, dropped for handlers not flagged for resync at the last check), cm2 changed (an
@@ -418,7 +418,7 @@ TEST_CASE("informer: RemoveEventHandler drops queued notifications and is idempo
   });
 }
 
-TEST_CASE("informer: transform runs before the cache and handlers; settable only before Run",
+TEST_CASE("informer: transform runs before the cache and handlers, settable only before Run",
           "[informer][transform]") {
   RunInBubble([] {
     auto cs = bubble::fake::NewClientset(Cm("default", "pod1"), Cm("default", "pod2"));
@@ -571,7 +571,7 @@ TEST_CASE("factory: WaitForCacheSync reports the informers that did not sync", "
   });
 }
 
-TEST_CASE("lister: by namespace, by label selector, NotFound; returns the cached objects",
+TEST_CASE("lister: by namespace, by label selector, NotFound, returns the cached objects",
           "[lister]") {
   RunInBubble([] {
     auto web = [](std::string ns, std::string name) {

@@ -92,7 +92,7 @@ TEST_CASE("objects take the request namespace when they have none", "[fake][trac
   CHECK((*stored)->metadata.namespace_ == "default");
 }
 
-TEST_CASE("reads share the stored object; writes copy the input", "[fake][tracker]") {
+TEST_CASE("reads share the stored object, writes copy the input", "[fake][tracker]") {
   fake::Tracker t;
   rt::ConfigMap input = Cm("default", "cm", {{"k", "1"}});
   auto created = t.Create(ConfigMaps(), input, "default");

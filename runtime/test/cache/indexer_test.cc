@@ -67,7 +67,7 @@ TEST_CASE("List and ListKeys return items sorted by key, whatever the insertion 
   CHECK(store.size() == 4);
 }
 
-TEST_CASE("Add and Update overwrite; Delete removes by object or by tombstone key",
+TEST_CASE("Add and Update overwrite, Delete removes by object or by tombstone key",
           "[runtime][cache]") {
   cache::Indexer store;
   REQUIRE(store.Add(Obj("a", "1", "ns")));

@@ -249,8 +249,8 @@ cache::ReflectorOptions Named(std::string name = "test") {
 }  // namespace
 
 TEST_CASE(
-    "the first list asks for resourceVersion 0 in pages of 500; the watch continues from "
-    "the listed version with bookmarks and a seeded timeout in [300 s, 600 s)",
+    "the first list asks for resourceVersion 0 in pages of 500, the watch continues from "
+    "the listed version with bookmarks and a seeded timeout between 300 s and 600 s",
     "[runtime][reflector]") {
   std::vector<std::int64_t> timeouts;
   for (std::uint64_t seed = 1; seed <= 8; ++seed) {
@@ -302,7 +302,7 @@ TEST_CASE(
         timeouts.end());  // and seeds differ
 }
 
-TEST_CASE("a min watch timeout above 5 min widens the drawn range; below 5 min, 5 min holds",
+TEST_CASE("a min watch timeout above 5 min widens the drawn range, below 5 min, 5 min holds",
           "[runtime][reflector]") {
   for (const sim::Duration min : {sim::Duration(10min), sim::Duration(1min)}) {
     RunTwice(3, [&] {
@@ -500,8 +500,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Run waits a backoff after every failed list: [0.8 s, 1.6 s), then doubling to a "
-    "[30 s, 60 s) cap, drawn from the bubble's generator",
+    "Run waits a backoff after every failed list: 0.8 s to 1.6 s, then doubling to a "
+    "30 s to 60 s cap, drawn from the bubble's generator",
     "[runtime][reflector]") {
   for (std::uint64_t seed : {1, 2, 3}) {
     RunTwice(seed, [] {
@@ -731,7 +731,7 @@ TEST_CASE("resync calls store.Resync every period while watching, when ShouldRes
   });
 }
 
-TEST_CASE("a failing Resync ends the watch; the relist starts a new resync period",
+TEST_CASE("a failing Resync ends the watch, the relist starts a new resync period",
           "[runtime][reflector]") {
   RunTwice(11, [] {
     sim::Rng predicted = sim::Rand();
@@ -803,7 +803,7 @@ TEST_CASE("cancelling the context ends Run at once: during a watch, a backoff or
   }
 }
 
-TEST_CASE("lists follow continue tokens; a paged first list keeps later lists paged",
+TEST_CASE("lists follow continue tokens, a paged first list keeps later lists paged",
           "[runtime][reflector]") {
   RunTwice(13, [] {
     Server server;
