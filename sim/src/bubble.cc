@@ -192,14 +192,19 @@ void WaitList::Remove(WaitNode& node) noexcept {
   node.list = nullptr;
 }
 
+void Unlink(Parking& parking) noexcept {
+  for (int i = 0; i < parking.count; ++i) {
+    WaitNode& n = parking.nodes[i];
+    if (n.Linked()) {
+      n.list->Remove(n);
+    }
+  }
+}
+
 int Park(Parking& parking, const BlockReason& reason) {
   Scheduler* s = Scheduler::Current();
   if (s == nullptr) {
-    for (int i = 0; i < parking.count; ++i) {
-      if (parking.nodes[i].Linked()) {
-        parking.nodes[i].list->Remove(parking.nodes[i]);
-      }
-    }
+    Unlink(parking);  // the nodes live in the caller's frame, which the throw unwinds
     BUBBLE_EXPECT(false,
                   "blocking on {} '{}' outside a running bubble: call it from a fiber (Bubble::Run "
                   "or Spawn)",

@@ -227,12 +227,7 @@ void Scheduler::WaitForIdle() {
 int Scheduler::Park(Parking& parking, const BlockReason& reason) {
   FiberRecord* rec = current_;
   if (rec == nullptr) {
-    // Unlink before throwing: the nodes live in the caller's frame.
-    for (int i = 0; i < parking.count; ++i) {
-      if (parking.nodes[i].Linked()) {
-        parking.nodes[i].list->Remove(parking.nodes[i]);
-      }
-    }
+    Unlink(parking);  // the nodes live in the caller's frame, which the throw unwinds
     BUBBLE_EXPECT(false,
                   "blocking on {} '{}' outside a fiber: call it from a fiber of a running bubble "
                   "(Bubble::Run or Spawn)",
@@ -261,12 +256,7 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
 
 void Scheduler::Fire(WaitNode& node) {
   Parking* parking = node.parking;
-  for (int i = 0; i < parking->count; ++i) {
-    WaitNode& n = parking->nodes[i];
-    if (n.Linked()) {
-      n.list->Remove(n);
-    }
-  }
+  Unlink(*parking);
   parking->fired = node.index;
   MakeRunnable(*parking->fiber);
 }
@@ -596,12 +586,7 @@ void Scheduler::TearDown() {
   // exist: unwinding one fiber may destroy a channel another fiber waits on.
   for (FiberRecord* rec : live_) {
     if (rec->parking != nullptr) {
-      for (int i = 0; i < rec->parking->count; ++i) {
-        WaitNode& n = rec->parking->nodes[i];
-        if (n.Linked()) {
-          n.list->Remove(n);
-        }
-      }
+      Unlink(*rec->parking);
     }
   }
   wait_caller_ = nullptr;

@@ -71,6 +71,9 @@ struct Parking {
   int fired = -1;
 };
 
+// Unlinks every node of `parking` that is still in a wait list.
+void Unlink(Parking& parking) noexcept;
+
 // Blocks the calling fiber until one of parking.nodes is fired; returns its index.
 // The nodes must already be linked into their lists. Throws UsageError outside a fiber.
 int Park(Parking& parking, const BlockReason& reason);
