@@ -616,3 +616,32 @@ TEST_CASE("lister: by namespace, by label selector, NotFound, returns the cached
     factory.Shutdown();
   });
 }
+
+TEST_CASE("informer: AddIndexers while running indexes the cached objects; refused once stopped",
+          "[informer]") {
+  RunInBubble([] {
+    auto cs =
+        bubble::fake::NewClientset(Cm("a", "x", {{"tier", "web"}}), Cm("b", "y", {{"tier", "db"}}),
+                                   Cm("c", "z", {{"tier", "web"}}));
+    auto informer = ConfigMapInformer(*cs);
+    Running run(*informer);
+    REQUIRE(cache::WaitFor(run.Ctx(), "", {informer->HasSyncedChecker()}));
+    cache::IndexFunc by_tier = [](const rt::Object& obj) -> rt::Result<std::vector<std::string>> {
+      const auto& cm = static_cast<const rt::ConfigMap&>(obj);
+      auto it = cm.data.find("tier");
+      return it == cm.data.end() ? std::vector<std::string>{}
+                                 : std::vector<std::string>{it->second};
+    };
+    REQUIRE(informer->AddIndexers({{"tier", by_tier}}));
+    auto web = informer->GetIndexer().IndexKeys("tier", "web");
+    REQUIRE(web);
+    CHECK(*web == std::vector<std::string>{"a/x", "c/z"});
+    auto again = informer->AddIndexers({{"tier", by_tier}});
+    REQUIRE_FALSE(again);
+    CHECK(again.error().message.starts_with("indexer conflict"));
+    run.Stop();
+    auto late = informer->AddIndexers({{"other", by_tier}});
+    REQUIRE_FALSE(late);
+    CHECK(late.error().message == "informer has already stopped");
+  });
+}
