@@ -10,7 +10,13 @@ namespace bubble::scenarios::detail {
 std::vector<Scenario> Catalogue() {
   std::vector<Scenario> all;
   all.push_back(ConflictingWritersScenario());
+  all.push_back(GoneAndBookmarksScenario());
   all.push_back(ListAndWatchScenario());
+  all.push_back(MissedDeleteTombstoneScenario());
+  all.push_back(RelistSwallowedUpdateScenario());
+  all.push_back(RelistWithQueuedEventsScenario());
+  all.push_back(CustomResourceControllerScenario());
+  all.push_back(WorkqueueControllerScenario());
   return all;
 }
 

@@ -7,10 +7,29 @@
 
 namespace bubble::scenarios {
 
+// S01, client-go's examples/crd (custom_resource_controller.cc).
+Scenario CustomResourceControllerScenario();
+
 // S03 (list_and_watch.cc).
 Scenario ListAndWatchScenario();
 
+// S04 (relist_with_queued_events.cc).
+Scenario RelistWithQueuedEventsScenario();
+
+// S05 (missed_delete_tombstone.cc).
+Scenario MissedDeleteTombstoneScenario();
+
+// S06 (relist_swallowed_update.cc).
+Scenario RelistSwallowedUpdateScenario();
+
+// S07 (gone_and_bookmarks.cc).
+Scenario GoneAndBookmarksScenario();
+
 // S09 (conflicting_writers.cc).
 Scenario ConflictingWritersScenario();
+
+// S10 (workqueue_controller.cc).
+Scenario WorkqueueControllerScenario();
+
 
 }  // namespace bubble::scenarios
