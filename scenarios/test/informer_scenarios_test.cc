@@ -13,59 +13,23 @@
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
 
+#include "scenario_checks.h"
+
 namespace sc = bubble::scenarios;
 namespace sim = bubble::sim;
+
+using bubble::scenarios::testing::CheckBugs;
 
 namespace {
 
 constexpr std::uint64_t kCorrectSeeds = 120;  // per strategy: 240 seeds per scenario
 
-sc::RunConfig Config(std::uint64_t seed, sim::StrategyKind strategy, int depth = 3) {
-  return {.seed = seed, .strategy = strategy, .pct_depth = depth};
-}
-
+// Both FIFOs across the sweep.
 void CheckCorrect(const std::string& name) {
-  const sc::Scenario& s = sc::GetScenario(name);
-  for (const sim::StrategyKind strategy : {sim::StrategyKind::kRandom, sim::StrategyKind::kPct}) {
-    for (std::uint64_t seed = 1; seed <= kCorrectSeeds; ++seed) {
-      sc::RunConfig c = Config(seed, strategy, seed % 2 == 0 ? 2 : 3);
-      c.set = {{"fifo", seed % 3 == 0 ? "delta" : "real"}};
-      const sim::RunResult a = sc::RunScenario(s, c);
-      INFO(fmt::format("{} seed {} strategy {}", name, seed, sim::StrategyName(strategy)));
-      INFO(a.report);
-      REQUIRE(a.Passed());
-      const sim::RunResult b = sc::RunScenario(s, c);
-      REQUIRE(b.fingerprint == a.fingerprint);
-    }
-  }
-}
-
-void CheckBugs(const std::string& name) {
-  const sc::Scenario& s = sc::GetScenario(name);
-  REQUIRE_FALSE(s.bugs.empty());
-  for (const sc::BugSpec& bug : s.bugs) {
-    std::optional<std::uint64_t> found;
-    sim::RunResult failing;
-    sc::RunConfig config;
-    for (std::uint64_t seed = 1; seed <= bug.seed_budget && !found; ++seed) {
-      const sc::PortfolioEntry e = sc::PortfolioFor(seed);
-      config = Config(seed, e.strategy, e.pct_depth);
-      config.bugs = {bug.name};
-      failing = sc::RunScenario(s, config);
-      if (!failing.Passed()) {
-        found = seed;
-      }
-    }
-    INFO(fmt::format("{} bug {} budget {}", name, bug.name, bug.seed_budget));
-    REQUIRE(found.has_value());
-    REQUIRE(failing.failure.has_value());
-    CHECK(failing.failure->message.find("invariant ") != std::string::npos);
-    // The failing seed fails again, the same way.
-    const sim::RunResult again = sc::RunScenario(s, config);
-    REQUIRE_FALSE(again.Passed());
-    CHECK(again.fingerprint == failing.fingerprint);
-    CHECK(again.failure->message == failing.failure->message);
-  }
+  bubble::scenarios::testing::CheckCorrect(name, kCorrectSeeds, [](std::uint64_t seed) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"fifo", seed % 3 == 0 ? "delta" : "real"}};
+  });
 }
 
 }  // namespace
