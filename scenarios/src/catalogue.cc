@@ -17,6 +17,7 @@ std::vector<Scenario> Catalogue() {
   all.push_back(RelistWithQueuedEventsScenario());
   all.push_back(CustomResourceControllerScenario());
   all.push_back(WorkqueueControllerScenario());
+  all.push_back(LeaderElectionScenario());
   return all;
 }
 

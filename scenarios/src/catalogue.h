@@ -31,5 +31,7 @@ Scenario ConflictingWritersScenario();
 // S10 (workqueue_controller.cc).
 Scenario WorkqueueControllerScenario();
 
+// S12, client-go's examples/leader-election (leader_election.cc).
+Scenario LeaderElectionScenario();
 
 }  // namespace bubble::scenarios
