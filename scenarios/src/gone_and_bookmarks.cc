@@ -47,6 +47,7 @@
 #include <bubble/sim/timer.h>
 
 #include "catalogue.h"
+#include "informer_common.h"
 
 namespace bubble::scenarios {
 
@@ -216,7 +217,7 @@ void Run(State& s) {
 
 sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
-  s->fifo = ctx.Option("fifo") == "delta" ? cache::FifoKind::kDelta : cache::FifoKind::kReal;
+  s->fifo = detail::FifoOf(ctx);
   s->drop_bookmarks = ctx.Bug("drop-bookmarks");
   s->stale_rv = ctx.Bug("stale-rv-rewatch");
   fake::Options server;
@@ -226,13 +227,7 @@ sim::Task Body(const ScenarioContext& ctx) {
   server.fidelity.watch_timeouts = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
-  for (int i = 1; i <= objects; ++i) {
-    auto added = s->cs->GetTracker().Add(
-        rt::ConfigMap({.name = fmt::format("cm{}", i), .namespace_ = kWatched}, {{"write", "0"}}));
-    if (!added) {
-      throw ConfigError(added.error().message);
-    }
-  }
+  detail::SeedConfigMaps(*s->cs, kWatched, objects, {{"write", "0"}});
   auto noise = s->cs->GetTracker().Add(
       rt::ConfigMap({.name = "noise", .namespace_ = kBusy}, {{"write", "0"}}));
   if (!noise) {
@@ -251,10 +246,7 @@ Scenario GoneAndBookmarksScenario() {
       "a low-churn informer resumes after watch timeouts from bookmarks, inside a short history, "
       "without relisting";
   s.options = {
-      {.key = "fifo",
-       .default_value = "real",
-       .description = "the informer's queue: real (RealFIFO) or delta (DeltaFIFO)",
-       .allowed = {"real", "delta"}},
+      detail::FifoOption(),
       {.key = "objects",
        .default_value = "3",
        .description = "ConfigMaps in the watched namespace",

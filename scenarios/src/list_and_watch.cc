@@ -36,6 +36,7 @@
 #include <bubble/sim/bubble.h>
 
 #include "catalogue.h"
+#include "informer_common.h"
 
 namespace bubble::scenarios {
 
@@ -123,7 +124,7 @@ void Run(State& s) {
 
 sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
-  s->fifo = ctx.Option("fifo") == "delta" ? cache::FifoKind::kDelta : cache::FifoKind::kReal;
+  s->fifo = detail::FifoOf(ctx);
   s->polling = ctx.Option("wait") == "polling";
   fake::Options server;
   for (const std::string& bug : ctx.Bugs()) {
@@ -133,13 +134,7 @@ sim::Task Body(const ScenarioContext& ctx) {
   }
   const int initial = ctx.Bug("seed-empty-rv") ? 0 : static_cast<int>(ctx.IntOption("initial"));
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  for (int i = 1; i <= initial; ++i) {
-    auto added = s->cs->GetTracker().Add(
-        rt::ConfigMap({.name = fmt::format("cm{}", i), .namespace_ = kNamespace}));
-    if (!added) {
-      throw ConfigError(added.error().message);
-    }
-  }
+  detail::SeedConfigMaps(*s->cs, kNamespace, initial);
   return [s] { Run(*s); };
 }
 
@@ -152,10 +147,7 @@ Scenario ListAndWatchScenario() {
   s.description =
       "an object created right after the informer synced must reach its cache (the seed's race)";
   s.options = {
-      {.key = "fifo",
-       .default_value = "real",
-       .description = "the informer's queue: real (RealFIFO) or delta (DeltaFIFO)",
-       .allowed = {"real", "delta"}},
+      detail::FifoOption(),
       {.key = "wait",
        .default_value = "channel",
        .description = "wait for sync: channel (no virtual time) or polling (100 ms steps)",

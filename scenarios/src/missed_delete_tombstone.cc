@@ -50,6 +50,7 @@
 #include <bubble/sim/timer.h>
 
 #include "catalogue.h"
+#include "informer_common.h"
 
 namespace bubble::scenarios {
 
@@ -222,7 +223,7 @@ void Run(State& s) {
 
 sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
-  s->fifo = ctx.Option("fifo") == "delta" ? cache::FifoKind::kDelta : cache::FifoKind::kReal;
+  s->fifo = detail::FifoOf(ctx);
   s->rounds = static_cast<int>(ctx.IntOption("rounds"));
   s->type_assertion = ctx.Bug("type-assertion");
   s->drop_tombstone = ctx.Bug("drop-tombstone");
@@ -231,13 +232,9 @@ sim::Task Body(const ScenarioContext& ctx) {
   server.fidelity.tombstones = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
+  detail::SeedConfigMaps(*s->cs, kNamespace, objects);
   for (int i = 1; i <= objects; ++i) {
-    const std::string name = fmt::format("cm{}", i);
-    auto added = s->cs->GetTracker().Add(rt::ConfigMap({.name = name, .namespace_ = kNamespace}));
-    if (!added) {
-      throw ConfigError(added.error().message);
-    }
-    s->live.push_back(name);
+    s->live.push_back(fmt::format("cm{}", i));
   }
   return [s] { Run(*s); };
 }
@@ -252,10 +249,7 @@ Scenario MissedDeleteTombstoneScenario() {
       "a delete missed during a watch gap arrives as a DeletedFinalStateUnknown tombstone; the "
       "handler must unwrap it";
   s.options = {
-      {.key = "fifo",
-       .default_value = "real",
-       .description = "the informer's queue: real (RealFIFO) or delta (DeltaFIFO)",
-       .allowed = {"real", "delta"}},
+      detail::FifoOption(),
       {.key = "objects",
        .default_value = "3",
        .description = "ConfigMaps on the server before the informer starts",

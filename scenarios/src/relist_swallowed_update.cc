@@ -41,6 +41,7 @@
 #include <bubble/sim/timer.h>
 
 #include "catalogue.h"
+#include "informer_common.h"
 
 namespace bubble::scenarios {
 
@@ -196,20 +197,14 @@ void Run(State& s) {
 
 sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
-  s->fifo = ctx.Option("fifo") == "delta" ? cache::FifoKind::kDelta : cache::FifoKind::kReal;
+  s->fifo = detail::FifoOf(ctx);
   s->rounds = static_cast<int>(ctx.IntOption("rounds"));
   s->objects = static_cast<int>(ctx.IntOption("objects"));
   fake::Options server;
   server.fidelity.stamp_resource_version = !ctx.Bug("no-stamp-rv");
   server.fidelity.tombstones = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  for (int i = 1; i <= s->objects; ++i) {
-    auto added = s->cs->GetTracker().Add(
-        rt::ConfigMap({.name = fmt::format("cm{}", i), .namespace_ = kNamespace}, {{"v", "0"}}));
-    if (!added) {
-      throw ConfigError(added.error().message);
-    }
-  }
+  detail::SeedConfigMaps(*s->cs, kNamespace, s->objects, {{"v", "0"}});
   return [s] { Run(*s); };
 }
 
@@ -223,10 +218,7 @@ Scenario RelistSwallowedUpdateScenario() {
       "a change seen only through a relist or a replay must reach a handler without resync, not "
       "be taken for a resync";
   s.options = {
-      {.key = "fifo",
-       .default_value = "real",
-       .description = "the informer's queue: real (RealFIFO) or delta (DeltaFIFO)",
-       .allowed = {"real", "delta"}},
+      detail::FifoOption(),
       {.key = "objects",
        .default_value = "3",
        .description = "ConfigMaps on the server",

@@ -44,6 +44,7 @@
 #include <bubble/sim/timer.h>
 
 #include "catalogue.h"
+#include "informer_common.h"
 
 namespace bubble::scenarios {
 
@@ -189,7 +190,7 @@ void Run(State& s) {
 
 sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
-  s->fifo = ctx.Option("fifo") == "delta" ? cache::FifoKind::kDelta : cache::FifoKind::kReal;
+  s->fifo = detail::FifoOf(ctx);
   s->rounds = static_cast<int>(ctx.IntOption("rounds"));
   s->ignore_tombstones = ctx.Bug("ignore-tombstones");
   fake::Options server;
@@ -197,13 +198,7 @@ sim::Task Body(const ScenarioContext& ctx) {
   server.fidelity.tombstones = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
-  for (int i = 1; i <= objects; ++i) {
-    auto added = s->cs->GetTracker().Add(
-        rt::ConfigMap({.name = fmt::format("cm{}", i), .namespace_ = kNamespace}));
-    if (!added) {
-      throw ConfigError(added.error().message);
-    }
-  }
+  detail::SeedConfigMaps(*s->cs, kNamespace, objects);
   return [s] { Run(*s); };
 }
 
@@ -217,10 +212,7 @@ Scenario RelistWithQueuedEventsScenario() {
       "an object created and deleted around a watch break, its ADD maybe still queued, must not "
       "leak after the relist";
   s.options = {
-      {.key = "fifo",
-       .default_value = "real",
-       .description = "the informer's queue: real (RealFIFO) or delta (DeltaFIFO)",
-       .allowed = {"real", "delta"}},
+      detail::FifoOption(),
       {.key = "objects",
        .default_value = "2",
        .description = "ConfigMaps on the server before the informer starts",
