@@ -1,12 +1,15 @@
 // scenarios/src/informer_common.h
 //
-// What the informer scenarios (S03–S07) share: the `fifo` option and seeding the fake server
-// with numbered ConfigMaps before the bubble runs.
+// What the informer scenarios (S03–S07) share: the `fifo` option, seeding the fake server with
+// numbered ConfigMaps before the bubble runs, the server's keys, and waiting for quiescence.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -14,6 +17,8 @@
 #include <bubble/runtime/cache/shared_informer.h>
 #include <bubble/runtime/config_map.h>
 #include <bubble/scenarios/registry.h>
+#include <bubble/sim/bubble.h>
+#include <bubble/sim/timer.h>
 
 namespace bubble::scenarios::detail {
 
@@ -41,6 +46,34 @@ inline void SeedConfigMaps(fake::Clientset& cs, std::string_view ns, int n,
       throw ConfigError(added.error().message);
     }
   }
+}
+
+// The keys of the ConfigMaps the server holds in `ns`, sorted (read from the server, not a cache).
+inline std::vector<std::string> ServerConfigMapKeys(fake::Clientset& cs, std::string_view ns) {
+  auto listed = cs.ConfigMaps(ns).List();
+  if (!listed) {
+    sim::Fail(fmt::format("list configmaps: {}", listed.error().message));
+  }
+  std::vector<std::string> keys;
+  keys.reserve(listed->items.size());
+  for (const auto& cm : listed->items) {
+    keys.push_back(cm->metadata.Key());
+  }
+  return keys;
+}
+
+// Quiescence after a scenario's actions: every 2 s of virtual time (at most 2 min) let every
+// fiber settle and stop once `settled()` holds, so the reflector can back off, relist and
+// deliver. The caller checks its invariants afterwards, whether or not it settled.
+inline void AwaitQuiescence(const std::function<bool()>& settled) {
+  for (int i = 0; i < 60; ++i) {
+    sim::SleepFor(std::chrono::seconds(2));
+    sim::Wait();
+    if (settled()) {
+      break;
+    }
+  }
+  sim::Wait();
 }
 
 }  // namespace bubble::scenarios::detail

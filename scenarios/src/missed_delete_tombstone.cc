@@ -107,15 +107,7 @@ void OnDelete(State& s, const cache::DeltaObject& obj) {
 }
 
 std::vector<std::string> ServerKeys(State& s) {
-  auto listed = s.cs->ConfigMaps(kNamespace).List();
-  if (!listed) {
-    sim::Fail(fmt::format("list configmaps: {}", listed.error().message));
-  }
-  std::vector<std::string> keys;
-  for (const auto& cm : listed->items) {
-    keys.push_back(cm->metadata.Key());
-  }
-  return keys;
+  return detail::ServerConfigMapKeys(*s.cs, kNamespace);
 }
 
 void Check(State& s, cache::SharedIndexInformer& informer) {
@@ -204,15 +196,7 @@ void Run(State& s) {
     s.live.push_back(replacement);
   }
 
-  // Quiescence: let the reflector back off, relist and deliver (bounded virtual time).
-  for (int i = 0; i < 60; ++i) {
-    sim::SleepFor(std::chrono::seconds(2));
-    sim::Wait();
-    if (informer.GetStore().ListKeys() == ServerKeys(s)) {
-      break;
-    }
-  }
-  sim::Wait();
+  detail::AwaitQuiescence([&] { return informer.GetStore().ListKeys() == ServerKeys(s); });
   Check(s, informer);
   sim::Log().info("\"Consumer matches the server\" objects={} tombstones={}",
                   informer.GetStore().size(), s.tombstones);

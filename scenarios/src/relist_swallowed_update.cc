@@ -165,15 +165,7 @@ void Run(State& s) {
         sim::Rand().UniformDuration(std::chrono::milliseconds(0), std::chrono::seconds(2)));
   }
 
-  // Quiescence: let the reflector back off, relist and deliver (bounded virtual time).
-  for (int i = 0; i < 60; ++i) {
-    sim::SleepFor(std::chrono::seconds(2));
-    sim::Wait();
-    if (CacheData(informer) == ServerData(s)) {
-      break;
-    }
-  }
-  sim::Wait();
+  detail::AwaitQuiescence([&] { return CacheData(informer) == ServerData(s); });
   const std::map<std::string, Data> server = ServerData(s);
   if (CacheData(informer) != server) {
     sim::Fail(fmt::format(
