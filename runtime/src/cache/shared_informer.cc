@@ -317,10 +317,12 @@ void SharedIndexInformer::Run(const sim::Context& ctx) {
   started_ = true;
 
   sim::WaitGroup helpers(fiber_name_ + " helpers");
-  // Listeners first: a listener added by another fiber while these spawns yield is started by
-  // AddEventHandler itself (started_ is already true), and StartListener starts each only once.
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    StartListener(listeners_[i]);
+  // Listeners first, from a snapshot: each Spawn lets other fibers run, and they may add
+  // handlers (AddEventHandler starts those itself, started_ being true; StartListener starts each
+  // listener once) or remove them (a closed listener's fiber just exits).
+  const auto initial_listeners = listeners_;
+  for (const auto& l : initial_listeners) {
+    StartListener(l);
   }
   helpers.Go(fiber_name_ + "/synced", [this, &ctx] {
     if (fifo_->SyncedEvent().Wait(ctx)) {
@@ -355,17 +357,18 @@ void SharedIndexInformer::Run(const sim::Context& ctx) {
 
   fifo_->Close();
   helpers.Wait();
-  // Index loop: a handler added while this fiber waits is appended and closed too.
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    listeners_[i]->Close();
+  // Stopped from here on: AddEventHandler refuses, so the snapshot below is every listener left
+  // (one removed while this fiber waits is closed already and needs no waiting for).
+  stopped_ = true;
+  const auto final_listeners = listeners_;
+  for (const auto& l : final_listeners) {
+    l->Close();
   }
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    listeners_[i]->Close();
-    if (listeners_[i]->started) {
-      listeners_[i]->Finished().Wait();
+  for (const auto& l : final_listeners) {
+    if (l->started) {
+      l->Finished().Wait();
     }
   }
-  stopped_ = true;
 }
 
 }  // namespace bubble::runtime::cache

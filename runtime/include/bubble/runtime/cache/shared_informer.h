@@ -29,10 +29,10 @@
 //    registration's fiber delivers in distribution order.
 //
 // Lifetime and threading: construct anywhere; Run, AddEventHandler and the rest from fibers of
-// one bubble. Run blocks until its context ends, then closes the FIFO, waits for the reflector
-// and every handler fiber (a handler stuck forever keeps Run from returning, as in client-go)
-// and marks the informer stopped. The informer must outlive Run; a registration handle may
-// outlive the informer (it then reports not synced... or its last state).
+// one bubble. Run blocks until its context ends, then closes the FIFO, waits for the reflector,
+// marks the informer stopped and waits for every handler fiber (a handler stuck forever keeps
+// Run from returning, as in client-go). The informer must outlive Run; a registration handle may
+// outlive the informer (it keeps reporting its last state).
 #pragma once
 
 #include <cstddef>
