@@ -123,9 +123,10 @@ struct State {
   std::shared_ptr<fake::Clientset> cs;
   sim::Context run_ctx = sim::Context::Background();
   std::vector<Interval> intervals;
-  // Per candidate: the elector whose Run is in progress (null between incarnations).
-  std::vector<std::shared_ptr<le::LeaderElector>> electors =
-      std::vector<std::shared_ptr<le::LeaderElector>>(kCandidates);
+  // Per candidate: the elector whose Run is in progress (expired between incarnations). Weak:
+  // the elector's callbacks hold this State, and a run that fails mid-Run never resets it.
+  std::vector<std::weak_ptr<le::LeaderElector>> electors =
+      std::vector<std::weak_ptr<le::LeaderElector>>(kCandidates);
   // Per candidate: its lease requests hang until this instant.
   std::vector<sim::TimePoint> stalled_until = std::vector<sim::TimePoint>(kCandidates);
   int writes = 0;
@@ -239,7 +240,7 @@ void ArmTakeoverDeadline(const std::shared_ptr<State>& s, const Interval& old) {
   std::optional<sim::TimePoint> deadline;
   std::string who;
   for (int c = 0; c < kCandidates; ++c) {
-    const auto& e = s->electors[static_cast<std::size_t>(c)];
+    const auto e = s->electors[static_cast<std::size_t>(c)].lock();
     if (c == old.candidate || !e || sim::Now() < s->stalled_until[static_cast<std::size_t>(c)] ||
         !(e->ObservedRecord() == final_record)) {
       continue;
@@ -353,7 +354,7 @@ void Candidate(const std::shared_ptr<State>& s, int candidate) {
     }
     s->electors[static_cast<std::size_t>(candidate)] = *elector;
     (*elector)->Run(s->run_ctx);
-    s->electors[static_cast<std::size_t>(candidate)] = nullptr;
+    s->electors[static_cast<std::size_t>(candidate)].reset();
     if (!sim::SleepFor(sim::Rand().UniformDuration(1s, 5s), s->run_ctx)) {
       return;
     }
