@@ -196,7 +196,7 @@ std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& ru
   std::size_t batch_size = options.batch_size;
   if (batch_size == 0) {
     batch_size =
-        std::clamp<std::size_t>(plan.items.size() / (static_cast<std::size_t>(jobs) * 8), 1, 64);
+        std::clamp<std::size_t>(plan.items.size() / (static_cast<std::size_t>(jobs) * 8), 1, 1024);
   }
   // Items of a group are consecutive; batches never span groups, so a found hunt skips whole
   // batches.
