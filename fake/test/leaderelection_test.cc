@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,17 @@ rt::LeasePtr StoredLease(fake::Clientset& cs) {
   auto lease = rt::As<rt::Lease>(*obj);
   REQUIRE(lease.has_value());
   return *lease;
+}
+
+// Someone other than the electors edits the stored Lease through the client (a read, then an
+// update that moves its resourceVersion).
+void EditLease(fake::Clientset& cs, const std::function<void(rt::Lease&)>& edit) {
+  auto leases = cs.Leases(kNs);
+  auto current = leases.Get(kLockName);
+  REQUIRE(current.has_value());
+  rt::Lease next = **current;
+  edit(next);
+  REQUIRE(leases.Update(next).has_value());
 }
 
 // Wraps a lock and logs every call with its virtual time and outcome: "4s update Conflict".
@@ -374,10 +386,7 @@ TEST_CASE("a fast-path conflict falls back to get-then-update and keeps leading"
 
     // At 3 s someone else touches the Lease (a label): its resourceVersion moves, the record not.
     sim::SleepFor(3s);
-    auto leases = e.cs->Leases(kNs);
-    rt::Lease touched = **leases.Get(kLockName);
-    touched.metadata.labels["touched"] = "yes";
-    REQUIRE(leases.Update(touched).has_value());
+    EditLease(*e.cs, [](rt::Lease& l) { l.metadata.labels["touched"] = "yes"; });
 
     sim::SleepFor(4s);
     CHECK(a.elector->IsLeader());
@@ -401,10 +410,7 @@ TEST_CASE("without conflict checks the fast path silently overwrites a concurren
     sim::WaitGroup wg;
     Election::Start(wg, a, ctx);
     sim::SleepFor(3s);
-    auto leases = e.cs->Leases(kNs);
-    rt::Lease touched = **leases.Get(kLockName);
-    touched.metadata.labels["touched"] = "yes";
-    REQUIRE(leases.Update(touched).has_value());
+    EditLease(*e.cs, [](rt::Lease& l) { l.metadata.labels["touched"] = "yes"; });
     sim::SleepFor(2s);
     CHECK(Calls(a).at(4) == "4s update ok");                               // no conflict, no read
     CHECK_FALSE(StoredLease(*e.cs)->metadata.labels.contains("touched"));  // the write is lost
@@ -426,11 +432,10 @@ TEST_CASE("a leader whose lease was taken gives up after the renew deadline", "[
     // At 3 s an intruder writes itself in as holder. a's renewal at 4 s conflicts, reads the
     // intruder's record and respects it; the poll retries every 2 s and runs out at 4 s + 10 s.
     sim::SleepFor(3s);
-    auto leases = e.cs->Leases(kNs);
-    rt::Lease stolen = **leases.Get(kLockName);
-    stolen.spec.holder_identity = "intruder";
-    stolen.spec.renew_time = sim::Now();
-    REQUIRE(leases.Update(stolen).has_value());
+    EditLease(*e.cs, [](rt::Lease& l) {
+      l.spec.holder_identity = "intruder";
+      l.spec.renew_time = sim::Now();
+    });
 
     sim::SleepUntil(At(13s));
     CHECK(a.leading);
