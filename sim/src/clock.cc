@@ -37,9 +37,12 @@ CivilTime ToCivil(TimePoint t) {
     --days;
   }
   const year_month_day ymd{sys_days{std::chrono::days{days}}};
-  return {static_cast<int>(ymd.year()),         static_cast<int>(unsigned(ymd.month())),
-          static_cast<int>(unsigned(ymd.day())), static_cast<int>(rem / 3600),
-          static_cast<int>(rem % 3600 / 60),    static_cast<int>(rem % 60),
+  return {static_cast<int>(ymd.year()),
+          static_cast<int>(unsigned(ymd.month())),
+          static_cast<int>(unsigned(ymd.day())),
+          static_cast<int>(rem / 3600),
+          static_cast<int>(rem % 3600 / 60),
+          static_cast<int>(rem % 60),
           micros};
 }
 

@@ -66,13 +66,21 @@ std::string_view ContextErrorMessage(ContextError err) noexcept {
   return "?";
 }
 
-Context Context::Background() { return Context(std::make_shared<detail::ContextState>()); }
+Context Context::Background() {
+  return Context(std::make_shared<detail::ContextState>());
+}
 
-Channel<Unit>& Context::Done() const noexcept { return state_->done; }
+Channel<Unit>& Context::Done() const noexcept {
+  return state_->done;
+}
 
-ContextError Context::Err() const noexcept { return state_->err; }
+ContextError Context::Err() const noexcept {
+  return state_->err;
+}
 
-std::optional<TimePoint> Context::Deadline() const noexcept { return state_->deadline; }
+std::optional<TimePoint> Context::Deadline() const noexcept {
+  return state_->deadline;
+}
 
 void CancelFunc::operator()() const {
   state_->Cancel(ContextError::kCanceled, /*remove_from_parent=*/true);

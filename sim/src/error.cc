@@ -10,7 +10,9 @@ namespace bubble {
 
 namespace sim {
 
-void Fail(const std::string& message) { throw InvariantFailure(message); }
+void Fail(const std::string& message) {
+  throw InvariantFailure(message);
+}
 
 }  // namespace sim
 

@@ -23,10 +23,12 @@ namespace {
 // %V: the bubble's virtual time as klog's "MMDD hh:mm:ss.uuuuuu".
 class VirtualTimeFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const std::string t = FormatKlogTime(Clock::now());
     dest.append(t.data(), t.data() + t.size());
   }
+
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<VirtualTimeFlag>();
   }
@@ -35,11 +37,13 @@ class VirtualTimeFlag final : public spdlog::custom_flag_formatter {
 // %N: the running fiber's name ("bubble" in the scheduler).
 class FiberNameFlag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     const Scheduler* s = Scheduler::Current();
     const std::string_view name = s != nullptr ? s->RunningName() : std::string_view("-");
     dest.append(name.data(), name.data() + name.size());
   }
+
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<FiberNameFlag>();
   }
@@ -53,6 +57,7 @@ class KlogLevelFlag final : public spdlog::custom_flag_formatter {
     static constexpr char kLetters[] = {'T', 'D', 'I', 'W', 'E', 'F', 'O'};
     dest.push_back(kLetters[static_cast<int>(msg.level)]);
   }
+
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<KlogLevelFlag>();
   }
@@ -67,6 +72,7 @@ class TraceSink final : public spdlog::sinks::base_sink<spdlog::details::null_mu
                 std::string_view(msg.payload.data(), msg.payload.size()));
     }
   }
+
   void flush_() override {}
 };
 
@@ -94,8 +100,8 @@ void Scheduler::CreateLoggers() {
 spdlog::logger& Scheduler::Logger(std::string_view component) {
   auto it = loggers_.find(component);
   if (it == loggers_.end()) {
-    auto logger = std::make_shared<spdlog::logger>(std::string(component), sinks_.begin(),
-                                                   sinks_.end());
+    auto logger =
+        std::make_shared<spdlog::logger>(std::string(component), sinks_.begin(), sinks_.end());
     logger->set_level(default_logger_->level());
     it = loggers_.emplace(std::string(component), std::move(logger)).first;
   }

@@ -17,7 +17,9 @@ std::uint64_t SplitMix64(std::uint64_t& state) noexcept {
 // 64x64 -> 128-bit products for Lemire's method; __extension__ keeps -Wpedantic quiet.
 __extension__ using Uint128 = unsigned __int128;
 
-constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
+constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept {
+  return (x << k) | (x >> (64 - k));
+}
 
 }  // namespace
 

@@ -1,13 +1,14 @@
 // sim/src/stack_pool.cc
 #include "stack_pool.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
 #include <new>
 
 #include <bubble/sim/error.h>
+
+#include <sys/mman.h>
 
 namespace bubble::sim::detail {
 
@@ -16,7 +17,9 @@ namespace {
 // Stacks kept for reuse per thread; more are unmapped on release.
 constexpr std::size_t kMaxCached = 8192;
 
-std::size_t RoundUp(std::size_t n, std::size_t page) { return (n + page - 1) / page * page; }
+std::size_t RoundUp(std::size_t n, std::size_t page) {
+  return (n + page - 1) / page * page;
+}
 
 }  // namespace
 

@@ -17,9 +17,9 @@
 namespace bubble::sim::detail {
 
 struct Stack {
-  void* top = nullptr;      // highest address (stacks grow down)
-  std::size_t size = 0;     // usable bytes below top
-  bool guarded = false;     // a guard page lies just below top - size
+  void* top = nullptr;   // highest address (stacks grow down)
+  std::size_t size = 0;  // usable bytes below top
+  bool guarded = false;  // a guard page lies just below top - size
 };
 
 class StackPool {

@@ -64,15 +64,20 @@ char KindLetter(CandidateKind kind) {
 class FifoStrategy final : public Strategy {
  public:
   StrategyKind Kind() const noexcept override { return StrategyKind::kFifo; }
+
   bool NeedsCandidates() const noexcept override { return false; }
+
   std::optional<std::size_t> Pick(std::size_t, std::span<const Candidate>) override { return 0; }
 };
 
 class RandomStrategy final : public Strategy {
  public:
   explicit RandomStrategy(std::uint64_t seed) : rng_(seed, /*stream=*/1) {}
+
   StrategyKind Kind() const noexcept override { return StrategyKind::kRandom; }
+
   bool NeedsCandidates() const noexcept override { return false; }
+
   std::optional<std::size_t> Pick(std::size_t count, std::span<const Candidate>) override {
     return static_cast<std::size_t>(rng_.Uniform(count));
   }
@@ -138,6 +143,7 @@ class PctStrategy final : public Strategy {
 class ReplayStrategy final : public Strategy {
  public:
   explicit ReplayStrategy(std::vector<Decision> decisions) : decisions_(std::move(decisions)) {}
+
   StrategyKind Kind() const noexcept override { return StrategyKind::kReplay; }
 
   std::optional<std::size_t> Pick(std::size_t, std::span<const Candidate> candidates) override {

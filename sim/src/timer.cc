@@ -16,7 +16,9 @@ void ArmAt(detail::TimerNode& node, TimePoint when) {
 
 // Discards a fired-but-unreceived value, so no stale tick is read after Stop or Reset. Returns
 // whether there was one.
-bool Drain(Channel<TimePoint>& channel) { return channel.TryRecv().has_value(); }
+bool Drain(Channel<TimePoint>& channel) {
+  return channel.TryRecv().has_value();
+}
 
 struct SleepWake {
   detail::WaitNode node;
@@ -41,14 +43,17 @@ class SleepGuard {
     list_.PushBack(node_);
     detail::StartTimer(timer_);
   }
+
   SleepGuard(const SleepGuard&) = delete;
   SleepGuard& operator=(const SleepGuard&) = delete;
+
   ~SleepGuard() {
     detail::StopTimer(timer_);
     if (node_.Linked()) {
       list_.Remove(node_);
     }
   }
+
   detail::WaitNode& Node() noexcept { return node_; }
 
  private:
@@ -93,15 +98,16 @@ bool SleepFor(Duration d, const Context& ctx) {
 
 // ---- Timer --------------------------------------------------------------------------------
 
-Timer::Timer(Duration d, std::string name)
-    : name_(std::move(name)), channel_(1, name_) {
+Timer::Timer(Duration d, std::string name) : name_(std::move(name)), channel_(1, name_) {
   node_.fire = &Timer::Fire;
   node_.context = this;
   node_.name = name_;
   ArmAt(node_, Clock::now() + d);  // outside a bubble StartTimer reports the misuse by name
 }
 
-Timer::~Timer() { detail::StopTimer(node_); }
+Timer::~Timer() {
+  detail::StopTimer(node_);
+}
 
 void Timer::Fire(detail::TimerNode& node) {
   auto* self = static_cast<Timer*>(node.context);
@@ -126,15 +132,18 @@ bool Timer::Reset(Duration d) {
 
 Ticker::Ticker(Duration period, std::string name)
     : name_(std::move(name)), period_(period), channel_(1, name_) {
-  BUBBLE_EXPECT(period > Duration::zero(), "Ticker '{}' with non-positive period {}: use a period > 0",
-                name_, FormatDuration(period));
+  BUBBLE_EXPECT(period > Duration::zero(),
+                "Ticker '{}' with non-positive period {}: use a period > 0", name_,
+                FormatDuration(period));
   node_.fire = &Ticker::Fire;
   node_.context = this;
   node_.name = name_;
   ArmAt(node_, Clock::now() + period_);
 }
 
-Ticker::~Ticker() { detail::StopTimer(node_); }
+Ticker::~Ticker() {
+  detail::StopTimer(node_);
+}
 
 void Ticker::Fire(detail::TimerNode& node) {
   auto* self = static_cast<Ticker*>(node.context);

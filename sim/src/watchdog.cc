@@ -76,17 +76,16 @@ class Watchdog {
     // The bubble's thread is stuck inside one fiber and changes nothing we read here.
     const Scheduler& s = slot.scheduler_;
     const Options& o = s.GetOptions();
-    std::fprintf(stderr,
-                 "bubble: watchdog: fiber %llu \"%.*s\" has run for %lld ms of real time without "
-                 "returning to the scheduler: an endless loop that never blocks, yields or "
-                 "sleeps? Virtual time cannot move while it runs.\n"
-                 "  seed %llu, strategy %.*s, virtual time %s\n",
-                 static_cast<unsigned long long>(s.RunningId()),
-                 static_cast<int>(s.RunningName().size()), s.RunningName().data(),
-                 static_cast<long long>(slot.limit_.count()),
-                 static_cast<unsigned long long>(o.seed),
-                 static_cast<int>(StrategyName(o.strategy).size()), StrategyName(o.strategy).data(),
-                 FormatIsoTime(s.Now()).c_str());
+    std::fprintf(
+        stderr,
+        "bubble: watchdog: fiber %llu \"%.*s\" has run for %lld ms of real time without "
+        "returning to the scheduler: an endless loop that never blocks, yields or "
+        "sleeps? Virtual time cannot move while it runs.\n"
+        "  seed %llu, strategy %.*s, virtual time %s\n",
+        static_cast<unsigned long long>(s.RunningId()), static_cast<int>(s.RunningName().size()),
+        s.RunningName().data(), static_cast<long long>(slot.limit_.count()),
+        static_cast<unsigned long long>(o.seed), static_cast<int>(StrategyName(o.strategy).size()),
+        StrategyName(o.strategy).data(), FormatIsoTime(s.Now()).c_str());
     if (!o.replay_command.empty()) {
       std::fprintf(stderr, "  replay: %s\n", o.replay_command.c_str());
     }
@@ -105,6 +104,8 @@ WatchdogSlot::WatchdogSlot(std::chrono::milliseconds limit, const Scheduler& sch
   Watchdog::Instance().Add(this);
 }
 
-WatchdogSlot::~WatchdogSlot() { Watchdog::Instance().Remove(this); }
+WatchdogSlot::~WatchdogSlot() {
+  Watchdog::Instance().Remove(this);
+}
 
 }  // namespace bubble::sim::detail

@@ -27,6 +27,7 @@ class WatchdogSlot {
     generation_.store(++local_generation_, std::memory_order_relaxed);
     in_fiber_.store(true, std::memory_order_relaxed);
   }
+
   void Leave() noexcept { in_fiber_.store(false, std::memory_order_relaxed); }
 
  private:

@@ -61,11 +61,11 @@ using FiberId = std::uint64_t;
 struct FiberUnwind {};
 
 enum class FailureKind {
-  kException,   // an exception escaped a fiber
-  kInvariant,   // Fail() was called
-  kDeadlock,    // fibers blocked, nothing runnable, no timer pending
-  kStepLimit,   // livelock: too many steps at one virtual instant
-  kTimeLimit,   // virtual time passed Options::time_limit
+  kException,  // an exception escaped a fiber
+  kInvariant,  // Fail() was called
+  kDeadlock,   // fibers blocked, nothing runnable, no timer pending
+  kStepLimit,  // livelock: too many steps at one virtual instant
+  kTimeLimit,  // virtual time passed Options::time_limit
   kReplayDiverged,
 };
 
@@ -98,6 +98,7 @@ struct RunResult {
   std::string report;               // the full failure report; empty on success
 
   bool Passed() const noexcept { return !failure.has_value(); }
+
   std::string FingerprintHex() const { return FormatFingerprint(fingerprint); }
 };
 

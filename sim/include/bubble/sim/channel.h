@@ -44,6 +44,7 @@ class Channel {
  public:
   explicit Channel(std::size_t capacity = 0, std::string name = "chan")
       : capacity_(capacity), name_(std::move(name)) {}
+
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   ~Channel() = default;
@@ -111,8 +112,11 @@ class Channel {
   }
 
   bool Closed() const noexcept { return closed_; }
+
   std::size_t size() const noexcept { return buffer_.size(); }
+
   std::size_t Capacity() const noexcept { return capacity_; }
+
   const std::string& Name() const noexcept { return name_; }
 
  private:

@@ -33,7 +33,8 @@ struct Clock {
 using TimePoint = Clock::time_point;
 using Duration = Clock::duration;
 
-// Formats a virtual time the way klog stamps lines: "MMDD hh:mm:ss.uuuuuu" ("0101 00:00:00.100000").
+// Formats a virtual time the way klog stamps lines: "MMDD hh:mm:ss.uuuuuu" ("0101
+// 00:00:00.100000").
 std::string FormatKlogTime(TimePoint t);
 
 // Formats a virtual time as ISO 8601 with microseconds: "2000-01-01T00:00:00.100000Z".

@@ -19,6 +19,7 @@ namespace bubble::sim {
 class ConditionVariable {
  public:
   explicit ConditionVariable(std::string name = "condvar") : name_(std::move(name)) {}
+
   ConditionVariable(const ConditionVariable&) = delete;
   ConditionVariable& operator=(const ConditionVariable&) = delete;
 

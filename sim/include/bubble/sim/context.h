@@ -49,14 +49,18 @@ class Context {
   Channel<Unit>& Done() const noexcept;
   // kNone while not cancelled; why it was cancelled afterwards.
   ContextError Err() const noexcept;
+
   bool IsDone() const noexcept { return Err() != ContextError::kNone; }
+
   std::optional<TimePoint> Deadline() const noexcept;
 
  private:
   friend class CancelFunc;
   friend std::pair<Context, CancelFunc> WithDeadline(const Context&, TimePoint);
   friend std::pair<Context, CancelFunc> WithCancel(const Context&);
+
   explicit Context(std::shared_ptr<detail::ContextState> state) : state_(std::move(state)) {}
+
   std::shared_ptr<detail::ContextState> state_;
 };
 
@@ -68,7 +72,9 @@ class CancelFunc {
  private:
   friend std::pair<Context, CancelFunc> WithDeadline(const Context&, TimePoint);
   friend std::pair<Context, CancelFunc> WithCancel(const Context&);
+
   explicit CancelFunc(std::shared_ptr<detail::ContextState> state) : state_(std::move(state)) {}
+
   std::shared_ptr<detail::ContextState> state_;
 };
 

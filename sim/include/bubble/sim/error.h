@@ -44,17 +44,17 @@ namespace detail {
 
 // Checks a documented precondition of bubble's API; throws bubble::UsageError with a
 // formatted message (name the object and the fix) when it does not hold.
-#define BUBBLE_EXPECT(cond, ...)                                                 \
-  do {                                                                           \
-    if (!(cond)) [[unlikely]] {                                                  \
+#define BUBBLE_EXPECT(cond, ...)                                                       \
+  do {                                                                                 \
+    if (!(cond)) [[unlikely]] {                                                        \
       ::bubble::detail::ThrowUsageError(__FILE__, __LINE__, fmt::format(__VA_ARGS__)); \
-    }                                                                            \
+    }                                                                                  \
   } while (false)
 
 // Checks a kernel invariant in every build type; aborts with a report when broken.
-#define BUBBLE_ASSERT(cond, ...)                                                          \
-  do {                                                                                    \
-    if (!(cond)) [[unlikely]] {                                                           \
+#define BUBBLE_ASSERT(cond, ...)                                                           \
+  do {                                                                                     \
+    if (!(cond)) [[unlikely]] {                                                            \
       ::bubble::detail::AssertFailed(__FILE__, __LINE__, #cond, fmt::format(__VA_ARGS__)); \
-    }                                                                                     \
+    }                                                                                      \
   } while (false)

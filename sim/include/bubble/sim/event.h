@@ -22,13 +22,17 @@ class Event {
       channel_.Close();
     }
   }
+
   bool IsSet() const noexcept { return channel_.Closed(); }
+
   void Wait() { channel_.Recv(); }
+
   // Waits until set or `ctx` is done; true if set.
   bool Wait(const Context& ctx) {
     channel_.Recv(ctx);
     return IsSet();
   }
+
   Channel<Unit>& GetChannel() noexcept { return channel_; }
 
  private:

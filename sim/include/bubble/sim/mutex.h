@@ -20,6 +20,7 @@ namespace bubble::sim {
 class Mutex {
  public:
   explicit Mutex(std::string name = "mutex") : name_(std::move(name)) {}
+
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
@@ -30,11 +31,14 @@ class Mutex {
   void Unlock();
 
   void lock() { Lock(); }
+
   bool try_lock() { return TryLock(); }
+
   void unlock() { Unlock(); }
 
   // The fiber holding the lock, or 0.
   std::uint64_t Holder() const noexcept { return holder_; }
+
   const std::string& Name() const noexcept { return name_; }
 
  private:

@@ -56,27 +56,28 @@ class RecvCase {
       : channel_(&channel), out_(out != nullptr ? out : &scratch_) {}
 
   detail::CaseOps Ops() {
-    return {this,
-            [](void* s) {
-              auto* c = static_cast<RecvCase*>(s);
-              return !c->channel_->buffer_.empty() || !c->channel_->senders_.Empty() ||
-                     c->channel_->closed_;
-            },
-            [](void* s) {
-              auto* c = static_cast<RecvCase*>(s);
-              c->channel_->TryRecvImpl(*c->out_);
-            },
-            [](void* s, detail::WaitNode& node) {
-              auto* c = static_cast<RecvCase*>(s);
-              node.slot = c->out_;
-              c->channel_->receivers_.PushBack(node);
-            },
-            [](void* s, detail::WaitNode& node) {
-              if (!node.ok) {  // woken by Close: the destination reads nullopt, as documented
-                static_cast<RecvCase*>(s)->out_->reset();
-              }
-            },
-            [](void* s) -> const std::string& { return static_cast<RecvCase*>(s)->channel_->name_; }};
+    return {
+        this,
+        [](void* s) {
+          auto* c = static_cast<RecvCase*>(s);
+          return !c->channel_->buffer_.empty() || !c->channel_->senders_.Empty() ||
+                 c->channel_->closed_;
+        },
+        [](void* s) {
+          auto* c = static_cast<RecvCase*>(s);
+          c->channel_->TryRecvImpl(*c->out_);
+        },
+        [](void* s, detail::WaitNode& node) {
+          auto* c = static_cast<RecvCase*>(s);
+          node.slot = c->out_;
+          c->channel_->receivers_.PushBack(node);
+        },
+        [](void* s, detail::WaitNode& node) {
+          if (!node.ok) {  // woken by Close: the destination reads nullopt, as documented
+            static_cast<RecvCase*>(s)->out_->reset();
+          }
+        },
+        [](void* s) -> const std::string& { return static_cast<RecvCase*>(s)->channel_->name_; }};
   }
 
  private:
@@ -97,28 +98,29 @@ class SendCase {
   SendCase(Channel<T>& channel, T value) : channel_(&channel), value_(std::move(value)) {}
 
   detail::CaseOps Ops() {
-    return {this,
-            [](void* s) {
-              auto* c = static_cast<SendCase*>(s);
-              return !c->channel_->receivers_.Empty() ||
-                     c->channel_->buffer_.size() < c->channel_->capacity_ || c->channel_->closed_;
-            },
-            [](void* s) {
-              auto* c = static_cast<SendCase*>(s);
-              c->channel_->TrySendImpl(c->value_);  // throws on a closed channel, as Go panics
-            },
-            [](void* s, detail::WaitNode& node) {
-              auto* c = static_cast<SendCase*>(s);
-              node.slot = &c->value_;
-              c->channel_->senders_.PushBack(node);
-            },
-            [](void* s, detail::WaitNode& node) {
-              auto* c = static_cast<SendCase*>(s);
-              BUBBLE_EXPECT(node.ok,
-                            "send on closed channel '{}': close a channel only after its last send",
-                            c->channel_->name_);
-            },
-            [](void* s) -> const std::string& { return static_cast<SendCase*>(s)->channel_->name_; }};
+    return {
+        this,
+        [](void* s) {
+          auto* c = static_cast<SendCase*>(s);
+          return !c->channel_->receivers_.Empty() ||
+                 c->channel_->buffer_.size() < c->channel_->capacity_ || c->channel_->closed_;
+        },
+        [](void* s) {
+          auto* c = static_cast<SendCase*>(s);
+          c->channel_->TrySendImpl(c->value_);  // throws on a closed channel, as Go panics
+        },
+        [](void* s, detail::WaitNode& node) {
+          auto* c = static_cast<SendCase*>(s);
+          node.slot = &c->value_;
+          c->channel_->senders_.PushBack(node);
+        },
+        [](void* s, detail::WaitNode& node) {
+          auto* c = static_cast<SendCase*>(s);
+          BUBBLE_EXPECT(node.ok,
+                        "send on closed channel '{}': close a channel only after its last send",
+                        c->channel_->name_);
+        },
+        [](void* s) -> const std::string& { return static_cast<SendCase*>(s)->channel_->name_; }};
   }
 
  private:

@@ -64,16 +64,20 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual StrategyKind Kind() const noexcept = 0;
+
   // The priority a new fiber or timer starts with (only PCT uses it).
   virtual std::uint64_t InitialPriority() { return 0; }
+
   // Whether Pick needs the candidates themselves or only their number (fifo and random do not:
   // the scheduler then skips building the list on its hot path).
   virtual bool NeedsCandidates() const noexcept { return true; }
+
   // Picks one of `count` candidates (count >= 2); `candidates` holds them when NeedsCandidates().
   // Returns the index, or nullopt if the strategy cannot continue (replay: the recording ran out
   // or names a candidate that is not there).
   virtual std::optional<std::size_t> Pick(std::size_t count,
                                           std::span<const Candidate> candidates) = 0;
+
   // A human-readable reason for the last nullopt from Pick.
   virtual std::string Divergence() const { return {}; }
 };
@@ -81,9 +85,9 @@ class Strategy {
 struct StrategyOptions {
   StrategyKind kind = StrategyKind::kFifo;
   std::uint64_t seed = 1;
-  int pct_depth = 3;                    // d: number of priority change points + 1
-  std::uint64_t pct_horizon = 100;      // k: change points are drawn in [1, k] decisions
-  std::vector<Decision> replay;         // for kReplay
+  int pct_depth = 3;                // d: number of priority change points + 1
+  std::uint64_t pct_horizon = 100;  // k: change points are drawn in [1, k] decisions
+  std::vector<Decision> replay;     // for kReplay
 };
 
 std::unique_ptr<Strategy> MakeStrategy(const StrategyOptions& options);

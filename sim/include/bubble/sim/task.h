@@ -18,8 +18,10 @@ class Task {
   Task() noexcept = default;
 
   template <class F>
-    requires(!std::is_same_v<std::decay_t<F>, Task> && std::is_invocable_r_v<void, std::decay_t<F>&>)
-  Task(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert implicitly, as to std::function
+
+  requires(!std::is_same_v<std::decay_t<F>, Task> && std::is_invocable_r_v<void, std::decay_t<F>&>)
+      Task(F&& f) {  // NOLINT(google-explicit-constructor): lambdas convert implicitly, as to
+                     // std::function
     using Fn = std::decay_t<F>;
     if constexpr (sizeof(Fn) <= kInline && alignof(Fn) <= alignof(std::max_align_t) &&
                   std::is_nothrow_move_constructible_v<Fn>) {
@@ -52,6 +54,7 @@ class Task {
 
   Task(const Task&) = delete;
   Task& operator=(const Task&) = delete;
+
   ~Task() { Reset(); }
 
   explicit operator bool() const noexcept { return ops_ != nullptr; }
@@ -75,13 +78,12 @@ class Task {
   };
 
   template <class Fn>
-  static constexpr Ops kInlineOps = {
-      [](void* p) { (*static_cast<Fn*>(p))(); },
-      [](void* from, void* to) noexcept {
-        ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
-        static_cast<Fn*>(from)->~Fn();
-      },
-      [](void* p) noexcept { static_cast<Fn*>(p)->~Fn(); }};
+  static constexpr Ops kInlineOps = {[](void* p) { (*static_cast<Fn*>(p))(); },
+                                     [](void* from, void* to) noexcept {
+                                       ::new (to) Fn(std::move(*static_cast<Fn*>(from)));
+                                       static_cast<Fn*>(from)->~Fn();
+                                     },
+                                     [](void* p) noexcept { static_cast<Fn*>(p)->~Fn(); }};
 
   template <class Fn>
   static constexpr Ops kHeapOps = {

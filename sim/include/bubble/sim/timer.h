@@ -42,6 +42,7 @@ class Timer {
   ~Timer();
 
   Channel<TimePoint>& C() noexcept { return channel_; }
+
   // Prevents the timer from firing; true if it was pending or had fired without its value being
   // received (Go 1.23's contract: that value is discarded).
   bool Stop();
@@ -64,6 +65,7 @@ class Ticker {
   ~Ticker();
 
   Channel<TimePoint>& C() noexcept { return channel_; }
+
   void Stop();
   // Stops, then restarts with a new period (period > 0).
   void Reset(Duration period);

@@ -84,16 +84,20 @@ class Trace {
   std::string FingerprintHex() const;
 
   std::uint64_t Count() const noexcept { return count_; }
+
   // Every record (kFull only; empty otherwise).
   const std::vector<TraceEvent>& Events() const noexcept { return events_; }
+
   // The last `tail` records, oldest first (kFingerprint and kFull).
   std::vector<TraceEvent> Tail() const;
+
   std::span<const std::string> FiberNames() const noexcept { return fiber_names_; }
 
   // Chrome Trace Event JSON (object form). `metadata` is a JSON object text merged under the
   // top-level "bubble" key (seed, strategy, decisions...), or empty.
   void WriteChromeJson(std::ostream& out, std::string_view metadata = {}) const;
-  // One JSON object per line: {"ns":..,"time":"..","fiber":..,"name":"..","kind":"..","arg":..,"detail":".."}
+  // One JSON object per line:
+  // {"ns":..,"time":"..","fiber":..,"name":"..","kind":"..","arg":..,"detail":".."}
   void WriteJsonLines(std::ostream& out) const;
 
  private:

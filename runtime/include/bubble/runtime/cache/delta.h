@@ -19,7 +19,8 @@ namespace bubble::runtime::cache {
 struct DeletedFinalStateUnknown {
   std::string key;
   ObjectPtr obj;
-  friend bool operator==(const DeletedFinalStateUnknown&, const DeletedFinalStateUnknown&) = default;
+  friend bool operator==(const DeletedFinalStateUnknown&,
+                         const DeletedFinalStateUnknown&) = default;
 };
 
 // An object, or the tombstone of one: what a Deleted delta carries and what OnDelete receives.
