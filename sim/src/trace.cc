@@ -1,6 +1,7 @@
 // sim/src/trace.cc
 #include "bubble/sim/trace.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <ostream>
@@ -264,10 +265,22 @@ void Trace::WriteChromeJson(std::ostream& out, std::string_view metadata) const 
         R"({{"ph":"M","pid":1,"tid":{},"name":"thread_sort_index","args":{{"sort_index":{}}}}})",
         id, id));
   }
+  // Display times: a record's virtual time, except that records sharing an instant are drawn
+  // 1 ns apart in trace order. Much of a controller's life happens at one virtual instant (no
+  // time passes while nothing sleeps); without this every slice of it would stack at one point
+  // and the timeline would hide the order the run took. Monotonic, so later instants that are
+  // closer than that never swap.
+  std::vector<std::int64_t> display(events_.size());
+  for (std::size_t i = 0; i < events_.size(); ++i) {
+    display[i] = i == 0 ? events_[i].time_ns : std::max(events_[i].time_ns, display[i - 1] + 1);
+  }
+  auto shown = [&](const TraceEvent& e) {
+    return display[static_cast<std::size_t>(&e - events_.data())];
+  };
   // Blocked spans: from a fiber's block record to the wake that releases it (or the end).
   std::map<std::uint64_t, const TraceEvent*> blocked;  // fiber -> its open block record
   std::map<std::uint64_t, const TraceEvent*> spans;    // span id -> its begin record
-  const std::int64_t end_ns = events_.empty() ? 0 : events_.back().time_ns;
+  const std::int64_t end_ns = events_.empty() ? 0 : display.back();
   auto close_block = [&](std::uint64_t fiber, std::int64_t at) {
     auto it = blocked.find(fiber);
     if (it == blocked.end()) {
@@ -276,20 +289,20 @@ void Trace::WriteChromeJson(std::ostream& out, std::string_view metadata) const 
     const TraceEvent& b = *it->second;
     emit(fmt::format(
         R"({{"ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"name":{},"cat":"blocked","args":{{}}}})",
-        fiber, Micros(b.time_ns), Micros(at - b.time_ns), Json("blocked: " + b.detail)));
+        fiber, Micros(shown(b)), Micros(at - shown(b)), Json("blocked: " + b.detail)));
     blocked.erase(it);
   };
   for (const TraceEvent& e : events_) {
-    const std::string ts = Micros(e.time_ns);
+    const std::string ts = Micros(shown(e));
     switch (e.kind) {
       case EventKind::kBlock:
         blocked[e.fiber] = &e;
         break;
       case EventKind::kWake:
-        close_block(e.arg, e.time_ns);
+        close_block(e.arg, shown(e));
         break;
       case EventKind::kExit:
-        close_block(e.fiber, e.time_ns);
+        close_block(e.fiber, shown(e));
         emit(fmt::format(R"({{"ph":"i","s":"t","pid":1,"tid":{},"ts":{},"name":{},"cat":"exit"}})",
                          e.fiber, ts, Json("exit: " + e.detail)));
         break;
@@ -317,7 +330,7 @@ void Trace::WriteChromeJson(std::ostream& out, std::string_view metadata) const 
           const std::string cat = colon == std::string::npos ? "span" : b.detail.substr(0, colon);
           emit(fmt::format(
               R"({{"ph":"X","pid":1,"tid":{},"ts":{},"dur":{},"name":{},"cat":{},"args":{{"result":{}}}}})",
-              b.fiber, Micros(b.time_ns), Micros(e.time_ns - b.time_ns), Json(b.detail), Json(cat),
+              b.fiber, Micros(shown(b)), Micros(shown(e) - shown(b)), Json(b.detail), Json(cat),
               Json(e.detail)));
           spans.erase(it);
         }
