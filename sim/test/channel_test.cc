@@ -11,6 +11,7 @@
 
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 
 using namespace std::chrono_literals;
@@ -29,9 +30,8 @@ std::string Since(sim::TimePoint t) {
 
 TEST_CASE("an unbuffered send blocks the sender until a receiver takes the value",
           "[sim][channel]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "handoff");
     sim::Spawn("sender", [&] {
       ch.Send(42);
@@ -44,16 +44,13 @@ TEST_CASE("an unbuffered send blocks the sender until a receiver takes the value
     log.push_back(fmt::format("received {} at {}", v, Since(sim::Now())));
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"sender still blocked: true", "received 42 at 2s",
                                         "send returned at 2s"});
 }
 
 TEST_CASE("a buffered channel accepts up to its capacity without blocking", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(2, "buf");
     ch.Send(1);
     ch.Send(2);
@@ -70,8 +67,6 @@ TEST_CASE("a buffered channel accepts up to its capacity without blocking", "[si
     ch.Close();
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   // Receiving without blocking is not a scheduling point: the reader drains the buffer before
   // the released sender runs again.
   CHECK(log == std::vector<std::string>{"size 2 of 2, trysend false", "got 1", "got 2", "got 3",
@@ -79,9 +74,8 @@ TEST_CASE("a buffered channel accepts up to its capacity without blocking", "[si
 }
 
 TEST_CASE("blocked receivers are served in arrival order", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<std::string> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "fifo");
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("r{}", i),
@@ -93,15 +87,12 @@ TEST_CASE("blocked receivers are served in arrival order", "[sim][channel]") {
     }
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<std::string>{"r0=10", "r1=11", "r2=12"});
 }
 
 TEST_CASE("blocked senders are served in arrival order", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<int> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "fifo");
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("s{}", i), [&ch, i] { ch.Send(i); });
@@ -111,15 +102,12 @@ TEST_CASE("blocked senders are served in arrival order", "[sim][channel]") {
       got.push_back(*ch.Recv());
     }
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<int>{0, 1, 2});
 }
 
 TEST_CASE("Close wakes every blocked receiver with nullopt", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     for (int i = 0; i < 2; ++i) {
       sim::Spawn(fmt::format("r{}", i), [&ch, &log, i] {
@@ -132,15 +120,12 @@ TEST_CASE("Close wakes every blocked receiver with nullopt", "[sim][channel]") {
     ch.Close();
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"r0 got nullopt at 1s", "r1 got nullopt at 1s"});
 }
 
 TEST_CASE("a closed channel still delivers its buffer, then nullopt at once", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<std::optional<int>> got;
-  auto r = b.Run([&] {
+  auto r = sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(3, "buf");
     ch.Send(1);
     ch.Send(2);
@@ -151,8 +136,6 @@ TEST_CASE("a closed channel still delivers its buffer, then nullopt at once", "[
     }
     got.push_back(ch.TryRecv());
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<std::optional<int>>{1, 2, std::nullopt, std::nullopt, std::nullopt});
   CHECK(r.end_time == kEpoch);
 }
@@ -238,9 +221,8 @@ TEST_CASE("TrySend and TryRecv never block", "[sim][channel]") {
 }
 
 TEST_CASE("a blocked sender's value moves into the buffer slot a receive frees", "[sim][channel]") {
-  sim::Bubble b;
   std::vector<int> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(1, "b");
     ch.Send(1);
     sim::Spawn("sender", [&] { ch.Send(2); });
@@ -250,29 +232,23 @@ TEST_CASE("a blocked sender's value moves into the buffer slot a receive frees",
     sim::Wait();
     got.push_back(*ch.TryRecv());
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<int>{1, 1, 2});
 }
 
 TEST_CASE("channels carry move-only values", "[sim][channel]") {
-  sim::Bubble b;
   int got = 0;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<std::unique_ptr<int>> ch(0, "ptrs");
     sim::Spawn("sender", [&] { ch.Send(std::make_unique<int>(5)); });
     got = **ch.Recv();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == 5);
 }
 
 TEST_CASE("Recv with a context gives up with nullopt when the context is cancelled",
           "[sim][channel][context]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 3s);
     const std::optional<int> v = ch.Recv(ctx);
@@ -281,17 +257,14 @@ TEST_CASE("Recv with a context gives up with nullopt when the context is cancell
     cancel();
     sim::Spawn("late sender", [&] { log.push_back(fmt::format("trysend {}", ch.TrySend(1))); });
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"value false at 3s: context deadline exceeded",
                                         "trysend false"});  // the receive was withdrawn
 }
 
 TEST_CASE("Send with a context gives up when cancelled and does not deliver the value",
           "[sim][channel][context]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
     sim::Spawn("canceller", [&, cancel = cancel] {
@@ -307,8 +280,6 @@ TEST_CASE("Send with a context gives up when cancelled and does not deliver the 
     log.push_back(fmt::format("sent {} with a live context", ch.Send(8, live)));
     stop();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"sent false at 1s: context canceled", "tryrecv false",
                                         "sent true with a live context", "received 8"});
 }

@@ -13,6 +13,7 @@
 #include <bubble/sim/channel.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 
 using namespace std::chrono_literals;
@@ -115,9 +116,8 @@ TEST_CASE("a blocked select completes the first case to become ready and withdra
 }
 
 TEST_CASE("a send case blocks until a receiver takes the value", "[sim][select]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> out(0, "out");
     sim::Channel<int> in(0, "in");
     sim::Spawn("receiver", [&] {
@@ -129,17 +129,14 @@ TEST_CASE("a send case blocks until a receiver takes the value", "[sim][select]"
     sim::Wait();
     log.push_back(fmt::format("later trysend on in: {}", in.TrySend(1)));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log ==
         std::vector<std::string>{"received 11", "case 0 at 2s", "later trysend on in: false"});
 }
 
 TEST_CASE("TrySelect returns -1 when no case is ready and leaves nothing enqueued",
           "[sim][select]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> a(0, "a");
     sim::Channel<int> c(1, "c");
     log.push_back(
@@ -152,17 +149,14 @@ TEST_CASE("TrySelect returns -1 when no case is ready and leaves nothing enqueue
     log.push_back(fmt::format("send case with room: {}", sim::TrySelect(sim::SendCase(c, 4))));
     log.push_back(fmt::format("send case when full: {}", sim::TrySelect(sim::SendCase(c, 5))));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"nothing ready: -1", "trysend on a: false",
                                         "c ready: 1 v=3", "send case with room: 0",
                                         "send case when full: -1"});
 }
 
 TEST_CASE("a closed channel's receive case is ready and yields nullopt", "[sim][select]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> open(0, "open");
     sim::Channel<int> closed(0, "closed");
     closed.Close();
@@ -173,15 +167,12 @@ TEST_CASE("a closed channel's receive case is ready and yields nullopt", "[sim][
     log.push_back(
         fmt::format("try: {}", sim::TrySelect(sim::RecvCase(open), sim::RecvCase(closed))));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"case 1 has_value=false at 0s", "try: 1"});
 }
 
 TEST_CASE("closing a channel wakes a select blocked on it", "[sim][select]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> a(0, "a");
     sim::Channel<int> c(0, "c");
     sim::Spawn("closer", [&] {
@@ -193,8 +184,6 @@ TEST_CASE("closing a channel wakes a select blocked on it", "[sim][select]") {
     log.push_back(
         fmt::format("case {} has_value={} at {}", chosen, v.has_value(), Since(sim::Now())));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"case 1 has_value=false at 3s"});
 }
 
@@ -260,9 +249,8 @@ TEST_CASE("one select waits on an event channel, a stop context and a resync tim
 
 TEST_CASE("an event's channel is a select case that becomes ready when the event is set",
           "[sim][select][event]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event stop("stop");
     sim::Channel<int> work(0, "work");
     sim::Spawn("stopper", [&] {
@@ -272,7 +260,5 @@ TEST_CASE("an event's channel is a select case that becomes ready when the event
     const int chosen = sim::Select(sim::RecvCase(work), sim::RecvCase(stop.GetChannel()));
     log.push_back(fmt::format("case {} at {}", chosen, Since(sim::Now())));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"case 1 at 2s"});
 }

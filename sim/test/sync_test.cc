@@ -11,6 +11,7 @@
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
 #include <bubble/sim/mutex.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
@@ -32,9 +33,8 @@ std::string Since(sim::TimePoint t) {
 
 TEST_CASE("a mutex hands itself to waiters in arrival order, with no barging",
           "[sim][sync][mutex]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     m.Lock();
     std::vector<sim::FiberId> ids;
@@ -55,17 +55,14 @@ TEST_CASE("a mutex hands itself to waiters in arrival order, with no barging",
       sim::SleepFor(1s);
     }
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"holder is w0: true, trylock: false", "w0 locked at 0s",
                                         "w1 locked at 1s", "w2 locked at 2s"});
 }
 
 TEST_CASE("a fiber blocked in Mutex::Lock is durably blocked: Wait returns",
           "[sim][sync][mutex][wait]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     m.Lock();
     sim::Spawn("locker", [&] {
@@ -79,8 +76,6 @@ TEST_CASE("a fiber blocked in Mutex::Lock is durably blocked: Wait returns",
     sim::Wait();
     log.push_back(fmt::format("holder after unlock {}", m.Holder()));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"main after Wait at 0s, holder 1", "locker got it at 0s",
                                         "holder after unlock 0"});
 }
@@ -182,9 +177,8 @@ TEST_CASE("Mutex::Lock with a context gives up when the context ends", "[sim][sy
 // ---- ConditionVariable ----------------------------------------------------------------------
 
 TEST_CASE("NotifyOne wakes one waiter at a time in arrival order", "[sim][sync][condvar]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     for (int i = 0; i < 3; ++i) {
@@ -200,18 +194,15 @@ TEST_CASE("NotifyOne wakes one waiter at a time in arrival order", "[sim][sync][
     }
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"w0 woke at 1s", "w1 woke at 2s", "w2 woke at 3s"});
 }
 
 TEST_CASE("NotifyAll wakes every waiter, and each re-acquires the mutex in turn",
           "[sim][sync][condvar]") {
-  sim::Bubble b;
   std::vector<std::string> log;
   sim::Mutex m("m");  // outlives main, which exits while the waiters still need them
   sim::ConditionVariable cv("cv");
-  auto r = b.Run([&] {
+  auto r = sim::testing::RunOnce({}, [&](sim::Bubble&) {
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("w{}", i), [&, i] {
         std::unique_lock lock(m);
@@ -225,17 +216,14 @@ TEST_CASE("NotifyAll wakes every waiter, and each re-acquires the mutex in turn"
     cv.NotifyAll();
     cv.NotifyAll();  // nobody waits any more: no effect
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"w0 holds the mutex: true", "w1 holds the mutex: true",
                                         "w2 holds the mutex: true"});
   CHECK(r.end_time == kEpoch + 3s);
 }
 
 TEST_CASE("a predicate wait returns only once the predicate holds", "[sim][sync][condvar]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     int count = 0;
@@ -251,16 +239,13 @@ TEST_CASE("a predicate wait returns only once the predicate holds", "[sim][sync]
       cv.NotifyAll();
     }
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"count 3 at 3s"});
 }
 
 TEST_CASE("a condition wait with a context ends when the context does, holding the mutex",
           "[sim][sync][condvar]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 4s);
@@ -272,8 +257,6 @@ TEST_CASE("a condition wait with a context ends when the context does, holding t
         fmt::format("pred {} with a done context", cv.Wait(lock, ctx, [] { return false; })));
     cancel();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"notified false at 4s, holding true",
                                         "pred false with a done context"});
 }
@@ -317,9 +300,8 @@ TEST_CASE("WaitGroup::Wait returns when the counter reaches zero", "[sim][sync][
 }
 
 TEST_CASE("WaitGroup::Go spawns counted fibers", "[sim][sync][waitgroup]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::WaitGroup wg("group");
     for (int i = 0; i < 3; ++i) {
       wg.Go(fmt::format("g{}", i), [&log, i] {
@@ -331,8 +313,6 @@ TEST_CASE("WaitGroup::Go spawns counted fibers", "[sim][sync][waitgroup]") {
     wg.Wait();
     log.push_back(fmt::format("all done at {}, count {}", Since(sim::Now()), wg.Count()));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"count 3", "g2 done at 1s", "g1 done at 2s",
                                         "g0 done at 3s", "all done at 3s, count 0"});
 }
@@ -379,9 +359,8 @@ TEST_CASE("WaitGroup::Wait with a context gives up when the context ends",
 // ---- Event ----------------------------------------------------------------------------------
 
 TEST_CASE("Event::Set releases every waiter, now and later", "[sim][sync][event]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event ready("ready");
     for (int i = 0; i < 2; ++i) {
       sim::Spawn(fmt::format("early{}", i), [&, i] {
@@ -401,17 +380,14 @@ TEST_CASE("Event::Set releases every waiter, now and later", "[sim][sync][event]
     });
     sim::Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"set before: false", "early0 released at 1s",
                                         "early1 released at 1s", "late released at 2s"});
 }
 
 TEST_CASE("Event::Wait with a context returns false if the context ends first",
           "[sim][sync][event]") {
-  sim::Bubble b;
   std::vector<std::string> log;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event ev("ev");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 2s);
     const bool set_before_timeout = ev.Wait(ctx);
@@ -421,7 +397,5 @@ TEST_CASE("Event::Wait with a context returns false if the context ends first",
     log.push_back(fmt::format("set {} at {}", set, Since(sim::Now())));
     cancel();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(log == std::vector<std::string>{"set false at 2s", "set true at 2s"});
 }

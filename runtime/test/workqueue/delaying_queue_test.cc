@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
@@ -41,32 +42,29 @@ void Record(wq::Queue<>& q, std::vector<Handout>& out) {
 TEST_CASE("AddAfter adds the key once its delay has passed on the virtual clock",
           "[runtime][workqueue]") {
   // client-go TestSimpleQueue
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
-    wq::DelayingQueue<> q;
-    q.AddAfter("foo", 50ms);
-    CHECK(q.Len() == 0);
-    sim::SleepFor(60ms);
-    CHECK(q.Len() == 1);
-    sim::WaitGroup worker;
-    worker.Go("worker", [&] { Record(q, got); });
-    sim::SleepFor(10s);
-    CHECK(q.Len() == 0);
-    q.ShutDown();
-    worker.Wait();
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  auto r =
+      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+        wq::DelayingQueue<> q;
+        q.AddAfter("foo", 50ms);
+        CHECK(q.Len() == 0);
+        sim::SleepFor(60ms);
+        CHECK(q.Len() == 1);
+        sim::WaitGroup worker;
+        worker.Go("worker", [&] { Record(q, got); });
+        sim::SleepFor(10s);
+        CHECK(q.Len() == 0);
+        q.ShutDown();
+        worker.Wait();
+      });
   CHECK(got == std::vector<Handout>{{"foo", 60ms}});  // the worker started at 60ms
   CHECK(Since(r.end_time) == 10s + 60ms);
 }
 
 TEST_CASE("a waiting worker gets a delayed key at exactly its ready time", "[runtime][workqueue]") {
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 5)));
-  sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -77,8 +75,6 @@ TEST_CASE("a waiting worker gets a delayed key at exactly its ready time", "[run
     q.ShutDown();
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<Handout>{{"b", 1250ms}, {"a", 1500ms}});
 }
 
@@ -86,9 +82,8 @@ TEST_CASE("keys are ready by ready time, ties in the order of the AddAfter calls
           "[runtime][workqueue]") {
   // client-go TestCopyShifting, plus ties (which Go leaves unspecified).
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 9)));
-  sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -103,8 +98,6 @@ TEST_CASE("keys are ready by ready time, ties in the order of the AddAfter calls
     q.ShutDown();
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<Handout>{{"third", 250ms},
                                     {"third-tie", 250ms},
                                     {"second", 500ms},
@@ -116,9 +109,8 @@ TEST_CASE("keys are ready by ready time, ties in the order of the AddAfter calls
 TEST_CASE("keys ready while no worker waits are queued in ready-time order",
           "[runtime][workqueue]") {
   // client-go TestCopyShifting as written: step past all of them, then Get.
-  sim::Bubble b({.seed = 5, .strategy = sim::StrategyKind::kRandom});
   std::vector<std::string> order;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 5, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("foo", 1s);
     q.AddAfter("bar", 500ms);
@@ -132,8 +124,6 @@ TEST_CASE("keys ready while no worker waits are queued in ready-time order",
     }
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(order == std::vector<std::string>{"baz", "bar", "foo"});
 }
 
@@ -141,9 +131,8 @@ TEST_CASE("a second AddAfter of a pending key keeps the earlier ready time",
           "[runtime][workqueue]") {
   // client-go TestDeduping
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 5)));
-  sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -163,16 +152,13 @@ TEST_CASE("a second AddAfter of a pending key keeps the earlier ready time",
     q.ShutDown();
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<Handout>{{"foo", 50ms}, {"foo", 110ms}});
 }
 
 TEST_CASE("a key that fires early stays queued while later keys keep waiting",
           "[runtime][workqueue]") {
   // client-go TestAddTwoFireEarly
-  sim::Bubble b({.seed = 7, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 7, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("foo", 1s);
     q.AddAfter("bar", 50ms);
@@ -196,14 +182,11 @@ TEST_CASE("a key that fires early stays queued while later keys keep waiting",
     q.Done(*k);
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("a delayed key that is still queued when it becomes ready is not queued twice",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.Add("k");
     q.AddAfter("k", 10ms);
@@ -211,75 +194,64 @@ TEST_CASE("a delayed key that is still queued when it becomes ready is not queue
     CHECK(q.Len() == 1);
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("AddAfter with a zero or negative delay adds at once", "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("zero", 0s);
     q.AddAfter("negative", -5s);
     CHECK(q.Len() == 2);
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("ShutDown discards pending delayed keys and ends the waiting loop",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
-    wq::DelayingQueue<> q;
-    q.AddAfter("pending", 1h);
-    sim::SleepFor(1s);
-    q.ShutDown();
-    q.AddAfter("after-shutdown", 1ms);  // dropped
-    CHECK_FALSE(q.Get().has_value());
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  auto r =
+      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+        wq::DelayingQueue<> q;
+        q.AddAfter("pending", 1h);
+        sim::SleepFor(1s);
+        q.ShutDown();
+        q.AddAfter("after-shutdown", 1ms);  // dropped
+        CHECK_FALSE(q.Get().has_value());
+      });
   CHECK(Since(r.end_time) == 1s);  // no timer of the queue outlives ShutDown
 }
 
 TEST_CASE("ShutDownWithDrain on a delaying queue also ends the waiting loop",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
-    wq::DelayingQueue<> q;
-    q.Add("now");
-    const auto k = q.Get();
-    q.AddAfter("pending", 1h);
-    sim::WaitGroup finisher;
-    finisher.Go("finisher", [&] {
-      sim::SleepFor(2s);
-      q.Done(*k);
-    });
-    q.ShutDownWithDrain();
-    CHECK(Since(sim::Now()) == 2s);
-    finisher.Wait();
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  auto r =
+      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+        wq::DelayingQueue<> q;
+        q.Add("now");
+        const auto k = q.Get();
+        q.AddAfter("pending", 1h);
+        sim::WaitGroup finisher;
+        finisher.Go("finisher", [&] {
+          sim::SleepFor(2s);
+          q.Done(*k);
+        });
+        q.ShutDownWithDrain();
+        CHECK(Since(sim::Now()) == 2s);
+        finisher.Wait();
+      });
   CHECK(Since(r.end_time) == 2s);
 }
 
 TEST_CASE("destroying a delaying queue without ShutDown ends its waiting loop",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
-    {
-      wq::DelayingQueue<> q;
-      q.AddAfter("pending", 1h);
-      sim::SleepFor(1s);
-    }
-    sim::SleepFor(1s);
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  auto r =
+      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+        {
+          wq::DelayingQueue<> q;
+          q.AddAfter("pending", 1h);
+          sim::SleepFor(1s);
+        }
+        sim::SleepFor(1s);
+      });
   CHECK(Since(r.end_time) == 2s);
 }
 
@@ -287,9 +259,8 @@ TEST_CASE("more AddAfter calls than the loop's buffer at one instant all become 
           "[runtime][workqueue]") {
   // 2500 adds exceed the 1000-entry channel: AddAfter blocks until the loop catches up.
   const auto seed = static_cast<std::uint64_t>(GENERATE(1, 2));
-  sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     for (int i = 0; i < 2500; ++i) {
       q.AddAfter(fmt::format("k{:04}", i), 1s);
@@ -300,8 +271,6 @@ TEST_CASE("more AddAfter calls than the loop's buffer at one instant all become 
     q.ShutDown();
     Record(q, got);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   REQUIRE(got.size() == 2500);
   for (int i = 0; i < 2500; ++i) {
     REQUIRE(got[static_cast<std::size_t>(i)].first == fmt::format("k{:04}", i));

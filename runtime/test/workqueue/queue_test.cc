@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
@@ -31,8 +32,7 @@ sim::Duration Since(sim::TimePoint t) {
 
 TEST_CASE("an added key is handed out once and Len counts only queued keys",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("a");
     q.Add("b");
@@ -49,15 +49,12 @@ TEST_CASE("an added key is handed out once and Len counts only queued keys",
     CHECK(q.Len() == 0);
     CHECK_FALSE(q.ShuttingDown());
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("keys are handed out in FIFO order of Add and of the Done that re-queued them",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<std::string> order;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("x");
     const auto x = q.Get();
@@ -71,16 +68,13 @@ TEST_CASE("keys are handed out in FIFO order of Add and of the Done that re-queu
       q.Done(*k);
     }
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(order == std::vector<std::string>{"y", "z", "x"});
 }
 
 TEST_CASE("a key re-added while it is processing is handed out again after Done",
           "[runtime][workqueue]") {
   // client-go TestReinsert
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("foo");
     auto i = q.Get();
@@ -94,14 +88,11 @@ TEST_CASE("a key re-added while it is processing is handed out again after Done"
     q.Done(*i);
     CHECK(q.Len() == 0);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("adding a key twice before it is handed out hands it out once", "[runtime][workqueue]") {
   // client-go TestCollapse
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("bar");
     q.Add("bar");
@@ -111,43 +102,40 @@ TEST_CASE("adding a key twice before it is handed out hands it out once", "[runt
     q.Done(*i);
     CHECK(q.Len() == 0);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("adds while processing collapse into one re-run that waits for Done",
           "[runtime][workqueue]") {
   // client-go TestCollapseWhileProcessing, with virtual time instead of a 100ms real sleep.
   const auto seed = GENERATE(range(1, 9));
-  sim::Bubble b({.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom});
   std::optional<sim::TimePoint> second_get;
   int gets = 0;
-  auto r = b.Run([&] {
-    wq::Queue<> q;
-    q.Add("foo");
-    const auto first = q.Get();
-    REQUIRE(first == std::optional<std::string>("foo"));
-    q.Add("foo");
-    q.Add("foo");
-    sim::WaitGroup worker;
-    worker.Go("worker", [&] {
-      while (auto k = q.Get()) {
-        CHECK(*k == "foo");
-        ++gets;
-        second_get = sim::Now();
-        q.Done(*k);
-      }
-    });
-    sim::SleepFor(100ms);
-    CHECK_FALSE(second_get.has_value());  // the worker is blocked: "foo" is still processing
-    q.Done(*first);
-    sim::SleepFor(1ms);
-    q.ShutDown();
-    worker.Wait();
-    CHECK(q.Len() == 0);
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  sim::testing::RunOnce(
+      {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
+      [&](sim::Bubble&) {
+        wq::Queue<> q;
+        q.Add("foo");
+        const auto first = q.Get();
+        REQUIRE(first == std::optional<std::string>("foo"));
+        q.Add("foo");
+        q.Add("foo");
+        sim::WaitGroup worker;
+        worker.Go("worker", [&] {
+          while (auto k = q.Get()) {
+            CHECK(*k == "foo");
+            ++gets;
+            second_get = sim::Now();
+            q.Done(*k);
+          }
+        });
+        sim::SleepFor(100ms);
+        CHECK_FALSE(second_get.has_value());  // the worker is blocked: "foo" is still processing
+        q.Done(*first);
+        sim::SleepFor(1ms);
+        q.ShutDown();
+        worker.Wait();
+        CHECK(q.Len() == 0);
+      });
   CHECK(gets == 1);
   REQUIRE(second_get.has_value());
   CHECK(Since(*second_get) == 100ms);
@@ -155,9 +143,8 @@ TEST_CASE("adds while processing collapse into one re-run that waits for Done",
 
 TEST_CASE("Get blocks until a key is added and returns at the virtual instant of the Add",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 3, .strategy = sim::StrategyKind::kRandom});
   std::optional<sim::TimePoint> got_at;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 3, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] {
@@ -170,15 +157,12 @@ TEST_CASE("Get blocks until a key is added and returns at the virtual instant of
     q.Add("late");
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   REQUIRE(got_at.has_value());
   CHECK(Since(*got_at) == 3s);
 }
 
 TEST_CASE("adds after ShutDown are dropped", "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.ShutDown();
     CHECK(q.ShuttingDown());
@@ -186,15 +170,12 @@ TEST_CASE("adds after ShutDown are dropped", "[runtime][workqueue]") {
     CHECK(q.Len() == 0);
     CHECK_FALSE(q.Get().has_value());
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("Get after ShutDown hands out the queued keys, then reports shutdown",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<std::string> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("a");
     q.Add("b");
@@ -206,59 +187,55 @@ TEST_CASE("Get after ShutDown hands out the queued keys, then reports shutdown",
     }
     CHECK_FALSE(q.Get().has_value());  // stays shut down
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got == std::vector<std::string>{"a", "b"});
 }
 
 TEST_CASE("ShutDown wakes every blocked Get, which reports shutdown", "[runtime][workqueue]") {
   const auto seed = GENERATE(range(1, 5));
-  sim::Bubble b({.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom});
   std::vector<sim::Duration> woke;
-  auto r = b.Run([&] {
-    wq::Queue<> q;
-    sim::WaitGroup workers;
-    for (int i = 0; i < 3; ++i) {
-      workers.Go(fmt::format("worker-{}", i), [&] {
-        CHECK_FALSE(q.Get().has_value());
-        woke.push_back(Since(sim::Now()));
+  sim::testing::RunOnce(
+      {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
+      [&](sim::Bubble&) {
+        wq::Queue<> q;
+        sim::WaitGroup workers;
+        for (int i = 0; i < 3; ++i) {
+          workers.Go(fmt::format("worker-{}", i), [&] {
+            CHECK_FALSE(q.Get().has_value());
+            woke.push_back(Since(sim::Now()));
+          });
+        }
+        sim::SleepFor(2s);
+        q.ShutDown();
+        workers.Wait();
       });
-    }
-    sim::SleepFor(2s);
-    q.ShutDown();
-    workers.Wait();
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(woke == std::vector<sim::Duration>(3, 2s));
 }
 
 TEST_CASE("ShutDownWithDrain waits until every processing key is Done", "[runtime][workqueue]") {
   // client-go TestQueueDrainageUsingShutDownWithDrain
   const auto seed = GENERATE(range(1, 5));
-  sim::Bubble b({.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom});
   std::optional<sim::TimePoint> drained_at;
-  auto r = b.Run([&] {
-    wq::Queue<> q;
-    q.Add("foo");
-    q.Add("bar");
-    const auto first = q.Get();
-    const auto second = q.Get();
-    sim::WaitGroup finished;
-    finished.Go("drainer", [&] {
-      q.ShutDownWithDrain();
-      drained_at = sim::Now();
-    });
-    CHECK_FALSE(q.Get().has_value());  // returns once the drainer has started shutting down
-    sim::SleepFor(1s);
-    q.Done(*first);
-    sim::SleepFor(1s);
-    CHECK_FALSE(drained_at.has_value());  // "bar" is still processing
-    q.Done(*second);
-    finished.Wait();
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  sim::testing::RunOnce(
+      {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
+      [&](sim::Bubble&) {
+        wq::Queue<> q;
+        q.Add("foo");
+        q.Add("bar");
+        const auto first = q.Get();
+        const auto second = q.Get();
+        sim::WaitGroup finished;
+        finished.Go("drainer", [&] {
+          q.ShutDownWithDrain();
+          drained_at = sim::Now();
+        });
+        CHECK_FALSE(q.Get().has_value());  // returns once the drainer has started shutting down
+        sim::SleepFor(1s);
+        q.Done(*first);
+        sim::SleepFor(1s);
+        CHECK_FALSE(drained_at.has_value());  // "bar" is still processing
+        q.Done(*second);
+        finished.Wait();
+      });
   REQUIRE(drained_at.has_value());
   CHECK(Since(*drained_at) == 2s);
 }
@@ -267,33 +244,31 @@ TEST_CASE("ShutDownWithDrain hands out a key that was re-added while processing"
           "[runtime][workqueue]") {
   // client-go TestQueueDrainageUsingShutDownWithDrainWithDirtyItem
   const auto seed = GENERATE(range(1, 9));
-  sim::Bubble b({.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
-    wq::Queue<> q;
-    q.Add("foo");
-    const auto gotten = q.Get();
-    q.Add("foo");  // dirty while processing
-    sim::WaitGroup finished;
-    finished.Go("drainer", [&] { q.ShutDownWithDrain(); });
-    CHECK_FALSE(q.Get().has_value());  // the drainer has started; nothing queued yet
-    q.Done(*gotten);                   // re-queues "foo" although the queue is shutting down
-    const auto again = q.Get();
-    CHECK(again == std::optional<std::string>("foo"));  // not REQUIRE: the drainer uses `q`
-    if (again) {
-      q.Done(*again);
-    }
-    CHECK_FALSE(q.Get().has_value());  // now really done
-    finished.Wait();
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  sim::testing::RunOnce(
+      {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
+      [&](sim::Bubble&) {
+        wq::Queue<> q;
+        q.Add("foo");
+        const auto gotten = q.Get();
+        q.Add("foo");  // dirty while processing
+        sim::WaitGroup finished;
+        finished.Go("drainer", [&] { q.ShutDownWithDrain(); });
+        CHECK_FALSE(q.Get().has_value());  // the drainer has started; nothing queued yet
+        q.Done(*gotten);                   // re-queues "foo" although the queue is shutting down
+        const auto again = q.Get();
+        CHECK(again == std::optional<std::string>("foo"));  // not REQUIRE: the drainer uses `q`
+        if (again) {
+          q.Done(*again);
+        }
+        CHECK_FALSE(q.Get().has_value());  // now really done
+        finished.Wait();
+      });
 }
 
 TEST_CASE("ShutDown cancels a waiting ShutDownWithDrain", "[runtime][workqueue]") {
   // client-go TestForceQueueShutdownUsingShutDown
-  sim::Bubble b({.seed = 2, .strategy = sim::StrategyKind::kRandom});
   std::optional<sim::TimePoint> drain_returned;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 2, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("foo");
     q.Add("bar");
@@ -312,25 +287,21 @@ TEST_CASE("ShutDown cancels a waiting ShutDownWithDrain", "[runtime][workqueue]"
     q.Done(*first);
     q.Done(*second);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   REQUIRE(drain_returned.has_value());
   CHECK(Since(*drain_returned) == 1s);
 }
 
 TEST_CASE("ShutDown does not wait for processing keys", "[runtime][workqueue]") {
   // client-go TestNoQueueDrainageUsingShutDown
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
-    wq::Queue<> q;
-    q.Add("foo");
-    const auto k = q.Get();
-    q.ShutDown();  // returns at once although "foo" is processing
-    CHECK(q.ShuttingDown());
-    q.Done(*k);
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
+  auto r =
+      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+        wq::Queue<> q;
+        q.Add("foo");
+        const auto k = q.Get();
+        q.ShutDown();  // returns at once although "foo" is processing
+        CHECK(q.ShuttingDown());
+        q.Done(*k);
+      });
   CHECK(r.end_time == sim::Clock::Epoch());
 }
 
@@ -364,8 +335,7 @@ TEST_CASE("a queue of a non-string key type keeps the same contract", "[runtime]
     bool operator<(const Ref& o) const { return ns != o.ns ? ns < o.ns : id < o.id; }
   };
 
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<int> ints;
     ints.Add(7);
     ints.Add(7);
@@ -381,43 +351,40 @@ TEST_CASE("a queue of a non-string key type keeps the same contract", "[runtime]
     REQUIRE(ref.has_value());
     refs.Done(*ref);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("concurrent consumers that re-add every key once leave an empty queue",
           "[runtime][workqueue]") {
   // client-go TestAddWhileProcessing: 50 producers, 10 consumers.
   const auto seed = GENERATE(range(1, 5));
-  sim::Bubble b({.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom});
   int processed = 0;
-  auto r = b.Run([&] {
-    wq::Queue<int> q;
-    sim::WaitGroup producers;
-    for (int i = 0; i < 50; ++i) {
-      producers.Go(fmt::format("producer-{}", i), [&q, i] { q.Add(i); });
-    }
-    sim::WaitGroup consumers;
-    for (int c = 0; c < 10; ++c) {
-      consumers.Go(fmt::format("consumer-{}", c), [&] {
-        std::map<int, int> counters;
-        while (auto item = q.Get()) {
-          ++processed;
-          if (++counters[*item] < 2) {
-            q.Add(*item);
-          }
-          sim::Yield();
-          q.Done(*item);
+  sim::testing::RunOnce(
+      {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
+      [&](sim::Bubble&) {
+        wq::Queue<int> q;
+        sim::WaitGroup producers;
+        for (int i = 0; i < 50; ++i) {
+          producers.Go(fmt::format("producer-{}", i), [&q, i] { q.Add(i); });
         }
+        sim::WaitGroup consumers;
+        for (int c = 0; c < 10; ++c) {
+          consumers.Go(fmt::format("consumer-{}", c), [&] {
+            std::map<int, int> counters;
+            while (auto item = q.Get()) {
+              ++processed;
+              if (++counters[*item] < 2) {
+                q.Add(*item);
+              }
+              sim::Yield();
+              q.Done(*item);
+            }
+          });
+        }
+        producers.Wait();
+        q.ShutDown();
+        consumers.Wait();
+        CHECK(q.Len() == 0);
       });
-    }
-    producers.Wait();
-    q.ShutDown();
-    consumers.Wait();
-    CHECK(q.Len() == 0);
-  });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(processed >= 50);
 }
 

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
@@ -36,9 +37,8 @@ using Handout = std::pair<std::string, sim::Duration>;
 TEST_CASE("AddRateLimited waits the limiter's delay and Forget restarts the sequence",
           "[runtime][workqueue]") {
   // client-go TestRateLimitingQueue, observed through Get times instead of the loop's channel.
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(std::make_unique<wq::ItemExponentialFailureRateLimiter<>>(1ms, 1s));
     const auto take = [&] {
       const auto k = q.Get();
@@ -62,8 +62,6 @@ TEST_CASE("AddRateLimited waits the limiter's delay and Forget restarts the sequ
     take();
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got ==
         std::vector<Handout>{{"one", 1ms}, {"one", 3ms}, {"two", 4ms}, {"two", 6ms}, {"one", 7ms}});
 }
@@ -71,9 +69,8 @@ TEST_CASE("AddRateLimited waits the limiter's delay and Forget restarts the sequ
 TEST_CASE("with the default controller limiter the 101st key waits for the bucket",
           "[runtime][workqueue]") {
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 4)));
-  sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
   std::vector<Handout> got;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
     sim::WaitGroup worker;
     worker.Go("worker", [&] {
@@ -89,8 +86,6 @@ TEST_CASE("with the default controller limiter the 101st key waits for the bucke
     q.ShutDown();
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   REQUIRE(got.size() == 120);
   for (int i = 0; i < 100; ++i) {  // the burst: only the exponential's first 5ms
     INFO("key " << i);
@@ -105,9 +100,8 @@ TEST_CASE("with the default controller limiter the 101st key waits for the bucke
 
 TEST_CASE("ProcessNextItem retries a failing key with backoff, then forgets it on success",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::vector<sim::Duration> attempts;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
     sim::WaitGroup worker;
     worker.Go("worker", [&] {
@@ -125,15 +119,12 @@ TEST_CASE("ProcessNextItem retries a failing key with backoff, then forgets it o
     q.ShutDown();
     worker.Wait();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   // 0, then +5ms, +10ms, +20ms.
   CHECK(attempts == std::vector<sim::Duration>{0ms, 5ms, 15ms, 35ms});
 }
 
 TEST_CASE("ProcessNextItem calls Done when the function throws", "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
     q.Add("k");
     CHECK_THROWS_AS(wq::ProcessNextItem(
@@ -147,14 +138,11 @@ TEST_CASE("ProcessNextItem calls Done when the function throws", "[runtime][work
     CHECK(wq::ProcessNextItem(q, [](const std::string&) { return true; }));
     CHECK_FALSE(wq::ProcessNextItem(q, [](const std::string&) { return true; }));
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("Forget does not cancel a pending AddRateLimited", "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
   std::optional<sim::Duration> got_at;
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultItemBasedRateLimiter());
     q.AddRateLimited("k");  // 1ms
     q.Forget("k");
@@ -163,23 +151,18 @@ TEST_CASE("Forget does not cancel a pending AddRateLimited", "[runtime][workqueu
     q.Done(*k);
     q.ShutDown();
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
   CHECK(got_at == std::optional<sim::Duration>(1ms));
 }
 
 TEST_CASE("AddRateLimited after ShutDown still advances the limiter but adds nothing",
           "[runtime][workqueue]") {
-  sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kRandom});
-  auto r = b.Run([&] {
+  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultItemBasedRateLimiter());
     q.ShutDown();
     q.AddRateLimited("k");
     CHECK(q.NumRequeues("k") == 1);
     CHECK(q.Len() == 0);
   });
-  INFO(r.report);
-  REQUIRE(r.Passed());
 }
 
 TEST_CASE("a rate-limiting queue needs a limiter", "[runtime][workqueue]") {
