@@ -7,12 +7,14 @@ namespace bubble::runtime::cache::detail {
 
 ProcessorListener::ProcessorListener(std::string name, ResourceEventHandlerPtr handler,
                                      sim::Duration requested_resync_period,
-                                     sim::Duration resync_period, sim::TimePoint now)
+                                     sim::Duration resync_period, sim::TimePoint now,
+                                     std::shared_ptr<const bool> informer_synced)
     : name_(std::move(name)),
       handler_(std::move(handler)),
       requested_resync_period_(requested_resync_period),
       resync_period_(resync_period),
       next_resync_(now + resync_period),
+      informer_synced_(std::move(informer_synced)),
       wake_(1, name_ + " notifications"),
       synced_(name_ + " synced"),
       finished_(name_ + " finished") {}
@@ -50,7 +52,7 @@ void ProcessorListener::Run() {
     Deliver(n);
     if (n.type == Notification::Type::kAdd && n.is_in_initial_list && !closed_) {
       --pending_initial_adds_;
-      MaybeMarkSynced(informer_synced_);
+      MaybeMarkSynced();
     }
   }
   finished_.Set();
@@ -70,9 +72,8 @@ void ProcessorListener::Deliver(const Notification& n) {
   }
 }
 
-void ProcessorListener::MaybeMarkSynced(bool informer_synced) {
-  informer_synced_ = informer_synced_ || informer_synced;
-  if (informer_synced_ && pending_initial_adds_ == 0) {
+void ProcessorListener::MaybeMarkSynced() {
+  if (HasSynced()) {
     synced_.Set();
   }
 }

@@ -54,14 +54,12 @@ sim::Duration DetermineResyncPeriod(sim::Duration desired, sim::Duration check) 
 // ---- ResourceEventHandlerRegistration --------------------------------------------------------
 
 ResourceEventHandlerRegistration::ResourceEventHandlerRegistration(
-    std::shared_ptr<detail::ProcessorListener> listener,
-    std::shared_ptr<const bool> informer_synced, std::string informer_name)
+    std::shared_ptr<detail::ProcessorListener> listener, std::string informer_name)
     : listener_(std::move(listener)),
-      informer_synced_(std::move(informer_synced)),
       checker_name_(informer_name + " + event handler " + listener_->Name()) {}
 
 bool ResourceEventHandlerRegistration::HasSynced() const noexcept {
-  return *informer_synced_ && listener_->PendingInitialAdds() == 0 && !listener_->IsClosed();
+  return listener_->HasSynced();
 }
 
 DoneChecker ResourceEventHandlerRegistration::HasSyncedChecker() const {
@@ -143,8 +141,8 @@ Result<RegistrationPtr> SharedIndexInformer::AddEventHandler(ResourceEventHandle
 
   auto listener = std::make_shared<detail::ProcessorListener>(
       std::move(handler_name), std::move(handler), period,
-      DetermineResyncPeriod(period, resync_check_period_), sim::Now());
-  auto registration = std::make_shared<ResourceEventHandlerRegistration>(listener, synced_, name_);
+      DetermineResyncPeriod(period, resync_check_period_), sim::Now(), synced_);
+  auto registration = std::make_shared<ResourceEventHandlerRegistration>(listener, name_);
 
   if (started_) {
     // Join without a gap or a duplicate: nothing here is a scheduling point, so no delta is
@@ -157,7 +155,7 @@ Result<RegistrationPtr> SharedIndexInformer::AddEventHandler(ResourceEventHandle
                      .new_obj = obj,
                      .is_in_initial_list = true});
     }
-    listener->MaybeMarkSynced(*synced_);
+    listener->MaybeMarkSynced();
     listeners_.push_back(listener);
     StartListener(listener);
   } else {
@@ -225,7 +223,7 @@ void SharedIndexInformer::MarkSynced() {
   *synced_ = true;
   synced_event_.Set();
   for (const auto& l : listeners_) {
-    l->MaybeMarkSynced(true);
+    l->MaybeMarkSynced();
   }
 }
 

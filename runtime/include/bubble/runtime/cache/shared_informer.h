@@ -97,9 +97,8 @@ struct AddEventHandlerOptions {
 // The handle AddEventHandler returns.
 class ResourceEventHandlerRegistration {
  public:
-  explicit ResourceEventHandlerRegistration(std::shared_ptr<detail::ProcessorListener> listener,
-                                            std::shared_ptr<const bool> informer_synced,
-                                            std::string informer_name);
+  ResourceEventHandlerRegistration(std::shared_ptr<detail::ProcessorListener> listener,
+                                   std::string informer_name);
   // The informer synced and the handler returned from every initial-list add it was given.
   bool HasSynced() const noexcept;
   // Done when HasSynced() becomes true ("<informer> + event handler <name>").
@@ -112,7 +111,6 @@ class ResourceEventHandlerRegistration {
  private:
   friend class SharedIndexInformer;
   std::shared_ptr<detail::ProcessorListener> listener_;
-  std::shared_ptr<const bool> informer_synced_;
   std::string checker_name_;
 };
 

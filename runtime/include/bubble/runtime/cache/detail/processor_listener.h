@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include <bubble/runtime/cache/delta.h>
@@ -35,9 +36,10 @@ struct Notification {
 
 class ProcessorListener {
  public:
+  // `informer_synced`: the informer's HasSynced flag, shared with it.
   ProcessorListener(std::string name, ResourceEventHandlerPtr handler,
                     sim::Duration requested_resync_period, sim::Duration resync_period,
-                    sim::TimePoint now);
+                    sim::TimePoint now, std::shared_ptr<const bool> informer_synced);
 
   const std::string& Name() const noexcept { return name_; }
 
@@ -73,11 +75,16 @@ class ProcessorListener {
   bool started = false;
 
   // ---- Per-registration HasSynced ----
-  // Initial-list adds queued but not yet returned from the handler.
-  std::size_t PendingInitialAdds() const noexcept { return pending_initial_adds_; }
 
-  // Sets Synced() once `informer_synced` and no initial add is pending.
-  void MaybeMarkSynced(bool informer_synced);
+  // The registration's HasSynced: the informer synced, every initial-list add given to this
+  // listener returned from the handler, and the listener is still registered.
+  bool HasSynced() const noexcept {
+    return *informer_synced_ && pending_initial_adds_ == 0 && !closed_;
+  }
+
+  // Sets Synced() once HasSynced() holds. Called when the informer syncs, when a late listener
+  // has its initial adds queued, and after each initial add returns.
+  void MaybeMarkSynced();
 
   sim::Event& Synced() noexcept { return synced_; }
 
@@ -94,8 +101,9 @@ class ProcessorListener {
   // Capacity 1: a pending wake-up for the Run fiber.
   sim::Channel<sim::Unit> wake_;
   bool closed_ = false;
+  // Initial-list adds queued but not yet returned from the handler.
   std::size_t pending_initial_adds_ = 0;
-  bool informer_synced_ = false;
+  std::shared_ptr<const bool> informer_synced_;
   sim::Event synced_;
   sim::Event finished_;
 };
