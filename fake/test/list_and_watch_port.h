@@ -48,6 +48,7 @@ struct ListAndWatchOutcome {
   std::string list_rv;
   std::string watch_rv;
   bool create_failed = false;
+  friend bool operator==(const ListAndWatchOutcome&, const ListAndWatchOutcome&) = default;
 };
 
 // The test body; run it as the root fiber of a bubble. `out` must outlive the run.
