@@ -14,8 +14,8 @@ ProcessorListener::ProcessorListener(std::string name, ResourceEventHandlerPtr h
       requested_resync_period_(requested_resync_period),
       resync_period_(resync_period),
       next_resync_(now + resync_period),
-      informer_synced_(std::move(informer_synced)),
       wake_(1, name_ + " notifications"),
+      informer_synced_(std::move(informer_synced)),
       synced_(name_ + " synced"),
       finished_(name_ + " finished") {}
 
