@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <bubble/sim/shell_word.h>
+
 namespace bubble::scenarios {
 
 namespace {
@@ -18,25 +20,6 @@ constexpr PortfolioEntry kPortfolio[] = {
     {sim::StrategyKind::kRandom, 3},
     {sim::StrategyKind::kPct, 3},
 };
-
-std::string ShellWord(std::string_view s) {
-  const bool plain = !s.empty() && s.find_first_not_of(
-                                       "abcdefghijklmnopqrstuvwxyz"
-                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                       "-_=.,/:+@%") == std::string_view::npos;
-  if (plain) {
-    return std::string(s);
-  }
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 std::optional<sim::EventKind> ParseEventKind(std::string_view name) {
   for (int k = 0; k <= static_cast<int>(sim::EventKind::kFailure); ++k) {
@@ -73,12 +56,12 @@ std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
   }
   ResolvedConfig resolved = Resolve(scenario, config.bugs, config.set);
   for (const std::string& bug : resolved.bugs) {
-    cmd += " --bug " + ShellWord(bug);
+    cmd += " --bug " + sim::ShellWord(bug);
   }
   for (const OptionSpec& o : scenario.options) {
     const std::string& v = resolved.options[o.key];
     if (v != o.default_value) {
-      cmd += " --set " + ShellWord(o.key + "=" + v);
+      cmd += " --set " + sim::ShellWord(o.key + "=" + v);
     }
   }
   return cmd;
