@@ -1,8 +1,7 @@
 # BUBBLE_SANITIZE=address;undefined adds the sanitizers to every target. Fiber switches are
 # annotated for ASan in sim/src/fiber_switch.h, and the default fiber stack doubles.
-# -fstack-clash-protection makes frames larger than a page probe every page, so they cannot
-# jump over a fiber stack's guard page.
-add_compile_options(-fstack-clash-protection)
+# (-fstack-clash-protection, which the stack guard relies on, is a usage requirement of
+# bubble::sim: see sim/CMakeLists.txt.)
 if(BUBBLE_SANITIZE)
   list(JOIN BUBBLE_SANITIZE "," _bubble_sanitizers)
   add_compile_options(-fsanitize=${_bubble_sanitizers} -fno-omit-frame-pointer
