@@ -42,7 +42,7 @@ sim::Options BenchOptions(std::uint64_t seed = 1) {
   o.seed = seed;
   o.strategy = sim::StrategyKind::kRandom;
   o.trace = sim::TraceMode::kFingerprint;
-  o.log_level = spdlog::level::off;
+  o.log_level = sim::LogLevel::kOff;
   return o;
 }
 

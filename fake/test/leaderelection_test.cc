@@ -46,7 +46,7 @@ constexpr std::string_view kLockName = "lock";
 
 const sim::testing::SeedSweep kSweep{.count = 8};
 // The elector logs failed writes as errors; the assertions say what matters.
-const sim::Options kQuiet{.log_level = spdlog::level::off};
+const sim::Options kQuiet{.log_level = sim::LogLevel::kOff};
 
 // Virtual time since the epoch, which Catch2 prints readably.
 sim::Duration Since0() {

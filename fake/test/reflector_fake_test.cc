@@ -98,7 +98,7 @@ class Running {
 void RunScenarioTwice(std::uint64_t seed, const std::function<void()>& body) {
   std::optional<std::uint64_t> fingerprint;
   for (int run = 0; run < 2; ++run) {
-    sim::Bubble b({.seed = seed, .log_level = spdlog::level::off});
+    sim::Bubble b({.seed = seed, .log_level = sim::LogLevel::kOff});
     const sim::RunResult r = b.Run([&] { body(); });
     INFO(r.report);
     REQUIRE(r.Passed());
@@ -479,7 +479,7 @@ sim::RunResult MirrorScenario(std::uint64_t seed, sim::StrategyKind strategy) {
   opts.faults.errors.push_back(
       {.verb = "watch", .probability = 0.2, .error = rt::NewTooManyRequests("slow down", 1)});
   auto cs = fake::NewClientset(opts, Cm("ns", "cm0"));
-  sim::Bubble b({.seed = seed, .strategy = strategy, .log_level = spdlog::level::off});
+  sim::Bubble b({.seed = seed, .strategy = strategy, .log_level = sim::LogLevel::kOff});
   return b.Run([&] {
     MirrorStore mirror;
     cache::Reflector reflector(cache::ListWatchFromClient(*cs, ConfigMaps(), ""), mirror,

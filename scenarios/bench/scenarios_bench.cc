@@ -31,7 +31,7 @@ void BM_EmptyBubble(benchmark::State& state) {
   std::uint64_t seed = 0;
   for (auto _ : state) {
     sim::Bubble b(
-        {.seed = ++seed, .strategy = sim::StrategyKind::kRandom, .log_level = spdlog::level::off});
+        {.seed = ++seed, .strategy = sim::StrategyKind::kRandom, .log_level = sim::LogLevel::kOff});
     auto r = b.Run([] {});
     benchmark::DoNotOptimize(r.fingerprint);
   }

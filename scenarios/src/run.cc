@@ -216,7 +216,7 @@ std::optional<std::string> FirstDivergence(const std::vector<sim::TraceEvent>& a
 std::string ExplainNondeterminism(const Scenario& scenario, const RunConfig& config) {
   RunConfig full = config;
   full.trace = sim::TraceMode::kFull;
-  full.log_level = spdlog::level::off;
+  full.log_level = sim::LogLevel::kOff;
   std::vector<sim::TraceEvent> events[2];
   std::vector<std::string> names[2];
   for (int i = 0; i < 2; ++i) {

@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
       sim::Options o;
       o.seed = std::stoull(argv[i + 1]);
       o.strategy = *strategy;
-      o.log_level = spdlog::level::info;
+      o.log_level = sim::LogLevel::kInfo;
       sim::Bubble b(o);
       const sim::RunResult r = b.Run([] { Program(false); });
       fmt::print("{}fingerprint: {}\nresult: {}\n", r.report, r.FingerprintHex(),

@@ -85,8 +85,8 @@ Trace& Bubble::GetTrace() noexcept {
   return scheduler_->GetTrace();
 }
 
-spdlog::logger& Bubble::Log() noexcept {
-  return scheduler_->DefaultLogger();
+sim::Logger Bubble::Log() noexcept {
+  return sim::Logger(scheduler_->DefaultLogger());
 }
 
 spdlog::logger& Bubble::Logger(std::string_view component) {
@@ -125,8 +125,8 @@ Rng& Rand() {
   return Need("Rand()").UserRng();
 }
 
-spdlog::logger& Log() {
-  return Need("Log()").DefaultLogger();
+Logger Log() {
+  return Logger(Need("Log()").DefaultLogger());
 }
 
 void TraceInstant(std::string_view category, std::string_view text) {

@@ -14,6 +14,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "log_level.h"
 #include "scheduler.h"
 
 namespace bubble::sim::detail {
@@ -87,13 +88,13 @@ std::unique_ptr<spdlog::formatter> MakeKlogFormatter() {
 
 void Scheduler::CreateLoggers() {
   auto to_stderr = std::make_shared<spdlog::sinks::stderr_sink_st>();
-  to_stderr->set_level(options_.log_level);
+  to_stderr->set_level(ToSpdlog(options_.log_level));
   to_stderr->set_formatter(MakeKlogFormatter());
   auto to_trace = std::make_shared<TraceSink>();
-  to_trace->set_level(options_.trace_log_level);
+  to_trace->set_level(ToSpdlog(options_.trace_log_level));
   sinks_ = {to_stderr, to_trace};
   default_logger_ = std::make_shared<spdlog::logger>("bubble", sinks_.begin(), sinks_.end());
-  default_logger_->set_level(std::min(options_.log_level, options_.trace_log_level));
+  default_logger_->set_level(ToSpdlog(std::min(options_.log_level, options_.trace_log_level)));
   default_logger_->flush_on(spdlog::level::warn);
 }
 

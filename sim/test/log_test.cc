@@ -65,7 +65,7 @@ TEST_CASE("klog time stamps count from the bubble's epoch", "[sim][log]") {
 
 TEST_CASE("log lines become trace records with the virtual time, fiber and message",
           "[sim][log][trace]") {
-  sim::Bubble b({.trace = sim::TraceMode::kFull, .log_level = spdlog::level::off});
+  sim::Bubble b({.trace = sim::TraceMode::kFull, .log_level = sim::LogLevel::kOff});
   auto r = b.Run([&] {
     sim::SleepFor(5s);
     b.Log().info("hello {}", 1);
@@ -86,7 +86,7 @@ TEST_CASE("log lines become trace records with the virtual time, fiber and messa
 }
 
 TEST_CASE("trace_log_level decides which log lines are part of the trace", "[sim][log][trace]") {
-  sim::Bubble b({.trace = sim::TraceMode::kFull, .trace_log_level = spdlog::level::debug});
+  sim::Bubble b({.trace = sim::TraceMode::kFull, .trace_log_level = sim::LogLevel::kDebug});
   auto r = b.Run([&] {
     sim::Log().trace("too fine");
     sim::Log().debug("kept");
@@ -111,7 +111,7 @@ TEST_CASE(
   };
   sim::RunResult printed;
   const std::string text = CaptureStderr([&] {
-    sim::Bubble b({.log_level = spdlog::level::info});
+    sim::Bubble b({.log_level = sim::LogLevel::kInfo});
     printed = program(b);
   });
   CHECK(text ==

@@ -209,7 +209,7 @@ TEST_CASE("the Chrome trace is valid JSON with a named track per fiber and block
 }
 
 TEST_CASE("JSON Lines export writes one valid JSON object per record", "[sim][trace][export]") {
-  sim::Bubble b({.trace = sim::TraceMode::kFull, .log_level = spdlog::level::off});
+  sim::Bubble b({.trace = sim::TraceMode::kFull, .log_level = sim::LogLevel::kOff});
   auto r = b.Run([] { sim::Log().warn("quote \" backslash \\ tab \t end"); });
   REQUIRE(r.Passed());
   std::ostringstream out;

@@ -12,7 +12,6 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <spdlog/common.h>
 
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
@@ -52,16 +51,13 @@ sim::StrategyKind StrategyArg(const std::string& text) {
   return *kind;
 }
 
-spdlog::level::level_enum LogLevelArg(const std::string& text) {
-  for (auto level : {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
-                     spdlog::level::warn, spdlog::level::err, spdlog::level::off}) {
-    if (text == spdlog::level::to_string_view(level) ||
-        (text == "error" && level == spdlog::level::err)) {
-      return level;
-    }
+sim::LogLevel LogLevelArg(const std::string& text) {
+  const auto level = sim::ParseLogLevel(text);
+  if (!level) {
+    throw Usage(
+        fmt::format("--log-level \"{}\" is not a level: use {}", text, sim::LogLevelChoices()));
   }
-  throw Usage(fmt::format(
-      "--log-level \"{}\" is not a level: use trace, debug, info, warn, error or off", text));
+  return *level;
 }
 
 std::vector<std::pair<std::string, std::string>> SettingsArg(

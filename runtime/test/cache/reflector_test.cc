@@ -203,7 +203,7 @@ void RunTwice(std::uint64_t seed, const std::function<void()>& body,
   std::optional<std::uint64_t> fingerprint;
   for (int run = 0; run < 2; ++run) {
     // Warnings go to the trace (checked below), not to stderr.
-    sim::Bubble b({.seed = seed, .trace = trace, .log_level = spdlog::level::off});
+    sim::Bubble b({.seed = seed, .trace = trace, .log_level = sim::LogLevel::kOff});
     const sim::RunResult r = b.Run([&] { body(); });
     INFO(r.report);
     REQUIRE(r.Passed());

@@ -23,7 +23,6 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/common.h>
 
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
@@ -37,7 +36,7 @@ struct RunConfig {
   std::vector<std::string> bugs{};
   std::vector<std::pair<std::string, std::string>> set{};  // --set KEY=VALUE, in order
   sim::TraceMode trace = sim::TraceMode::kFingerprint;
-  spdlog::level::level_enum log_level = spdlog::level::off;  // printed to stderr
+  sim::LogLevel log_level = sim::LogLevel::kOff;  // printed to stderr
   // Under StrategyKind::kReplay: the decisions to follow (the seed still feeds user randomness).
   std::vector<sim::Decision> replay{};
   // Printed in failure reports; empty: ReplayCommand() of this config.

@@ -42,6 +42,7 @@
 
 #include <bubble/sim/clock.h>
 #include <bubble/sim/error.h>
+#include <bubble/sim/log.h>
 #include <bubble/sim/options.h>
 #include <bubble/sim/rng.h>
 #include <bubble/sim/strategy.h>
@@ -132,7 +133,8 @@ class Bubble {
   Rng& Rand() noexcept;
   Trace& GetTrace() noexcept;
   // The bubble's logger ("bubble"), and per-component loggers sharing its sinks.
-  spdlog::logger& Log() noexcept;
+  sim::Logger Log() noexcept;
+  // For bubble's own components (include <spdlog/logger.h> to use it).
   spdlog::logger& Logger(std::string_view component);
 
   // The command that reruns this run (Options::replay_command), for messages.
@@ -158,7 +160,8 @@ TimePoint Now();
 FiberId CurrentFiberId();
 std::string_view CurrentFiberName();
 Rng& Rand();
-spdlog::logger& Log();
+// The running bubble's logger: sim::Log().info("synced {} objects", n) (see log.h).
+Logger Log();
 // Records a user event in the trace (an instant in the timeline).
 void TraceInstant(std::string_view category, std::string_view text);
 // Records the start of a user span (a slice in the timeline); returns its id for TraceEnd.

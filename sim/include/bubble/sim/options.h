@@ -12,9 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/common.h>
-
 #include <bubble/sim/clock.h>
+#include <bubble/sim/log.h>
 #include <bubble/sim/strategy.h>
 #include <bubble/sim/trace.h>
 
@@ -65,8 +64,8 @@ struct Options {
   // Log lines at or above `trace_log_level` are trace records (and so part of the fingerprint);
   // lines at or above `log_level` are also printed to stderr. Printing never changes the
   // fingerprint.
-  spdlog::level::level_enum log_level = spdlog::level::warn;
-  spdlog::level::level_enum trace_log_level = spdlog::level::info;
+  LogLevel log_level = LogLevel::kWarn;
+  LogLevel trace_log_level = LogLevel::kInfo;
 
   // The command that reruns this run, printed in failure reports (set by the CLI and the test
   // helper; the kernel cannot know it).
