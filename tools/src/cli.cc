@@ -195,17 +195,6 @@ const CLI::Validator kWritableFile = Check(
     },
     "FILE");
 
-const CLI::Validator kReadableFile = Check(
-    [](const std::string& path) -> std::string {
-      struct stat st {};
-      if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode) ||
-          ::access(path.c_str(), R_OK) != 0) {
-        return fmt::format("cannot read trace file \"{}\"", path);
-      }
-      return "";
-    },
-    "FILE");
-
 std::vector<std::pair<std::string, std::string>> SettingsArg(
     const std::vector<std::string>& texts) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -733,7 +722,7 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   std::string replay_log_level = "info";
   CLI::App* replay_cmd =
       app.add_subcommand("replay", "Rerun a trace written by run --trace from its decisions");
-  replay_cmd->add_option("file", replay_file, "Trace file")->required()->check(kReadableFile);
+  replay_cmd->add_option("file", replay_file, "Trace file")->required();
   replay_cmd->add_option("--log-level", replay_log_level, "Log lines shown (default info)")
       ->check(kLogLevel);
 
