@@ -266,11 +266,13 @@ struct LimitArgs {
     cmd->add_option("--step-limit", step_limit,
                     "Scheduling steps allowed at one virtual instant (livelock bound; default: "
                     "the scenario's, else 10000000)")
-        ->check(kStepLimit);
+        ->check(kStepLimit)
+        ->type_name("N");
     cmd->add_option("--time-limit", time_limit,
                     "Virtual time a run may last, e.g. 90s, 10m, 2h (default: the scenario's, "
                     "else 365 days)")
-        ->check(kTimeLimit);
+        ->check(kTimeLimit)
+        ->type_name("DURATION");
   }
 
   void Apply(sc::RunConfig& c) const {
@@ -659,7 +661,11 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   app.set_help_all_flag("--help-all", "Every command's help");
   app.set_version_flag("--version", VersionLine(self, program), "Print the version and exit");
 
-  // CLI11 would say "The following arguments were not expected": name the commands instead.
+  // CLI11 would say "A subcommand is required" or "The following arguments were not expected":
+  // name the commands instead.
+  if (argc <= 1) {
+    throw Usage("a command is required: list, run, sweep or replay (--help)");
+  }
   if (argc > 1 && argv[1][0] != '-' &&
       std::find(std::begin(kCommands), std::end(kCommands), argv[1]) == std::end(kCommands)) {
     throw Usage(
@@ -671,18 +677,24 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   RunArgs run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run one scenario once, with its log");
   run_cmd->add_option("scenario", run.scenario, "Scenario name (see list)")->required();
-  run_cmd->add_option("--seed", run.seed, "Seed (default 1)")->check(kSeed);
+  run_cmd->add_option("--seed", run.seed, "Seed (default 1)")->check(kSeed)->type_name("N");
   run_cmd->add_option("--strategy", run.strategy, "fifo|random|pct (default random)")
-      ->check(kStrategy);
-  run_cmd->add_option("--pct-depth", run.pct_depth, "PCT depth d (default 3)")->check(kPctDepth);
-  run_cmd->add_option("--bug", run.bugs, "Plant a bug (repeatable)");
-  run_cmd->add_option("--set", run.set, "Set an option KEY=VALUE (repeatable)");
+      ->check(kStrategy)
+      ->type_name("S");
+  run_cmd->add_option("--pct-depth", run.pct_depth, "PCT depth d (default 3)")
+      ->check(kPctDepth)
+      ->type_name("D");
+  run_cmd->add_option("--bug", run.bugs, "Plant a bug (repeatable)")->type_name("NAME");
+  run_cmd->add_option("--set", run.set, "Set an option KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
   run_cmd->add_option("--trace", run.trace, "Write the run as Chrome trace JSON (replayable)")
-      ->check(kWritableFile);
+      ->check(kWritableFile)
+      ->type_name("FILE");
   run_cmd
       ->add_option("--log-level", run.log_level,
                    "Log lines shown: trace|debug|info|warn|error|off (default info)")
-      ->check(kLogLevel);
+      ->check(kLogLevel)
+      ->type_name("LEVEL");
   run.limits.Add(run_cmd);
 
   SweepArgs sweep;
@@ -692,30 +704,40 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   sweep_cmd->add_flag("--with-bugs", sweep.with_bugs,
                       "With --all: also hunt each planted bug within its seed budget");
   sweep_cmd->add_option("--seeds", sweep.seeds, "Seed range A..B (default 1..100)")
-      ->check(kSeedRange);
+      ->check(kSeedRange)
+      ->type_name("A..B");
   sweep_cmd
       ->add_option("--strategy", sweep.strategy,
                    "fifo|random|pct (default: the random/pct portfolio)")
-      ->check(kStrategy);
+      ->check(kStrategy)
+      ->type_name("S");
   sweep_cmd->add_option("--pct-depth", sweep.pct_depth, "PCT depth with --strategy pct")
-      ->check(kPctDepth);
-  sweep_cmd->add_option("--bug", sweep.bugs, "Plant a bug (repeatable)");
-  sweep_cmd->add_option("--set", sweep.set, "Set an option KEY=VALUE (repeatable)");
+      ->check(kPctDepth)
+      ->type_name("D");
+  sweep_cmd->add_option("--bug", sweep.bugs, "Plant a bug (repeatable)")->type_name("NAME");
+  sweep_cmd->add_option("--set", sweep.set, "Set an option KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
   sweep_cmd->add_option("--jobs,-j", sweep.jobs, "Worker processes (default: one per CPU)")
-      ->check(kJobs);
+      ->check(kJobs)
+      ->type_name("J");
   sweep_cmd
       ->add_option("--shard", sweep.shard,
                    "Run shard I/N: seeds s with s % N == I; auto: from the CI environment")
-      ->check(kShard);
-  sweep_cmd->add_option("--junit", sweep.junit, "Write JUnit XML")->check(kWritableFile);
+      ->check(kShard)
+      ->type_name("I/N|auto");
+  sweep_cmd->add_option("--junit", sweep.junit, "Write JUnit XML")
+      ->check(kWritableFile)
+      ->type_name("FILE");
   sweep_cmd
       ->add_option("--check-determinism", sweep.check_determinism,
                    "Rerun P% of seeds and compare fingerprints")
-      ->check(kPercent);
+      ->check(kPercent)
+      ->type_name("P");
   sweep_cmd
       ->add_option("--progress-interval", sweep.progress_interval,
                    "Off a terminal: seconds between progress lines on stderr (default 10)")
-      ->check(kSeconds);
+      ->check(kSeconds)
+      ->type_name("S");
   sweep.limits.Add(sweep_cmd);
 
   std::string replay_file;
@@ -724,7 +746,8 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       app.add_subcommand("replay", "Rerun a trace written by run --trace from its decisions");
   replay_cmd->add_option("file", replay_file, "Trace file")->required();
   replay_cmd->add_option("--log-level", replay_log_level, "Log lines shown (default info)")
-      ->check(kLogLevel);
+      ->check(kLogLevel)
+      ->type_name("LEVEL");
 
   try {
     app.parse(argc, argv);

@@ -106,6 +106,7 @@ echo '{"traceEvents":[' >"$tmp/corrupt.json"
 check corrupt-trace 2 -- "$bubble" replay "$tmp/corrupt.json"
 expect_err corrupt-trace '^bubble: error: .*not a JSON document'
 check no-command 2 -- "$bubble"
+expect_err no-command '^bubble: error: a command is required: list, run, sweep or replay'
 check unknown-command 2 -- "$bubble" frob
 expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep or replay'
 check bad-strategy 2 -- "$bubble" run conflicting-writers --strategy nope

@@ -19,7 +19,7 @@ t::EnvShard From(const std::map<std::string, std::string>& env) {
 
 }  // namespace
 
-TEST_CASE("--shard auto reads a Kubernetes Indexed Job's index with BUBBLE_SHARD_COUNT",
+TEST_CASE("shard auto reads a Kubernetes Indexed Job's index with BUBBLE_SHARD_COUNT",
           "[tools][shard]") {
   const t::EnvShard s = From({{"JOB_COMPLETION_INDEX", "2"}, {"BUBBLE_SHARD_COUNT", "4"}});
   CHECK(s.error.empty());
@@ -30,7 +30,7 @@ TEST_CASE("--shard auto reads a Kubernetes Indexed Job's index with BUBBLE_SHARD
              Catch::Matchers::Contains("BUBBLE_SHARD_COUNT is not"));
 }
 
-TEST_CASE("--shard auto: GitLab's CI_NODE_INDEX is 1-based, Buildkite's and CircleCI's 0-based",
+TEST_CASE("shard auto: GitLab's CI_NODE_INDEX is 1-based, Buildkite's and CircleCI's 0-based",
           "[tools][shard]") {
   const t::EnvShard gitlab = From({{"CI_NODE_INDEX", "1"}, {"CI_NODE_TOTAL", "3"}});
   CHECK(gitlab.shard.index == 0);
@@ -46,7 +46,7 @@ TEST_CASE("--shard auto: GitLab's CI_NODE_INDEX is 1-based, Buildkite's and Circ
   CHECK(!From({{"CIRCLE_NODE_INDEX", "2"}, {"CIRCLE_NODE_TOTAL", "2"}}).error.empty());
 }
 
-TEST_CASE("--shard auto: BUBBLE_SHARD wins, and nothing set is an error naming what was read",
+TEST_CASE("shard auto: BUBBLE_SHARD wins, and nothing set is an error naming what was read",
           "[tools][shard]") {
   const t::EnvShard s =
       From({{"BUBBLE_SHARD", "1/5"}, {"CI_NODE_INDEX", "1"}, {"CI_NODE_TOTAL", "3"}});
