@@ -87,7 +87,7 @@ void SeedsToFirstFailure(benchmark::State& state, const sc::Scenario* scenario, 
 }
 
 int RegisterAll() {
-  for (const sc::Scenario& s : sc::AllScenarios()) {
+  for (const sc::Scenario& s : sc::BuiltinScenarios()) {
     benchmark::RegisterBenchmark(("BM_Scenario/" + s.name).c_str(), RunScenario, &s);
     for (const sc::BugSpec& bug : s.bugs) {
       for (auto [name, kind] : {std::pair{"random", sim::StrategyKind::kRandom},

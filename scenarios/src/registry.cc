@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -27,21 +29,24 @@ std::optional<std::int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
-std::vector<Scenario> Build() {
+std::vector<Scenario> BuildBuiltins() {
   std::vector<Scenario> all = detail::Catalogue();
   std::sort(all.begin(), all.end(),
             [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
   for (std::size_t i = 1; i < all.size(); ++i) {
-    BUBBLE_ASSERT(all[i - 1].name != all[i].name, "scenario {} is registered twice", all[i].name);
+    BUBBLE_ASSERT(all[i - 1].name != all[i].name, "scenario {} is built in twice", all[i].name);
   }
   for (const Scenario& s : all) {
-    BUBBLE_ASSERT(static_cast<bool>(s.body), "scenario {} has no body", s.name);
-    for (const OptionSpec& o : s.options) {
-      BUBBLE_ASSERT(o.Check(o.default_value).empty(), "scenario {}: option {}: default {}", s.name,
-                    o.key, o.Check(o.default_value));
-    }
+    const std::string why = CheckScenario(s);
+    BUBBLE_ASSERT(why.empty(), "built-in scenario: {}", why);
   }
   return all;
+}
+
+// The registered scenarios by name: std::map keeps them sorted and their addresses stable.
+std::map<std::string, Scenario, std::less<>>& Registered() {
+  static std::map<std::string, Scenario, std::less<>> registered;
+  return registered;
 }
 
 std::string Names(const std::vector<std::string>& names) {
@@ -112,13 +117,76 @@ const BugSpec* Scenario::FindBug(std::string_view bug) const {
   return nullptr;
 }
 
-const std::vector<Scenario>& AllScenarios() {
-  static const std::vector<Scenario> all = Build();
-  return all;
+std::string CheckScenario(const Scenario& s) {
+  if (s.name.empty()) {
+    return "a scenario has an empty name";
+  }
+  if (!s.body) {
+    return fmt::format("scenario {} has no body", s.name);
+  }
+  for (const OptionSpec& o : s.options) {
+    if (std::string why = o.Check(o.default_value); !why.empty()) {
+      return fmt::format("scenario {}: option {}: default {}", s.name, o.key, why);
+    }
+  }
+  return {};
+}
+
+const std::vector<Scenario>& BuiltinScenarios() {
+  static const std::vector<Scenario> builtins = BuildBuiltins();
+  return builtins;
+}
+
+bool Register(Scenario scenario) {
+  if (std::string why = CheckScenario(scenario); !why.empty()) {
+    throw ConfigError(fmt::format("cannot register: {}", why));
+  }
+  auto& registered = Registered();
+  if (registered.count(scenario.name) != 0) {
+    throw ConfigError(fmt::format(
+        "scenario \"{}\" is registered twice (scenario names must be unique in a program)",
+        scenario.name));
+  }
+  std::string name = scenario.name;
+  registered.emplace(std::move(name), std::move(scenario));
+  return true;
+}
+
+bool detail::RegisterOrExit(Scenario scenario) noexcept {
+  try {
+    return Register(std::move(scenario));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bubble: error: %s\n", e.what());
+    std::exit(2);
+  }
+}
+
+std::vector<const Scenario*> RegisteredScenarios() {
+  std::vector<const Scenario*> out;
+  for (const auto& [name, s] : Registered()) {
+    out.push_back(&s);
+  }
+  return out;
+}
+
+std::vector<const Scenario*> AllScenarios() {
+  std::vector<const Scenario*> out = RegisteredScenarios();
+  for (const Scenario& s : BuiltinScenarios()) {
+    if (Registered().count(s.name) == 0) {
+      out.push_back(&s);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Scenario* a, const Scenario* b) { return a->name < b->name; });
+  return out;
 }
 
 const Scenario* FindScenario(std::string_view name) {
-  for (const Scenario& s : AllScenarios()) {
+  const auto& registered = Registered();
+  if (auto it = registered.find(name); it != registered.end()) {
+    return &it->second;
+  }
+  for (const Scenario& s : BuiltinScenarios()) {
     if (s.name == name) {
       return &s;
     }
@@ -131,8 +199,8 @@ const Scenario& GetScenario(std::string_view name) {
     return *s;
   }
   std::vector<std::string> known;
-  for (const Scenario& s : AllScenarios()) {
-    known.push_back(s.name);
+  for (const Scenario* s : AllScenarios()) {
+    known.push_back(s->name);
   }
   throw ConfigError(
       fmt::format("unknown scenario \"{}\"; known scenarios: {}", name, Names(known)));

@@ -1,6 +1,8 @@
 // scenarios/src/run.cc
 #include "bubble/scenarios/run.h"
 
+#include <charconv>
+#include <chrono>
 #include <ostream>
 #include <sstream>
 
@@ -46,44 +48,139 @@ std::string_view PortfolioDescription() noexcept {
   return "seed mod 4: 0 random, 1 pct depth 2, 2 random, 3 pct depth 3";
 }
 
-std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
-  std::string cmd = fmt::format("bubble run {} --seed {}", scenario.name, config.seed);
-  if (config.strategy != sim::StrategyKind::kReplay) {
-    cmd += fmt::format(" --strategy {}", sim::StrategyName(config.strategy));
+std::uint64_t DefaultStepLimit(const Scenario& scenario) noexcept {
+  return scenario.step_limit.value_or(sim::Options{}.step_limit);
+}
+
+sim::Duration DefaultTimeLimit(const Scenario& scenario) noexcept {
+  return scenario.time_limit.value_or(sim::Options{}.time_limit);
+}
+
+std::optional<sim::Duration> ParseDuration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
   }
-  if (config.strategy == sim::StrategyKind::kPct) {
-    cmd += fmt::format(" --pct-depth {}", config.pct_depth);
+  if (digits == 0 || digits > 12) {
+    return std::nullopt;
   }
+  std::int64_t n = 0;
+  std::from_chars(text.data(), text.data() + digits, n);
+  const std::string_view unit = text.substr(digits);
+  sim::Duration d{};
+  if (unit == "ns") {
+    d = std::chrono::nanoseconds(n);
+  } else if (unit == "us") {
+    d = std::chrono::microseconds(n);
+  } else if (unit == "ms") {
+    d = std::chrono::milliseconds(n);
+  } else if (unit == "s") {
+    d = std::chrono::seconds(n);
+  } else if (unit == "m") {
+    d = std::chrono::minutes(n);
+  } else if (unit == "h") {
+    d = std::chrono::hours(n);
+  } else {
+    return std::nullopt;
+  }
+  if (d <= sim::Duration::zero()) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::string FormatLimit(sim::Duration d) {
+  const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  constexpr std::pair<std::int64_t, const char*> kUnits[] = {
+      {3'600'000'000'000, "h"}, {60'000'000'000, "m"}, {1'000'000'000, "s"},
+      {1'000'000, "ms"},        {1'000, "us"},         {1, "ns"}};
+  for (const auto& [size, unit] : kUnits) {
+    if (ns % size == 0) {
+      return fmt::format("{}{}", ns / size, unit);
+    }
+  }
+  return fmt::format("{}ns", ns);
+}
+
+ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config) {
   ResolvedConfig resolved = Resolve(scenario, config.bugs, config.set);
-  for (const std::string& bug : resolved.bugs) {
+  if (config.pct_depth < 1) {
+    throw ConfigError(fmt::format("pct depth {} is not a depth: use 1 or more", config.pct_depth));
+  }
+  if (config.step_limit && *config.step_limit == 0) {
+    throw ConfigError("step limit 0 is not a limit: use 1 or more");
+  }
+  if (config.time_limit && *config.time_limit <= sim::Duration::zero()) {
+    throw ConfigError("the time limit must be positive");
+  }
+  ResolvedRun run;
+  run.scenario = &scenario;
+  run.options = std::move(resolved.options);
+  run.bugs = std::move(resolved.bugs);
+  run.seed = config.seed;
+  run.strategy = config.strategy;
+  run.pct_depth = config.pct_depth;
+  run.step_limit = config.step_limit.value_or(DefaultStepLimit(scenario));
+  run.time_limit = config.time_limit.value_or(DefaultTimeLimit(scenario));
+  run.program = config.program;
+  run.trace = config.trace;
+  run.log_level = config.log_level;
+  run.replay = config.replay;
+  run.replay_command = config.replay_command;
+  return run;
+}
+
+std::string ResolvedRun::Command() const {
+  std::string cmd = fmt::format("{} run {} --seed {}", sim::ShellWord(program),
+                                sim::ShellWord(scenario->name), seed);
+  if (strategy != sim::StrategyKind::kReplay) {
+    cmd += fmt::format(" --strategy {}", sim::StrategyName(strategy));
+  }
+  if (strategy == sim::StrategyKind::kPct) {
+    cmd += fmt::format(" --pct-depth {}", pct_depth);
+  }
+  for (const std::string& bug : bugs) {
     cmd += " --bug " + sim::ShellWord(bug);
   }
-  for (const OptionSpec& o : scenario.options) {
-    const std::string& v = resolved.options[o.key];
-    if (v != o.default_value) {
-      cmd += " --set " + sim::ShellWord(o.key + "=" + v);
+  for (const OptionSpec& o : scenario->options) {
+    const auto it = options.find(o.key);
+    if (it != options.end() && it->second != o.default_value) {
+      cmd += " --set " + sim::ShellWord(o.key + "=" + it->second);
     }
+  }
+  if (step_limit != DefaultStepLimit(*scenario)) {
+    cmd += fmt::format(" --step-limit {}", step_limit);
+  }
+  if (time_limit != DefaultTimeLimit(*scenario)) {
+    cmd += " --time-limit " + FormatLimit(time_limit);
   }
   return cmd;
 }
 
-sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,
-                           const AfterRun& after) {
-  const ResolvedConfig resolved = Resolve(scenario, config.bugs, config.set);
+sim::Options ResolvedRun::SimOptions() const {
   sim::Options o;
-  o.seed = config.seed;
-  o.strategy = config.strategy;
-  o.pct_depth = config.pct_depth;
-  o.pct_horizon = scenario.pct_horizon;
-  o.replay = config.replay;
-  o.trace = config.trace;
-  o.log_level = config.log_level;
-  o.replay_command =
-      config.replay_command.empty() ? ReplayCommand(scenario, config) : config.replay_command;
-  sim::Bubble bubble(std::move(o));
+  o.seed = seed;
+  o.strategy = strategy;
+  o.pct_depth = pct_depth;
+  o.pct_horizon = scenario->pct_horizon;
+  o.replay = replay;
+  o.trace = trace;
+  o.log_level = log_level;
+  o.step_limit = step_limit;
+  o.time_limit = time_limit;
+  o.replay_command = replay_command.empty() ? Command() : replay_command;
+  return o;
+}
+
+std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
+  return ResolveRun(scenario, config).Command();
+}
+
+sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after) {
+  sim::Bubble bubble(run.SimOptions());
   // The context outlives the run: bodies may keep references to it.
-  const ScenarioContext context(bubble, resolved.options, resolved.bugs);
-  sim::Task root = scenario.body(context);
+  const ScenarioContext context(bubble, run.options, run.bugs);
+  sim::Task root = run.scenario->body(context);
   sim::RunResult result = bubble.Run(std::move(root));
   if (after) {
     after(bubble, result);
@@ -91,27 +188,35 @@ sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,
   return result;
 }
 
+sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,
+                           const AfterRun& after) {
+  return RunScenario(ResolveRun(scenario, config), after);
+}
+
 sim::RunResult RunScenario(std::string_view name, const RunConfig& config, const AfterRun& after) {
   return RunScenario(GetScenario(name), config, after);
 }
 
-nlohmann::json TraceMetadata(const Scenario& scenario, const RunConfig& config, sim::Bubble& bubble,
+nlohmann::json TraceMetadata(const ResolvedRun& run, sim::Bubble& bubble,
                              const sim::RunResult& result) {
-  const ResolvedConfig resolved = Resolve(scenario, config.bugs, config.set);
   nlohmann::json j;
   j["format"] = "bubble-trace";
   j["version"] = kTraceFormatVersion;
-  j["scenario"] = scenario.name;
-  j["options"] = resolved.options;
-  j["bugs"] = resolved.bugs;
-  j["seed"] = config.seed;
-  j["strategy"] = std::string(sim::StrategyName(config.strategy));
-  j["pct_depth"] = config.pct_depth;
+  j["kind"] = "scenario";
+  j["program"] = run.program;
+  j["replay"] = run.Command();
+  j["scenario"] = run.scenario->name;
+  j["options"] = run.options;
+  j["bugs"] = run.bugs;
+  j["seed"] = run.seed;
+  j["strategy"] = std::string(sim::StrategyName(run.strategy));
+  j["pct_depth"] = run.pct_depth;
+  j["step_limit"] = run.step_limit;
+  j["time_limit"] = FormatLimit(run.time_limit);
   j["decisions"] = sim::FormatDecisions(result.decisions);
   j["fingerprint"] = result.FingerprintHex();
   j["result"] = result.Passed() ? "pass" : "fail";
   j["failure"] = result.failure ? result.failure->message : std::string();
-  j["replay_command"] = ReplayCommand(scenario, config);
   sim::Trace& trace = bubble.GetTrace();
   nlohmann::json names = nlohmann::json::array();
   for (const std::string& n : trace.FiberNames()) {
@@ -127,14 +232,19 @@ nlohmann::json TraceMetadata(const Scenario& scenario, const RunConfig& config, 
   return j;
 }
 
-sim::RunResult RunAndWriteTrace(const Scenario& scenario, RunConfig config, std::ostream& out) {
-  config.trace = sim::TraceMode::kFull;
-  return RunScenario(scenario, config, [&](sim::Bubble& b, const sim::RunResult& r) {
-    b.GetTrace().WriteChromeJson(out, TraceMetadata(scenario, config, b, r).dump());
+sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out) {
+  run.trace = sim::TraceMode::kFull;
+  return RunScenario(run, [&](sim::Bubble& b, const sim::RunResult& r) {
+    b.GetTrace().WriteChromeJson(out, TraceMetadata(run, b, r).dump());
   });
 }
 
-RecordedRun ParseTrace(std::string_view json_text) {
+sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& config,
+                                std::ostream& out) {
+  return RunAndWriteTrace(ResolveRun(scenario, config), out);
+}
+
+RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find) {
   nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     throw ConfigError("not a JSON document");
@@ -146,13 +256,45 @@ RecordedRun ParseTrace(std::string_view json_text) {
   if (m.value("format", "") != "bubble-trace") {
     throw ConfigError("not a bubble trace (metadata format is not \"bubble-trace\")");
   }
+  RecordedRun run;
+  try {
+    run.origin.kind = m.value("kind", "scenario");
+    run.origin.program = m.value("program", "");
+    run.origin.scenario = m.value("scenario", "");
+    run.origin.test = m.value("test", "");
+    run.origin.replay = m.value("replay", m.value("replay_command", ""));
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(fmt::format("malformed bubble trace metadata: {}", e.what()));
+  }
+  const TraceOrigin& origin = run.origin;
+  const std::string writer =
+      origin.program.empty() ? std::string("another program") : sim::ShellWord(origin.program);
+  if (origin.kind == "test") {
+    throw ForeignTraceError(
+        fmt::format(
+            "was written by {} (test \"{}\"); replay it with: {}", writer, origin.test,
+            origin.replay.empty() ? std::string("(the trace does not say)") : origin.replay),
+        origin);
+  }
+  if (origin.kind != "scenario") {
+    throw ConfigError(fmt::format("unknown bubble trace kind \"{}\"", origin.kind));
+  }
   if (m.value("version", 0) != kTraceFormatVersion) {
     throw ConfigError(fmt::format("unsupported bubble trace version {} (this bubble reads {})",
                                   m.value("version", 0), kTraceFormatVersion));
   }
-  RecordedRun run;
+  run.scenario = find(origin.scenario);
+  if (run.scenario == nullptr) {
+    if (origin.program.empty()) {
+      throw ConfigError(fmt::format("unknown scenario \"{}\" in the trace", origin.scenario));
+    }
+    throw ForeignTraceError(fmt::format("was written by {} (scenario \"{}\"), which this program "
+                                        "does not have",
+                                        writer, origin.scenario),
+                            origin);
+  }
   try {
-    run.scenario = &GetScenario(m.at("scenario").get<std::string>());
+    run.config.program = origin.program.empty() ? run.config.program : origin.program;
     for (const auto& [key, value] : m.at("options").items()) {
       run.config.set.emplace_back(key, value.get<std::string>());
     }
@@ -165,6 +307,17 @@ RecordedRun ParseTrace(std::string_view json_text) {
     }
     run.config.strategy = *strategy;
     run.config.pct_depth = m.at("pct_depth").get<int>();
+    // Traces before limits were recorded ran with the defaults.
+    if (m.contains("step_limit")) {
+      run.config.step_limit = m.at("step_limit").get<std::uint64_t>();
+    }
+    if (m.contains("time_limit")) {
+      const std::string text = m.at("time_limit").get<std::string>();
+      run.config.time_limit = ParseDuration(text);
+      if (!run.config.time_limit) {
+        throw ConfigError(fmt::format("malformed time limit \"{}\"", text));
+      }
+    }
     const auto decisions = sim::ParseDecisions(m.at("decisions").get<std::string>());
     if (!decisions) {
       throw ConfigError("malformed decisions");
@@ -193,8 +346,8 @@ RecordedRun ParseTrace(std::string_view json_text) {
     }
     throw ConfigError(fmt::format("malformed bubble trace metadata: {}", e.what()));
   }
-  // Options and bugs must still exist.
-  Resolve(*run.scenario, run.config.bugs, run.config.set);
+  // Options, bugs and limits must still be valid.
+  ResolveRun(*run.scenario, run.config);
   return run;
 }
 
@@ -214,13 +367,17 @@ std::optional<std::string> FirstDivergence(const std::vector<sim::TraceEvent>& a
 }
 
 std::string ExplainNondeterminism(const Scenario& scenario, const RunConfig& config) {
-  RunConfig full = config;
+  return ExplainNondeterminism(ResolveRun(scenario, config));
+}
+
+std::string ExplainNondeterminism(const ResolvedRun& run) {
+  ResolvedRun full = run;
   full.trace = sim::TraceMode::kFull;
   full.log_level = sim::LogLevel::kOff;
   std::vector<sim::TraceEvent> events[2];
   std::vector<std::string> names[2];
   for (int i = 0; i < 2; ++i) {
-    RunScenario(scenario, full, [&](sim::Bubble& b, const sim::RunResult&) {
+    RunScenario(full, [&](sim::Bubble& b, const sim::RunResult&) {
       events[i] = b.GetTrace().Events();
       const auto n = b.GetTrace().FiberNames();
       names[i].assign(n.begin(), n.end());

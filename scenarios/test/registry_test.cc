@@ -12,7 +12,7 @@ namespace sim = bubble::sim;
 
 TEST_CASE("the registry lists scenarios sorted by name, each with a body",
           "[scenarios][registry]") {
-  const auto& all = sc::AllScenarios();
+  const auto& all = sc::BuiltinScenarios();
   REQUIRE(!all.empty());
   for (std::size_t i = 1; i < all.size(); ++i) {
     CHECK(all[i - 1].name < all[i].name);
@@ -136,4 +136,130 @@ TEST_CASE("FirstDivergence names the first differing record", "[scenarios][run]"
   CHECK_THAT(*d, Catch::Matchers::Contains("record 2"));
   b.pop_back();
   CHECK_THAT(*sc::FirstDivergence(a, names, b, names), Catch::Matchers::Contains("end of trace"));
+}
+
+namespace {
+
+sc::Scenario Tiny(std::string name) {
+  return {.name = std::move(name),
+          .description = "does nothing",
+          .options = {{.key = "n",
+                       .default_value = "1",
+                       .description = "a number",
+                       .int_range = std::pair<std::int64_t, std::int64_t>{1, 9}}},
+          .bugs = {{.name = "b", .description = "a bug", .seed_budget = 5}},
+          .step_limit = 1000,
+          .body = [](const sc::ScenarioContext&) -> sim::Task { return [] {}; }};
+}
+
+}  // namespace
+
+TEST_CASE("Register adds a scenario once; a duplicate or malformed one is a clear error",
+          "[scenarios][registry]") {
+  CHECK(sc::Register(Tiny("registry-test-tiny")));
+  CHECK_THROWS_WITH(
+      sc::Register(Tiny("registry-test-tiny")),
+      Catch::Matchers::Contains("scenario \"registry-test-tiny\" is registered twice"));
+  sc::Scenario no_body = Tiny("registry-test-no-body");
+  no_body.body = nullptr;
+  CHECK_THROWS_WITH(sc::Register(no_body), Catch::Matchers::Contains("has no body"));
+  sc::Scenario bad_default = Tiny("registry-test-bad-default");
+  bad_default.options[0].default_value = "0";
+  CHECK_THROWS_WITH(sc::Register(bad_default), Catch::Matchers::Contains("option n: default"));
+  const auto registered = sc::RegisteredScenarios();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0]->name == "registry-test-tiny");
+  CHECK(sc::FindScenario("registry-test-tiny") == registered[0]);
+  // Built-ins are still found (after the registered ones), and AllScenarios has both, sorted.
+  CHECK(sc::FindScenario("conflicting-writers") == &sc::BuiltinScenarios().front());
+  const auto all = sc::AllScenarios();
+  CHECK(all.size() == sc::BuiltinScenarios().size() + 1);
+  for (std::size_t i = 1; i < all.size(); ++i) {
+    CHECK(all[i - 1]->name < all[i]->name);
+  }
+}
+
+TEST_CASE("ResolveRun decides limits once; Command names the program, quoted, and the limits",
+          "[scenarios][run]") {
+  const sc::Scenario s = Tiny("tiny");
+  sc::RunConfig c{.seed = 4, .strategy = sim::StrategyKind::kFifo};
+  c.program = "./my sim";
+  sc::ResolvedRun r = sc::ResolveRun(s, c);
+  CHECK(r.step_limit == 1000);  // the scenario's own
+  CHECK(r.time_limit == sim::Options{}.time_limit);
+  CHECK(r.Command() == "'./my sim' run tiny --seed 4 --strategy fifo");
+  c.step_limit = 50;
+  c.time_limit = std::chrono::minutes(2);
+  c.set = {{"n", "3"}};
+  r = sc::ResolveRun(s, c);
+  CHECK(r.Command() ==
+        "'./my sim' run tiny --seed 4 --strategy fifo --set n=3 --step-limit 50 --time-limit 2m");
+  const sim::Options o = r.SimOptions();
+  CHECK(o.step_limit == 50);
+  CHECK(o.time_limit == std::chrono::minutes(2));
+  CHECK(o.replay_command == r.Command());
+  c.step_limit = 0;
+  CHECK_THROWS_AS(sc::ResolveRun(s, c), sc::ConfigError);
+}
+
+TEST_CASE("ParseDuration and FormatLimit round-trip", "[scenarios][run]") {
+  CHECK(sc::ParseDuration("90s") == std::chrono::seconds(90));
+  CHECK(sc::ParseDuration("250ms") == std::chrono::milliseconds(250));
+  CHECK(sc::ParseDuration("2h") == std::chrono::hours(2));
+  CHECK(!sc::ParseDuration("0s"));
+  CHECK(!sc::ParseDuration("5"));
+  CHECK(!sc::ParseDuration("-1s"));
+  CHECK(!sc::ParseDuration("1.5s"));
+  CHECK(sc::FormatLimit(std::chrono::seconds(90)) == "90s");
+  CHECK(sc::FormatLimit(std::chrono::hours(24 * 365)) == "8760h");
+  CHECK(sc::FormatLimit(std::chrono::milliseconds(1500)) == "1500ms");
+}
+
+TEST_CASE("a trace records its program and replay command; another program's is foreign",
+          "[scenarios][run]") {
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  sc::RunConfig c{.seed = 2};
+  c.program = "./my-ctl-sim";
+  std::ostringstream out;
+  sc::RunAndWriteTrace(s, c, out);
+  const sc::RecordedRun rec = sc::ParseTrace(out.str());
+  CHECK(rec.origin.kind == "scenario");
+  CHECK(rec.origin.program == "./my-ctl-sim");
+  CHECK(rec.origin.replay == "./my-ctl-sim run conflicting-writers --seed 2 --strategy random");
+  CHECK(rec.config.program == "./my-ctl-sim");
+  // A program without that scenario: the error says who wrote it.
+  try {
+    sc::ParseTrace(out.str(), [](std::string_view) { return nullptr; });
+    FAIL("no ForeignTraceError");
+  } catch (const sc::ForeignTraceError& e) {
+    CHECK(e.Origin().program == "./my-ctl-sim");
+    CHECK(e.Origin().scenario == "conflicting-writers");
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("written by ./my-ctl-sim"));
+  }
+}
+
+TEST_CASE("a test's trace is foreign and names its replay command; old traces still parse",
+          "[scenarios][run]") {
+  try {
+    sc::ParseTrace(
+        R"({"bubble":{"format":"bubble-trace","version":1,"kind":"test","program":"./t",)"
+        R"("test":"x","replay":"BUBBLE_SEED=1 ./t x"}})");
+    FAIL("no ForeignTraceError");
+  } catch (const sc::ForeignTraceError& e) {
+    CHECK(e.Origin().kind == "test");
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("replay it with: BUBBLE_SEED=1 ./t x"));
+  }
+  // Without "kind", "program" and the limits (format version 1 before they were added).
+  const sc::Scenario& s = sc::GetScenario("conflicting-writers");
+  std::ostringstream out;
+  sc::RunAndWriteTrace(s, sc::RunConfig{.seed = 3}, out);
+  nlohmann::json doc = nlohmann::json::parse(out.str());
+  for (const char* key : {"kind", "program", "replay", "step_limit", "time_limit"}) {
+    doc["bubble"].erase(key);
+  }
+  const sc::RecordedRun rec = sc::ParseTrace(doc.dump());
+  CHECK(rec.scenario == &s);
+  CHECK(rec.origin.program.empty());
+  CHECK(!rec.config.step_limit.has_value());
+  CHECK(rec.config.seed == 3);
 }

@@ -3,7 +3,18 @@
 
 #include <ostream>
 
-namespace bubble::tools {
+#include <fmt/format.h>
+
+namespace bubble::cli {
+
+namespace {
+
+// Seconds with millisecond precision ("0.042"), as JUnit readers expect.
+std::string Seconds(double s) {
+  return fmt::format("{:.3f}", s < 0 ? 0.0 : s);
+}
+
+}  // namespace
 
 std::string XmlEscape(std::string_view text) {
   std::string out;
@@ -38,24 +49,29 @@ std::string XmlEscape(std::string_view text) {
 void WriteJUnit(std::ostream& out, const std::vector<JUnitSuite>& suites) {
   std::size_t tests = 0;
   std::size_t failures = 0;
+  double time = 0;
   for (const JUnitSuite& s : suites) {
     for (const JUnitCase& c : s.cases) {
       ++tests;
       failures += c.failure_message ? 1 : 0;
+      time += c.time_seconds;
     }
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"bubble\" tests=\"" << tests << "\" failures=\"" << failures << "\">\n";
+  out << "<testsuites name=\"bubble\" tests=\"" << tests << "\" failures=\"" << failures
+      << "\" time=\"" << Seconds(time) << "\">\n";
   for (const JUnitSuite& s : suites) {
     std::size_t f = 0;
+    double t = 0;
     for (const JUnitCase& c : s.cases) {
       f += c.failure_message ? 1 : 0;
+      t += c.time_seconds;
     }
     out << "  <testsuite name=\"" << XmlEscape(s.name) << "\" tests=\"" << s.cases.size()
-        << "\" failures=\"" << f << "\" errors=\"0\">\n";
+        << "\" failures=\"" << f << "\" errors=\"0\" time=\"" << Seconds(t) << "\">\n";
     for (const JUnitCase& c : s.cases) {
       out << "    <testcase classname=\"" << XmlEscape(c.classname) << "\" name=\""
-          << XmlEscape(c.name) << "\"";
+          << XmlEscape(c.name) << "\" time=\"" << Seconds(c.time_seconds) << "\"";
       if (!c.failure_message) {
         out << "/>\n";
         continue;
@@ -68,4 +84,4 @@ void WriteJUnit(std::ostream& out, const std::vector<JUnitSuite>& suites) {
   out << "</testsuites>\n";
 }
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

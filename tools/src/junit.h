@@ -1,16 +1,18 @@
 // tools/src/junit.h
 //
 // JUnit XML, the dialect every CI system reads (Jenkins, GitLab, GitHub actions' reporters):
-// <testsuites><testsuite name tests failures><testcase classname name><failure message>text
+// <testsuites tests failures time><testsuite name tests failures time><testcase classname name
+// time><failure message>text
 // </failure></testcase>...</testsuite></testsuites>.
 #pragma once
 
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-namespace bubble::tools {
+namespace bubble::cli {
 
 struct JUnitCase {
   std::string classname;  // "bubble.conflicting-writers"
@@ -18,11 +20,12 @@ struct JUnitCase {
   // Set for a failed case: a one-line message and the full text (report, replay command).
   std::optional<std::string> failure_message{};
   std::string failure_text{};
+  double time_seconds = 0;  // the run's wall time: the "time" attribute
 };
 
 struct JUnitSuite {
   std::string name;
-  std::vector<JUnitCase> cases;
+  std::vector<JUnitCase> cases;  // the suite's time is the sum of its cases'
 };
 
 // Escapes &, <, >, ", ' and drops characters XML 1.0 cannot carry.
@@ -30,4 +33,4 @@ std::string XmlEscape(std::string_view text);
 
 void WriteJUnit(std::ostream& out, const std::vector<JUnitSuite>& suites);
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

@@ -3,7 +3,7 @@
 
 #include <charconv>
 
-namespace bubble::tools {
+namespace bubble::cli {
 
 std::optional<std::uint64_t> ParseSeed(std::string_view text) {
   std::uint64_t v = 0;
@@ -59,4 +59,4 @@ bool SelectedForDeterminismCheck(std::uint64_t seed, int percent) noexcept {
   return static_cast<int>(z % 100) < percent;
 }
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace bubble::tools {
+namespace bubble::cli {
 
 struct SeedRange {
   std::uint64_t first = 1;
@@ -36,4 +36,4 @@ std::optional<Shard> ParseShard(std::string_view text);
 // below P percent, so the same seeds are chosen on every machine and in every shard.
 bool SelectedForDeterminismCheck(std::uint64_t seed, int percent) noexcept;
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

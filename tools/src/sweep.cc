@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -15,7 +16,7 @@
 
 #include <sys/wait.h>
 
-namespace bubble::tools {
+namespace bubble::cli {
 
 namespace {
 
@@ -50,16 +51,19 @@ void WriteAll(int fd, const std::string& text) {
                              const Batch& batch) {
   for (std::size_t index : batch.items) {
     ItemResult r;
+    // Wall time only measures the run for the JUnit report; it never reaches a simulation.
+    const auto start = std::chrono::steady_clock::now();
     try {
       r = runner(plan, plan.items[index]);
     } catch (const std::exception& e) {
-      r = {ItemState::kFailed, "", fmt::format("error: {}", e.what()), ""};
+      r = {ItemState::kFailed, "", fmt::format("error: {}", e.what()), "", 0};
     }
-    nlohmann::json j = {{"i", index},
-                        {"pass", r.state == ItemState::kPassed},
-                        {"fp", r.fingerprint},
-                        {"msg", r.message},
-                        {"report", r.report}};
+    if (r.seconds == 0) {
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    nlohmann::json j = {{"i", index},          {"pass", r.state == ItemState::kPassed},
+                        {"fp", r.fingerprint}, {"msg", r.message},
+                        {"report", r.report},  {"s", r.seconds}};
     WriteAll(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   ::close(fd);
@@ -94,9 +98,20 @@ std::string SweepGroup::Label() const {
 
 SweepPlan PlanSweep(const SweepSpec& spec) {
   SweepPlan plan;
+  // Each group is resolved once, here (ConfigError for bad bugs, options or limits).
+  auto resolve = [&spec](const scenarios::Scenario& s, const std::vector<std::string>& bugs) {
+    scenarios::RunConfig c;
+    c.bugs = bugs;
+    c.set = spec.set;
+    c.program = spec.program;
+    c.step_limit = spec.step_limit;
+    c.time_limit = spec.time_limit;
+    c.pct_depth = spec.pct_depth;
+    return scenarios::ResolveRun(s, c);
+  };
   for (const scenarios::Scenario* s : spec.scenarios) {
-    scenarios::Resolve(*s, spec.bugs, spec.set);  // throws ConfigError
-    plan.groups.push_back({.scenario = s, .bugs = spec.bugs, .set = spec.set});
+    plan.groups.push_back(
+        {.scenario = s, .bugs = spec.bugs, .set = spec.set, .base = resolve(*s, spec.bugs)});
   }
   const std::size_t normal = plan.groups.size();
   std::uint64_t hunt_index = 0;
@@ -110,7 +125,8 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
                                  .bugs = {b.name},
                                  .set = spec.set,
                                  .hunt = b.name,
-                                 .budget = b.seed_budget});
+                                 .budget = b.seed_budget,
+                                 .base = resolve(*s, {b.name})});
         }
       }
     }
@@ -148,25 +164,21 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
   return plan;
 }
 
-scenarios::RunConfig ConfigFor(const SweepPlan& plan, const SweepItem& item) {
-  const SweepGroup& g = plan.groups[item.group];
-  scenarios::RunConfig c;
-  c.seed = item.seed;
-  c.strategy = item.strategy;
-  c.pct_depth = item.pct_depth;
-  c.bugs = g.bugs;
-  c.set = g.set;
-  return c;
+scenarios::ResolvedRun RunFor(const SweepPlan& plan, const SweepItem& item) {
+  scenarios::ResolvedRun run = plan.groups[item.group].base;
+  run.seed = item.seed;
+  run.strategy = item.strategy;
+  run.pct_depth = item.pct_depth;
+  return run;
 }
 
 std::string RunCommandFor(const SweepPlan& plan, const SweepItem& item) {
-  return scenarios::ReplayCommand(*plan.groups[item.group].scenario, ConfigFor(plan, item));
+  return RunFor(plan, item).Command();
 }
 
 ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
-  const scenarios::Scenario& s = *plan.groups[item.group].scenario;
-  const scenarios::RunConfig config = ConfigFor(plan, item);
-  const sim::RunResult r = scenarios::RunScenario(s, config);
+  const scenarios::ResolvedRun run = RunFor(plan, item);
+  const sim::RunResult r = scenarios::RunScenario(run);
   ItemResult out;
   out.fingerprint = r.FingerprintHex();
   if (!r.Passed()) {
@@ -176,12 +188,12 @@ ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
     return out;
   }
   if (item.check_determinism) {
-    const sim::RunResult again = scenarios::RunScenario(s, config);
+    const sim::RunResult again = scenarios::RunScenario(run);
     if (again.fingerprint != r.fingerprint || !again.Passed()) {
       out.state = ItemState::kFailed;
       out.message = fmt::format("not deterministic: fingerprints {} and {}", r.FingerprintHex(),
                                 again.FingerprintHex());
-      out.report = scenarios::ExplainNondeterminism(s, config) + "\n";
+      out.report = scenarios::ExplainNondeterminism(run) + "\n";
       return out;
     }
   }
@@ -302,6 +314,7 @@ std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& ru
           r.fingerprint = j.at("fp").get<std::string>();
           r.message = j.at("msg").get<std::string>();
           r.report = j.at("report").get<std::string>();
+          r.seconds = j.at("s").get<double>();
           finish(j.at("i").get<std::size_t>(), std::move(r));
           ++w.reported;
         }
@@ -320,7 +333,8 @@ std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& ru
                  {ItemState::kFailed, "", fmt::format("crashed: {}", DescribeStatus(status)),
                   fmt::format("the seed crashed its worker process ({}); rerun it "
                               "alone to see its output\n",
-                              DescribeStatus(status))});
+                              DescribeStatus(status)),
+                  0});
           Batch rest;
           rest.items.assign(w.batch.items.begin() + static_cast<std::ptrdiff_t>(w.reported) + 1,
                             w.batch.items.end());
@@ -364,4 +378,4 @@ std::vector<GroupOutcome> Summarize(const SweepPlan& plan, const std::vector<Ite
   return out;
 }
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

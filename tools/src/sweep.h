@@ -28,7 +28,7 @@
 
 #include "seed_range.h"
 
-namespace bubble::tools {
+namespace bubble::cli {
 
 struct SweepSpec {
   std::vector<const scenarios::Scenario*> scenarios;
@@ -39,7 +39,10 @@ struct SweepSpec {
   int pct_depth = 3;                            // with a fixed --strategy pct
   Shard shard{};
   int check_determinism_percent = 0;
-  bool with_bugs = false;  // add a hunt per planted bug of every scenario
+  bool with_bugs = false;                     // add a hunt per planted bug of every scenario
+  std::string program = "bubble";             // named by printed commands
+  std::optional<std::uint64_t> step_limit{};  // --step-limit (else each scenario's)
+  std::optional<sim::Duration> time_limit{};  // --time-limit
 };
 
 struct SweepGroup {
@@ -48,6 +51,8 @@ struct SweepGroup {
   std::vector<std::pair<std::string, std::string>> set;
   std::optional<std::string> hunt{};  // the bug this group hunts
   std::uint64_t budget = 0;           // for a hunt
+  // The group resolved once (options, bugs, limits, program); items fill in seed and strategy.
+  scenarios::ResolvedRun base{};
 
   // "conflicting-writers", "conflicting-writers --bug no-retry".
   std::string Label() const;
@@ -69,9 +74,9 @@ struct SweepPlan {
 // Validates (ConfigError) and plans.
 SweepPlan PlanSweep(const SweepSpec& spec);
 
-// The run config of one item.
-scenarios::RunConfig ConfigFor(const SweepPlan& plan, const SweepItem& item);
-// "bubble run ..." for one item.
+// The run of one item.
+scenarios::ResolvedRun RunFor(const SweepPlan& plan, const SweepItem& item);
+// "PROGRAM run ..." for one item.
 std::string RunCommandFor(const SweepPlan& plan, const SweepItem& item);
 
 enum class ItemState { kPending, kPassed, kFailed, kSkipped };
@@ -81,6 +86,7 @@ struct ItemResult {
   std::string fingerprint;  // 16 hex digits, or empty (crashed)
   std::string message;      // one line, for failures
   std::string report;       // the failure report
+  double seconds = 0;       // wall time of the run (for JUnit's time attribute), 0 if unknown
 };
 
 // Runs one item; the executor calls it inside worker processes.
@@ -111,4 +117,4 @@ struct GroupOutcome {
 
 std::vector<GroupOutcome> Summarize(const SweepPlan& plan, const std::vector<ItemResult>& results);
 
-}  // namespace bubble::tools
+}  // namespace bubble::cli

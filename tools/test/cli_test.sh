@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# tools/test/cli_test.sh BUBBLE: end-to-end checks of the `bubble` command line (exit codes,
-# output contract, traces that replay, usage errors that write nothing).
+# tools/test/cli_test.sh BUBBLE USER_SIM USER_MAIN: end-to-end checks of the `bubble` command
+# line (exit codes, output contract, traces that replay, usage errors that write nothing) and of
+# the same command line in a user's own binaries: USER_SIM links bubble::cli_main and registers
+# one scenario ("counter", planted bug "no-lock"); USER_MAIN calls bubble::cli::Main with that
+# scenario and bubble's built-ins.
 set -u
 bubble="$1"
+user="$2"
+user_main="$3"
+# Sharding reads these; the test sets the ones it wants.
+unset BUBBLE_SHARD BUBBLE_SHARD_COUNT JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE_TOTAL \
+  BUILDKITE_PARALLEL_JOB BUILDKITE_PARALLEL_JOB_COUNT CIRCLE_NODE_INDEX CIRCLE_NODE_TOTAL
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -52,16 +60,21 @@ expect_out sweep-correct '^40 passed, 0 failed$'
 
 check sweep-bug 1 -- "$bubble" sweep conflicting-writers --bug no-conflict-check --seeds 1..20 --jobs 2 --junit "$tmp/junit.xml"
 expect_out sweep-bug '^[0-9]+ passed, [1-9][0-9]* failed$'
-expect_out sweep-bug '^    bubble run conflicting-writers --seed [0-9]+ --strategy (random|pct)'
+grep -qF "    $bubble run conflicting-writers --seed " "$tmp/out" || { echo "FAIL sweep-bug: failing seeds do not name $bubble"; fails=$((fails + 1)); }
 grep -q '<failure message="invariant failed: invariant' "$tmp/junit.xml" || { echo "FAIL sweep-bug: junit lacks a failure"; fails=$((fails + 1)); }
+grep -qF "replay: $bubble run conflicting-writers --seed" "$tmp/junit.xml" || { echo "FAIL sweep-bug: junit replay does not name $bubble"; fails=$((fails + 1)); }
+grep -qE '<testsuites name="bubble" tests="[0-9]+" failures="[0-9]+" time="[0-9]+\.[0-9]{3}">' "$tmp/junit.xml" || { echo "FAIL sweep-bug: junit testsuites lack time"; fails=$((fails + 1)); }
+grep -qE '<testsuite name="[^"]*" tests="[0-9]+" failures="[0-9]+" errors="0" time="[0-9]+\.[0-9]{3}">' "$tmp/junit.xml" || { echo "FAIL sweep-bug: junit testsuite lacks time"; fails=$((fails + 1)); }
+grep -qE '<testcase classname="[^"]*" name="seed [0-9]+ [^"]*" time="[0-9]+\.[0-9]{3}"' "$tmp/junit.xml" || { echo "FAIL sweep-bug: junit testcase lacks time"; fails=$((fails + 1)); }
 
-# The first failing seed's command fails again, with the same fingerprint both times.
-cmd=$(grep -E '^    bubble run' "$tmp/out" | head -1 | sed 's/^    bubble //')
-check rerun-failing 1 -- "$bubble" $cmd --trace "$tmp/fail.json"
+# The first failing seed's command, pasted into a shell, fails again with the same fingerprint.
+cmd=$(grep -F "    $bubble run" "$tmp/out" | head -1 | sed 's/^    //')
+check rerun-failing 1 -- sh -c "$cmd --trace \"\$1\"" sh "$tmp/fail.json"
 expect_out rerun-failing '^result: fail$'
-expect_out rerun-failing '^replay: bubble run conflicting-writers'
+grep -qF "replay: $bubble run conflicting-writers" "$tmp/out" || { echo "FAIL rerun-failing: report's replay does not name $bubble"; fails=$((fails + 1)); }
+grep -qF "replay with: $bubble replay $tmp/fail.json" "$tmp/out" || { echo "FAIL rerun-failing: replay hint does not name $bubble"; fails=$((fails + 1)); }
 fp1=$(grep '^fingerprint:' "$tmp/out")
-check rerun-failing-again 1 -- "$bubble" $cmd
+check rerun-failing-again 1 -- sh -c "$cmd"
 fp2=$(grep '^fingerprint:' "$tmp/out")
 [ "$fp1" = "$fp2" ] || { echo "FAIL rerun: fingerprints differ: $fp1 vs $fp2"; fails=$((fails + 1)); }
 
@@ -93,6 +106,123 @@ echo '{"traceEvents":[' >"$tmp/corrupt.json"
 check corrupt-trace 2 -- "$bubble" replay "$tmp/corrupt.json"
 expect_err corrupt-trace '^bubble: error: .*not a JSON document'
 check no-command 2 -- "$bubble"
+expect_err no-command '^bubble: error: a command is required: list, run, sweep or replay'
+check unknown-command 2 -- "$bubble" frob
+expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep or replay'
+check bad-strategy 2 -- "$bubble" run conflicting-writers --strategy nope
+expect_err bad-strategy '^bubble: error: --strategy: "nope" is not a strategy'
+check bad-depth 2 -- "$bubble" sweep conflicting-writers --strategy pct --pct-depth 0
+expect_err bad-depth '^bubble: error: --pct-depth: "0" is not a depth'
+check bad-level 2 -- "$bubble" run conflicting-writers --log-level loud
+expect_err bad-level '^bubble: error: --log-level: "loud" is not a level'
+check bad-percent 2 -- "$bubble" sweep conflicting-writers --check-determinism 101
+expect_err bad-percent '^bubble: error: --check-determinism: "101" is not a percentage'
+check bad-jobs 2 -- "$bubble" sweep conflicting-writers --jobs -1
+expect_err bad-jobs '^bubble: error: --jobs: '
+check bad-step-limit 2 -- "$bubble" run conflicting-writers --step-limit 0
+expect_err bad-step-limit '^bubble: error: --step-limit: "0" is not a step limit'
+check bad-time-limit 2 -- "$bubble" sweep conflicting-writers --time-limit 5x
+expect_err bad-time-limit '^bubble: error: --time-limit: "5x" is not a duration'
+check bad-progress 2 -- "$bubble" sweep conflicting-writers --progress-interval soon
+expect_err bad-progress '^bubble: error: --progress-interval: '
+# Output paths are checked before any work: a sweep that would fail (exit 1) exits 2 at once.
+check bad-junit-dir 2 -- "$bubble" sweep conflicting-writers --bug no-conflict-check --seeds 1..20 --junit "$tmp/no/such/dir/j.xml"
+expect_err bad-junit-dir '^bubble: error: --junit: cannot write ".*j.xml": directory ".*/no/such/dir" does not exist'
+[ ! -s "$tmp/out" ] || { echo "FAIL bad-junit-dir: the sweep ran"; fails=$((fails + 1)); }
+check bad-trace-dir 2 -- "$bubble" run conflicting-writers --trace "$tmp"
+expect_err bad-trace-dir '^bubble: error: --trace: cannot write'
+[ ! -s "$tmp/out" ] || { echo "FAIL bad-trace-dir: the run ran"; fails=$((fails + 1)); }
+if [ "$(id -u)" != 0 ]; then
+  mkdir "$tmp/ro" && chmod a-w "$tmp/ro"
+  check readonly-junit-dir 2 -- "$bubble" sweep conflicting-writers --seeds 1..2 --junit "$tmp/ro/j.xml"
+  expect_err readonly-junit-dir 'is not writable'
+fi
+
+# Small rough edges.
+check version 0 -- "$bubble" --version
+expect_out version '^bubble [0-9]+\.[0-9]+\.[0-9]+$'
+check log-level-warn 0 -- "$bubble" run conflicting-writers --log-level warn
+if grep -q '^I0101' "$tmp/err"; then echo "FAIL log-level-warn: info lines shown"; fails=$((fails + 1)); fi
+check log-level-warning 0 -- "$bubble" run conflicting-writers --log-level warning
+
+# Limits from the command line reach the kernel, and the printed command keeps them.
+check time-limit 1 -- "$bubble" run leader-election --time-limit 1s --log-level off
+expect_out time-limit 'time limit of 1s'
+expect_out time-limit '^replay: .* run leader-election --seed 1 --strategy random --time-limit 1s$'
+check step-limit 1 -- "$bubble" run conflicting-writers --set latency=none --step-limit 1 --log-level off
+expect_out step-limit ' --step-limit 1$'
+
+# Progress off a terminal: a line every --progress-interval seconds, with rate and ETA.
+check progress 0 -- "$bubble" sweep conflicting-writers --seeds 1..6 --jobs 2 --progress-interval 0
+expect_err progress '^progress: [0-9]+/6 runs, 0 failed, [0-9]+\.[0-9] runs/s, ETA [0-9]+s$'
+expect_err progress '^progress: 6/6 runs, 0 failed'
+
+# Shards from the environment (--shard auto).
+check shard-k8s 0 -- env JOB_COMPLETION_INDEX=1 BUBBLE_SHARD_COUNT=3 "$bubble" sweep conflicting-writers --seeds 1..9 --shard auto --jobs 2
+expect_out shard-k8s '\(shard 1/3 from JOB_COMPLETION_INDEX=1, BUBBLE_SHARD_COUNT=3\)'
+expect_out shard-k8s '^3 passed, 0 failed$'
+check shard-gitlab 0 -- env CI_NODE_INDEX=3 CI_NODE_TOTAL=3 "$bubble" sweep conflicting-writers --seeds 1..9 --shard auto --jobs 2
+expect_out shard-gitlab '\(shard 2/3 from CI_NODE_INDEX=3, CI_NODE_TOTAL=3\)'
+check shard-k8s-no-count 2 -- env JOB_COMPLETION_INDEX=1 "$bubble" sweep conflicting-writers --shard auto
+expect_err shard-k8s-no-count 'BUBBLE_SHARD_COUNT is not'
+check shard-auto-none 2 -- "$bubble" sweep conflicting-writers --shard auto
+expect_err shard-auto-none '^bubble: error: --shard auto found no shard in the environment'
+
+# Traces from older bubbles (no "program") still replay.
+sed 's/"program":"[^"]*",//' "$tmp/fail.json" >"$tmp/old.json"
+check old-trace 0 -- "$bubble" replay "$tmp/old.json" --log-level off
+expect_out old-trace '\(matches\)$'
+
+# A trace written by a test (the Catch2 helper) points at its test binary.
+echo '{"traceEvents":[],"bubble":{"format":"bubble-trace","version":1,"kind":"test","program":"./my_test","test":"a test","replay":"BUBBLE_SEED=3 ./my_test \"a test\""}}' >"$tmp/test.json"
+check test-trace 2 -- "$bubble" replay "$tmp/test.json"
+expect_err test-trace "^bubble: error: .*test.json was written by ./my_test \(test \"a test\"\); replay it with: BUBBLE_SEED=3 ./my_test \"a test\"$"
+
+# ---- a user's own binary (bubble::cli_main + a registered scenario) ----------------------
+check user-list 0 -- "$user" list
+expect_out user-list '^counter$'
+if grep -q conflicting-writers "$tmp/out"; then echo "FAIL user-list: shows bubble's built-ins"; fails=$((fails + 1)); fi
+check user-version 0 -- "$user" --version
+expect_out user-version '^bubble_cli_user_sim 1\.4\.0 \(bubble [0-9]+\.[0-9]+\.[0-9]+\)$'
+check user-help 0 -- "$user" --help
+expect_out user-help 'user-sim: the counter races'
+check user-run 0 -- "$user" run counter --seed 4
+expect_out user-run "^$user run counter --seed 4 --strategy random$"
+expect_out user-run '^result: pass$'
+check user-sweep-correct 0 -- "$user" sweep counter --seeds 1..40 --jobs 2 --check-determinism 25
+expect_out user-sweep-correct '^40 passed, 0 failed$'
+check user-sweep-bug 1 -- "$user" sweep counter --bug no-lock --seeds 1..12 --jobs 2 --junit "$tmp/user.xml"
+grep -qF "    $user run counter --seed " "$tmp/out" || { echo "FAIL user-sweep-bug: failing seeds do not name $user"; fails=$((fails + 1)); }
+grep -qF "replay: $user run counter --seed" "$tmp/user.xml" || { echo "FAIL user-sweep-bug: junit does not name $user"; fails=$((fails + 1)); }
+ucmd=$(grep -F "    $user run" "$tmp/out" | head -1 | sed 's/^    //')
+check user-rerun 1 -- sh -c "$ucmd --trace \"\$1\"" sh "$tmp/user.json"
+ufp1=$(grep '^fingerprint:' "$tmp/out")
+check user-rerun-again 1 -- sh -c "$ucmd"
+ufp2=$(grep '^fingerprint:' "$tmp/out")
+[ "$ufp1" = "$ufp2" ] || { echo "FAIL user-rerun: fingerprints differ: $ufp1 vs $ufp2"; fails=$((fails + 1)); }
+check user-replay 0 -- "$user" replay "$tmp/user.json" --log-level off
+expect_out user-replay '^fingerprint: [0-9a-f]{16} \(matches\)$'
+expect_out user-replay "^replaying [0-9]+ decisions of: $user run counter"
+grep -qF "replay: $user replay $tmp/user.json" "$tmp/out" || { echo "FAIL user-replay: report does not name $user"; fails=$((fails + 1)); }
+grep -qF "\"program\":\"$user\"" "$tmp/user.json" || { echo "FAIL user trace lacks program"; fails=$((fails + 1)); }
+grep -qF "\"replay\":\"$user run counter --seed" "$tmp/user.json" || { echo "FAIL user trace lacks replay"; fails=$((fails + 1)); }
+# bubble cannot replay it (no such scenario) and says who can; nor can another program that has
+# a scenario of the same name.
+check foreign-scenario 2 -- "$bubble" replay "$tmp/user.json"
+grep -qxF "bubble: error: $tmp/user.json was written by $user (scenario \"counter\"); replay it with: $user replay $tmp/user.json" "$tmp/err" || { echo "FAIL foreign-scenario:"; sed 's/^/  err: /' "$tmp/err"; fails=$((fails + 1)); }
+check foreign-program 2 -- "$user_main" replay "$tmp/user.json"
+expect_err foreign-program "was written by $user \(scenario \"counter\"\); replay it with: $user replay"
+check user-foreign-bubble 2 -- "$user" replay "$tmp/fail.json"
+expect_err user-foreign-bubble "was written by $bubble \(scenario \"conflicting-writers\"\)"
+
+# ---- a user's own main() over bubble::cli::Main, with bubble's built-ins added ------------
+check user-main-list 0 -- "$user_main" list
+expect_out user-main-list '^counter$'
+expect_out user-main-list '^conflicting-writers \(S09\)$'
+check user-main-run 1 -- "$user_main" run counter --bug no-lock --seed 2 --log-level off
+expect_out user-main-run "^replay: $user_main run counter --seed 2 --strategy random --bug no-lock$"
+check user-main-version 0 -- "$user_main" --version
+expect_out user-main-version '^bubble_cli_user_main \(bubble [0-9.]+\)$'
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails check(s) failed"

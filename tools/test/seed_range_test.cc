@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace t = bubble::tools;
+namespace t = bubble::cli;
 
 TEST_CASE("ParseSeed accepts plain decimal seeds only", "[tools][seeds]") {
   CHECK(t::ParseSeed("0") == 0u);

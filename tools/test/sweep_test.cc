@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace t = bubble::tools;
+namespace t = bubble::cli;
 namespace sc = bubble::scenarios;
 namespace sim = bubble::sim;
 
@@ -138,4 +138,39 @@ TEST_CASE("RunItem runs the scenario and reports failures with their message", "
     }
   }
   CHECK(any_failed);
+}
+
+TEST_CASE("PlanSweep resolves each group once: printed commands name the program and limits",
+          "[tools][sweep]") {
+  t::SweepSpec spec{.scenarios = {S09()},
+                    .seeds = {3, 3},
+                    .program = "./my sim",
+                    .step_limit = 5000,
+                    .time_limit = std::chrono::seconds(90)};
+  const t::SweepPlan plan = t::PlanSweep(spec);
+  REQUIRE(plan.items.size() == 1);
+  const sc::ResolvedRun run = t::RunFor(plan, plan.items[0]);
+  CHECK(run.seed == 3);
+  CHECK(run.step_limit == 5000);
+  CHECK(run.SimOptions().time_limit == std::chrono::seconds(90));
+  CHECK(t::RunCommandFor(plan, plan.items[0]) ==
+        "'./my sim' run conflicting-writers --seed 3 --strategy pct --pct-depth 3 "
+        "--step-limit 5000 --time-limit 90s");
+  spec.step_limit = 0;
+  CHECK_THROWS_AS(t::PlanSweep(spec), sc::ConfigError);
+}
+
+TEST_CASE("ExecuteSweep reports each run's wall time for JUnit", "[tools][sweep]") {
+  t::SweepSpec spec{.scenarios = {S09()}, .seeds = {1, 2}};
+  const t::SweepPlan plan = t::PlanSweep(spec);
+  auto runner = [](const t::SweepPlan&, const t::SweepItem& item) {
+    t::ItemResult r;
+    r.state = t::ItemState::kPassed;
+    r.seconds = static_cast<double>(item.seed);  // a runner may report its own time
+    return r;
+  };
+  const auto results = t::ExecuteSweep(plan, runner, {.jobs = 1, .batch_size = 1});
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].seconds == 1.0);
+  CHECK(results[1].seconds == 2.0);
 }

@@ -8,13 +8,19 @@
 //   sim::RunResult r = scenarios::RunScenario("conflicting-writers", config);
 //   if (!r.Passed()) std::cout << r.report;   // ends with "replay: bubble run ..."
 //
+// A RunConfig is what was asked for; ResolveRun validates it once against the scenario and gives
+// a ResolvedRun, from which the replay command, the sim::Options, the trace metadata and a
+// sweep's items are all derived (nothing re-validates after that).
+//
 // Determinism: a run is a pure function of (scenario, resolved options, bugs, seed, strategy,
-// pct depth) — or of (scenario, options, bugs, seed, decisions) under the replay strategy.
+// pct depth, limits) — or of (scenario, options, bugs, seed, limits, decisions) under the replay
+// strategy.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,6 +32,8 @@
 
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/clock.h>
+#include <bubble/sim/options.h>
 
 namespace bubble::scenarios {
 
@@ -41,7 +49,51 @@ struct RunConfig {
   std::vector<sim::Decision> replay{};
   // Printed in failure reports; empty: ReplayCommand() of this config.
   std::string replay_command{};
+  // The program that replay commands name (argv[0] as invoked; quoted when printed).
+  std::string program = "bubble";
+  // Overrides of the scenario's limits (--step-limit, --time-limit); unset: the scenario's own,
+  // else the kernel's defaults (sim::Options).
+  std::optional<std::uint64_t> step_limit{};
+  std::optional<sim::Duration> time_limit{};
 };
+
+// A RunConfig validated against its scenario: options resolved (defaults filled in), bugs sorted
+// and unique, limits decided. Build one with ResolveRun; copy freely.
+struct ResolvedRun {
+  const Scenario* scenario = nullptr;
+  std::map<std::string, std::string> options;
+  std::vector<std::string> bugs;
+  std::uint64_t seed = 1;
+  sim::StrategyKind strategy = sim::StrategyKind::kRandom;
+  int pct_depth = 3;
+  std::uint64_t step_limit = sim::Options{}.step_limit;
+  sim::Duration time_limit = sim::Options{}.time_limit;
+  std::string program = "bubble";
+  // How to run it (not part of its identity).
+  sim::TraceMode trace = sim::TraceMode::kFingerprint;
+  sim::LogLevel log_level = sim::LogLevel::kOff;
+  std::vector<sim::Decision> replay{};
+  std::string replay_command{};  // empty: Command()
+
+  // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--bug B]... [--set K=V]...
+  // [--step-limit N] [--time-limit D]`: options equal to their default and limits equal to the
+  // scenario's are left out; every word shell-quoted.
+  std::string Command() const;
+  // The kernel options of this run.
+  sim::Options SimOptions() const;
+};
+
+// Validates `config` against `scenario` (ConfigError naming the scenario and the valid choices).
+ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config);
+
+// The limits a scenario runs with when the command line does not override them.
+std::uint64_t DefaultStepLimit(const Scenario& scenario) noexcept;
+sim::Duration DefaultTimeLimit(const Scenario& scenario) noexcept;
+
+// "90s", "5m", "2h", "250ms", "1500us": a positive duration for --time-limit; nullopt otherwise.
+std::optional<sim::Duration> ParseDuration(std::string_view text);
+// The inverse of ParseDuration, in the largest unit that is exact ("90s", "2h").
+std::string FormatLimit(sim::Duration d);
 
 // The default strategy portfolio of `bubble sweep`: seed s runs with entry s % 4 of
 //   0: random   1: pct depth 2   2: random   3: pct depth 3
@@ -55,8 +107,7 @@ PortfolioEntry PortfolioFor(std::uint64_t seed) noexcept;
 // "random, pct(d=2), random, pct(d=3) by seed mod 4" (for help texts and reports).
 std::string_view PortfolioDescription() noexcept;
 
-// `bubble run SCENARIO --seed N --strategy S [--pct-depth D] [--bug B]... [--set K=V]...`: the
-// exact command that reruns `config` (options equal to their default are left out).
+// ResolveRun(scenario, config).Command(): the exact command that reruns `config`.
 std::string ReplayCommand(const Scenario& scenario, const RunConfig& config);
 
 // Called after the run while the bubble (and its trace) is still alive.
@@ -67,31 +118,64 @@ sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,
                            const AfterRun& after = {});
 sim::RunResult RunScenario(std::string_view name, const RunConfig& config,
                            const AfterRun& after = {});
+sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after = {});
 
 // ---- Traces that replay ------------------------------------------------------------------
 
-// The "bubble" metadata object a trace file carries: format version, scenario, options, bugs,
-// seed, strategy, pct depth, decisions, fingerprint, result, failure, fiber names and every
-// trace record ([time_ns, fiber, kind, arg, detail]).
-nlohmann::json TraceMetadata(const Scenario& scenario, const RunConfig& config, sim::Bubble& bubble,
+// The "bubble" metadata object a trace file carries: format, version, kind ("scenario"), the
+// program that wrote it and the command that reruns the run ("replay"), scenario, options, bugs,
+// seed, strategy, pct depth, limits, decisions, fingerprint, result, failure, fiber names and
+// every trace record ([time_ns, fiber, kind, arg, detail]).
+nlohmann::json TraceMetadata(const ResolvedRun& run, sim::Bubble& bubble,
                              const sim::RunResult& result);
 
-// Runs `config` with a full trace and writes it as Chrome trace JSON (Perfetto) whose "bubble"
-// key holds TraceMetadata. Returns the run's result.
-sim::RunResult RunAndWriteTrace(const Scenario& scenario, RunConfig config, std::ostream& out);
+// Runs with a full trace and writes it as Chrome trace JSON (Perfetto) whose "bubble" key holds
+// TraceMetadata. Returns the run's result.
+sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out);
+sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& config,
+                                std::ostream& out);
+
+// Who wrote a trace and how to rerun it (the metadata's "kind", "program", "scenario", "test",
+// "replay"; empty when an older trace does not say).
+struct TraceOrigin {
+  std::string kind;      // "scenario" (run --trace) or "test" (the Catch2 helper)
+  std::string program;   // argv[0] of the writer
+  std::string scenario;  // kind "scenario"
+  std::string test;      // kind "test": the test's name
+  std::string replay;    // the command that reruns it
+};
+
+// A trace this program cannot replay itself: a test's trace, or a scenario it does not have.
+// The message says who wrote it and how to replay it.
+class ForeignTraceError : public ConfigError {
+ public:
+  ForeignTraceError(std::string message, TraceOrigin origin)
+      : ConfigError(std::move(message)), origin_(std::move(origin)) {}
+
+  const TraceOrigin& Origin() const noexcept { return origin_; }
+
+ private:
+  TraceOrigin origin_;
+};
 
 // A trace file read back: the run it records.
 struct RecordedRun {
   const Scenario* scenario = nullptr;
   RunConfig config;  // strategy as recorded; `replay` holds the recorded decisions
+  TraceOrigin origin;
   std::uint64_t fingerprint = 0;
   std::vector<sim::TraceEvent> records;
   std::vector<std::string> fiber_names;
 };
 
-// Parses a trace file written by RunAndWriteTrace. ConfigError if it is not one (names what is
-// missing or malformed) or names an unknown scenario, option or bug.
-RecordedRun ParseTrace(std::string_view json_text);
+// Looks a scenario up by name (FindScenario, or a program's own list).
+using ScenarioFinder = std::function<const Scenario*(std::string_view)>;
+
+// Parses a trace file written by RunAndWriteTrace. ForeignTraceError for a test's trace or a
+// scenario `find` does not know, when the trace says who wrote it; ConfigError if it is not a
+// trace (names what is missing or malformed), names an unknown scenario, option or bug, or has
+// another format version.
+RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find = FindScenario);
 
 // The first record where two traces differ ("first divergence at trace record N: ..."), or
 // nullopt if they are identical.
@@ -100,8 +184,9 @@ std::optional<std::string> FirstDivergence(const std::vector<sim::TraceEvent>& a
                                            const std::vector<sim::TraceEvent>& b,
                                            std::span<const std::string> b_names);
 
-// Reruns `config` twice with full traces and explains why their fingerprints differ (for
+// Reruns `run` twice with full traces and explains why their fingerprints differ (for
 // determinism checks).
+std::string ExplainNondeterminism(const ResolvedRun& run);
 std::string ExplainNondeterminism(const Scenario& scenario, const RunConfig& config);
 
 }  // namespace bubble::scenarios
