@@ -16,7 +16,7 @@
 #include <bubble/runtime/config_map.h>
 #include <bubble/runtime/controller/controller.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
+#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 
 #include "test_util.h"
@@ -60,7 +60,7 @@ struct Harness {
 
 TEST_CASE("controller: reconciles every key after the caches sync, and again on change",
           "[controller]") {
-  sim::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset(Cm("default", "a"), Cm("default", "b"));
     std::vector<std::string> seen;
     Harness h(
@@ -141,7 +141,7 @@ TEST_CASE("controller: RequeueAfter reconciles the key again after that much vir
 }
 
 TEST_CASE("controller: one key is never reconciled by two workers at once", "[controller]") {
-  sim::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset();
     std::map<std::string, int> active;
     int max_parallel = 0;

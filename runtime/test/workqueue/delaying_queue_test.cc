@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
+#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
@@ -44,7 +44,7 @@ TEST_CASE("AddAfter adds the key once its delay has passed on the virtual clock"
   // client-go TestSimpleQueue
   std::vector<Handout> got;
   auto r =
-      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+      bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
         wq::DelayingQueue<> q;
         q.AddAfter("foo", 50ms);
         CHECK(q.Len() == 0);
@@ -64,7 +64,7 @@ TEST_CASE("AddAfter adds the key once its delay has passed on the virtual clock"
 TEST_CASE("a waiting worker gets a delayed key at exactly its ready time", "[runtime][workqueue]") {
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 5)));
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -83,7 +83,7 @@ TEST_CASE("keys are ready by ready time, ties in the order of the AddAfter calls
   // client-go TestCopyShifting, plus ties (which Go leaves unspecified).
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 9)));
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -110,7 +110,7 @@ TEST_CASE("keys ready while no worker waits are queued in ready-time order",
           "[runtime][workqueue]") {
   // client-go TestCopyShifting as written: step past all of them, then Get.
   std::vector<std::string> order;
-  sim::testing::RunOnce({.seed = 5, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 5, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("foo", 1s);
     q.AddAfter("bar", 500ms);
@@ -132,7 +132,7 @@ TEST_CASE("a second AddAfter of a pending key keeps the earlier ready time",
   // client-go TestDeduping
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 5)));
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] { Record(q, got); });
@@ -158,7 +158,7 @@ TEST_CASE("a second AddAfter of a pending key keeps the earlier ready time",
 TEST_CASE("a key that fires early stays queued while later keys keep waiting",
           "[runtime][workqueue]") {
   // client-go TestAddTwoFireEarly
-  sim::testing::RunOnce({.seed = 7, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 7, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("foo", 1s);
     q.AddAfter("bar", 50ms);
@@ -186,7 +186,7 @@ TEST_CASE("a key that fires early stays queued while later keys keep waiting",
 
 TEST_CASE("a delayed key that is still queued when it becomes ready is not queued twice",
           "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.Add("k");
     q.AddAfter("k", 10ms);
@@ -197,7 +197,7 @@ TEST_CASE("a delayed key that is still queued when it becomes ready is not queue
 }
 
 TEST_CASE("AddAfter with a zero or negative delay adds at once", "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     q.AddAfter("zero", 0s);
     q.AddAfter("negative", -5s);
@@ -209,7 +209,7 @@ TEST_CASE("AddAfter with a zero or negative delay adds at once", "[runtime][work
 TEST_CASE("ShutDown discards pending delayed keys and ends the waiting loop",
           "[runtime][workqueue]") {
   auto r =
-      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+      bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
         wq::DelayingQueue<> q;
         q.AddAfter("pending", 1h);
         sim::SleepFor(1s);
@@ -224,7 +224,7 @@ TEST_CASE("ShutDownWithDrain on a delaying queue also ends the waiting loop",
           "[runtime][workqueue]") {
   std::vector<Handout> got;
   auto r =
-      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+      bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
         wq::DelayingQueue<> q;
         q.Add("now");
         const auto k = q.Get();
@@ -244,7 +244,7 @@ TEST_CASE("ShutDownWithDrain on a delaying queue also ends the waiting loop",
 TEST_CASE("destroying a delaying queue without ShutDown ends its waiting loop",
           "[runtime][workqueue]") {
   auto r =
-      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+      bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
         {
           wq::DelayingQueue<> q;
           q.AddAfter("pending", 1h);
@@ -260,7 +260,7 @@ TEST_CASE("more AddAfter calls than the loop's buffer at one instant all become 
   // 2500 adds exceed the 1000-entry channel: AddAfter blocks until the loop catches up.
   const auto seed = static_cast<std::uint64_t>(GENERATE(1, 2));
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::DelayingQueue<> q;
     for (int i = 0; i < 2500; ++i) {
       q.AddAfter(fmt::format("k{:04}", i), 1s);
