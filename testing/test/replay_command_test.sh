@@ -48,4 +48,4 @@ pointer=$(sed -n 's/^.*replay it with: //p' "$tmp/bubble.err")
 [ "$pointer" = "$cmd" ] || fail "bubble replay points at \"$pointer\", want \"$cmd\""
 sh -c "$pointer" >"$tmp/pointer.out" 2>"$tmp/pointer.err"
 grep -q '^ran special seed 3 strategy random$' "$tmp/pointer.out" || fail "the pointer ran another run"
-echo "ok   replay command: $cmd"
+printf "ok   replay command: %s\n" "$cmd"
