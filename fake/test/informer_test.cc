@@ -21,8 +21,8 @@
 #include <bubble/runtime/config_map.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 #include "test_util.h"
 

@@ -23,9 +23,9 @@
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/rng.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 #include "test_util.h"
 

@@ -36,10 +36,10 @@
 #include <spdlog/logger.h>
 
 #include <bubble/fake/clientset.h>
-#include <bubble/runtime/quiescence.h>
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/cache/key_func.h>
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/quiescence.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>

@@ -27,8 +27,7 @@ std::optional<std::string> FirstDivergence(const std::vector<TraceEvent>& expect
       continue;
     }
     return fmt::format("first divergence at trace record {}:\n  expected: {}\n  actual:   {}",
-                       i + 1,
-                       i < a.size() ? FormatEvent(a[i], expected_names) : "(end of trace)",
+                       i + 1, i < a.size() ? FormatEvent(a[i], expected_names) : "(end of trace)",
                        i < b.size() ? FormatEvent(b[i], actual_names) : "(end of trace)");
   }
   return std::nullopt;

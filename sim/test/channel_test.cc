@@ -11,8 +11,8 @@
 
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;

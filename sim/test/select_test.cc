@@ -13,8 +13,8 @@
 #include <bubble/sim/channel.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;

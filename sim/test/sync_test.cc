@@ -11,9 +11,9 @@
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
 #include <bubble/sim/mutex.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;

@@ -14,7 +14,8 @@ namespace sim = bubble::sim;
 namespace {
 
 sim::RunResult RunAndWrite(const sim::TraceFile& header, std::ostream& out, bool fail) {
-  sim::Bubble b({.seed = 4, .strategy = sim::StrategyKind::kRandom, .trace = sim::TraceMode::kFull});
+  sim::Bubble b(
+      {.seed = 4, .strategy = sim::StrategyKind::kRandom, .trace = sim::TraceMode::kFull});
   sim::RunResult r = b.Run([fail] {
     sim::Spawn("worker", [] { sim::TraceInstant("test", "worker ran"); });
     sim::Yield();
@@ -72,9 +73,8 @@ TEST_CASE("ParseTraceFile says what is wrong and keeps the origin it read", "[si
   CHECK_THROWS_WITH(
       sim::ParseTraceFile(R"({"bubble":{"format":"bubble-trace","version":1,"kind":"odd"}})"),
       Catch::Matchers::Contains("unknown bubble trace kind \"odd\""));
-  CHECK_THROWS_WITH(
-      sim::ParseTraceFile(R"({"bubble":{"format":"bubble-trace","version":7}})"),
-      Catch::Matchers::Contains("unsupported bubble trace version 7"));
+  CHECK_THROWS_WITH(sim::ParseTraceFile(R"({"bubble":{"format":"bubble-trace","version":7}})"),
+                    Catch::Matchers::Contains("unsupported bubble trace version 7"));
   try {
     sim::ParseTraceFile(
         R"({"bubble":{"format":"bubble-trace","version":1,"kind":"test","program":"./t",)"

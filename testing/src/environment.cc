@@ -53,8 +53,8 @@ Environment ReadEnvironment(const Getenv& getenv) {
   if (const char* value = getenv("BUBBLE_STRATEGY")) {
     const auto kind = sim::ParseStrategy(value);
     if (!kind || *kind == sim::StrategyKind::kReplay) {
-      throw EnvironmentError(fmt::format(
-          "BUBBLE_STRATEGY=\"{}\" is not a strategy: use fifo, random or pct", value));
+      throw EnvironmentError(
+          fmt::format("BUBBLE_STRATEGY=\"{}\" is not a strategy: use fifo, random or pct", value));
     }
     env.strategy = *kind;
   }

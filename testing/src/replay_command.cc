@@ -27,8 +27,8 @@ std::string CatchTestSpec(std::string_view name) {
 }
 
 std::string ReplayCommand(const ReplayTarget& target) {
-  std::string cmd =
-      fmt::format("BUBBLE_SEED={} BUBBLE_STRATEGY={}", target.seed, sim::StrategyName(target.strategy));
+  std::string cmd = fmt::format("BUBBLE_SEED={} BUBBLE_STRATEGY={}", target.seed,
+                                sim::StrategyName(target.strategy));
   if (target.step_limit) {
     cmd += fmt::format(" BUBBLE_STEP_LIMIT={}", *target.step_limit);
   }

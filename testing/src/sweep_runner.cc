@@ -164,8 +164,8 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
           summary = fmt::format("not deterministic (fingerprints {} and {})", r.FingerprintHex(),
                                 again.FingerprintHex());
           text = fmt::format("seed {} strategy {} is {}\n{}\nreplay: {}\n", options.seed,
-                             sim::StrategyName(strategy), summary,
-                             ExplainDivergence(options, body), options.replay_command);
+                             sim::StrategyName(strategy), summary, ExplainDivergence(options, body),
+                             options.replay_command);
         }
       }
       if (summary.empty()) {
@@ -179,8 +179,9 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
     }
   }
   if (!report.failed.empty()) {
-    const std::string note =
-        env.trace_file.empty() ? std::string() : WriteTrace(env.trace_file, *first_options, body, test);
+    const std::string note = env.trace_file.empty()
+                                 ? std::string()
+                                 : WriteTrace(env.trace_file, *first_options, body, test);
     Compose(report, first_text, note);
   }
   return report;

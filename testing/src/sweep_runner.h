@@ -35,9 +35,9 @@ struct FailedRun {
 };
 
 struct SweepReport {
-  std::uint64_t runs = 0;          // seed x strategy runs (determinism reruns not counted)
-  std::vector<FailedRun> failed;   // in the order they ran
-  std::string message;             // what the test fails with; empty when every run passed
+  std::uint64_t runs = 0;         // seed x strategy runs (determinism reruns not counted)
+  std::vector<FailedRun> failed;  // in the order they ran
+  std::string message;            // what the test fails with; empty when every run passed
   std::vector<std::string> replay_commands;  // of the listed failing runs, one line each
 
   bool Passed() const noexcept { return failed.empty(); }

@@ -54,11 +54,11 @@ TEST_CASE("the variables parse", "[testing][env]") {
 TEST_CASE("a malformed variable is one line naming it and the fix", "[testing][env]") {
   using Catch::Matchers::Contains;
   const std::pair<const char*, const char*> bad[] = {
-      {"BUBBLE_SEED", "x"},         {"BUBBLE_SEED", ""},          {"BUBBLE_SEED", "-1"},
-      {"BUBBLE_SEEDS", "5"},        {"BUBBLE_SEEDS", "9..4"},     {"BUBBLE_SEEDS", "1..x"},
-      {"BUBBLE_STRATEGY", "lifo"},  {"BUBBLE_STRATEGY", "replay"}, {"BUBBLE_ALL_SEEDS", "yes"},
-      {"BUBBLE_STEP_LIMIT", "0"},   {"BUBBLE_STEP_LIMIT", "1e3"}, {"BUBBLE_TIME_LIMIT", "90"},
-      {"BUBBLE_TIME_LIMIT", "0s"},  {"BUBBLE_TIME_LIMIT", "1.5h"}};
+      {"BUBBLE_SEED", "x"},        {"BUBBLE_SEED", ""},           {"BUBBLE_SEED", "-1"},
+      {"BUBBLE_SEEDS", "5"},       {"BUBBLE_SEEDS", "9..4"},      {"BUBBLE_SEEDS", "1..x"},
+      {"BUBBLE_STRATEGY", "lifo"}, {"BUBBLE_STRATEGY", "replay"}, {"BUBBLE_ALL_SEEDS", "yes"},
+      {"BUBBLE_STEP_LIMIT", "0"},  {"BUBBLE_STEP_LIMIT", "1e3"},  {"BUBBLE_TIME_LIMIT", "90"},
+      {"BUBBLE_TIME_LIMIT", "0s"}, {"BUBBLE_TIME_LIMIT", "1.5h"}};
   for (const auto& [name, value] : bad) {
     CAPTURE(name, value);
     try {

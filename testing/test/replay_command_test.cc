@@ -56,6 +56,7 @@ TEST_CASE("a replay command is one line with the environment first", "[testing][
                                                      .strategy = sim::StrategyKind::kRandom,
                                                      .step_limit = 50,
                                                      .time_limit = std::chrono::minutes(2)});
-  CHECK(limited ==
-        R"(BUBBLE_SEED=1 BUBBLE_STRATEGY=random BUBBLE_STEP_LIMIT=50 BUBBLE_TIME_LIMIT=2m /t '"t"')");
+  CHECK(
+      limited ==
+      R"(BUBBLE_SEED=1 BUBBLE_STRATEGY=random BUBBLE_STEP_LIMIT=50 BUBBLE_TIME_LIMIT=2m /t '"t"')");
 }

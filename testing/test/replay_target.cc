@@ -28,13 +28,17 @@ void Body(const char* test, sim::Bubble& b) {
 
 TEST_CASE(R"(~[lead] commas, [brackets] "double" 'single' $HOME `x` \back\slash; a*b)",
           "[replay]") {
-  bubble::testing::RunSeeds({.first_seed = 1, .count = 5, .strategies = {sim::StrategyKind::kRandom},
+  bubble::testing::RunSeeds({.first_seed = 1,
+                             .count = 5,
+                             .strategies = {sim::StrategyKind::kRandom},
                              .check_determinism = false},
                             {}, [](sim::Bubble& b) { Body("special", b); });
 }
 
 TEST_CASE("~[lead] commas", "[replay]") {
-  bubble::testing::RunSeeds({.first_seed = 1, .count = 2, .strategies = {sim::StrategyKind::kRandom},
+  bubble::testing::RunSeeds({.first_seed = 1,
+                             .count = 2,
+                             .strategies = {sim::StrategyKind::kRandom},
                              .check_determinism = false},
                             {}, [](sim::Bubble& b) { Body("prefix", b); });
 }

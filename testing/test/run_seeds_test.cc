@@ -83,10 +83,10 @@ TEST_CASE("a nondeterministic body is reported with the first divergent record",
   // The body's behaviour depends on state outside the bubble: the second run differs.
   static int calls = 0;
   bubble::testing::RunSeeds({.count = 1, .strategies = {sim::StrategyKind::kFifo}}, {},
-                         [](sim::Bubble&) {
-                           if (++calls % 2 == 0) {
-                             sim::Yield();
-                           }
-                           sim::TraceInstant("test", "done");
-                         });
+                            [](sim::Bubble&) {
+                              if (++calls % 2 == 0) {
+                                sim::Yield();
+                              }
+                              sim::TraceInstant("test", "done");
+                            });
 }

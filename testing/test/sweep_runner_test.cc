@@ -46,8 +46,9 @@ TEST_CASE("a sweep stops at the first failing seed by default", "[testing][sweep
   CHECK(r.runs == 3);
   CHECK_THAT(r.message, Contains("seed 3 strategy random failed:"));
   CHECK_THAT(r.message, Contains("planted"));
-  CHECK_THAT(r.message,
-             Contains(R"(replay: BUBBLE_SEED=3 BUBBLE_STRATEGY=random /build/t '"the test\, \[x\]"')"));
+  CHECK_THAT(
+      r.message,
+      Contains(R"(replay: BUBBLE_SEED=3 BUBBLE_STRATEGY=random /build/t '"the test\, \[x\]"')"));
   CHECK(r.replay_commands == std::vector<std::string>{r.failed[0].replay});
 }
 
@@ -59,7 +60,8 @@ TEST_CASE("stop_at_first_failure = false reports every failing seed", "[testing]
   CHECK(r.runs == 16);
   CHECK(r.failed[1].seed == 5);
   CHECK(r.failed[2].strategy == sim::StrategyKind::kPct);
-  CHECK_THAT(r.message, Contains("4 of 16 runs failed; the first:\nseed 3 strategy random failed:"));
+  CHECK_THAT(r.message,
+             Contains("4 of 16 runs failed; the first:\nseed 3 strategy random failed:"));
   CHECK_THAT(r.message, Contains("  seed 5 strategy pct: planted\n    replay: BUBBLE_SEED=5 "
                                  "BUBBLE_STRATEGY=pct"));
   CHECK(r.replay_commands.size() == 4);
@@ -81,8 +83,8 @@ TEST_CASE("the list of failing runs is bounded", "[testing][sweep]") {
                                          .strategies = {sim::StrategyKind::kFifo},
                                          .check_determinism = false,
                                          .stop_at_first_failure = false};
-  const detail::SweepReport r = detail::RunSweep(sweep, {}, [](sim::Bubble&) { sim::Fail("x"); },
-                                                 {}, kTest);
+  const detail::SweepReport r = detail::RunSweep(
+      sweep, {}, [](sim::Bubble&) { sim::Fail("x"); }, {}, kTest);
   CHECK(r.failed.size() == 30);
   CHECK(r.replay_commands.size() == detail::kMaxListedFailures);
   CHECK_THAT(r.message, Contains("  ... and 10 more\n"));
@@ -143,8 +145,8 @@ TEST_CASE("step and time limits come from the sweep, then the environment", "[te
   const detail::SweepReport runaway = detail::RunSweep(
       sweep, {}, [](sim::Bubble&) { sim::SleepFor(std::chrono::seconds(31)); }, {}, kTest);
   CHECK(runaway.failed.size() == 1);
-  CHECK(detail::RunSweep(sweep, {}, [](sim::Bubble&) { sim::SleepFor(std::chrono::seconds(29)); },
-                         {}, kTest)
+  CHECK(detail::RunSweep(
+            sweep, {}, [](sim::Bubble&) { sim::SleepFor(std::chrono::seconds(29)); }, {}, kTest)
             .Passed());
 }
 
@@ -172,11 +174,12 @@ TEST_CASE("BUBBLE_TRACE writes the first failing run's trace as a test's trace f
   ::close(fd);
   detail::Environment env;
   env.trace_file = path;
-  const detail::SweepReport r = detail::RunSweep(
-      {.count = 8, .check_determinism = false, .stop_at_first_failure = false}, {},
-      FailAt({4, 6}), env, kTest);
+  const detail::SweepReport r =
+      detail::RunSweep({.count = 8, .check_determinism = false, .stop_at_first_failure = false}, {},
+                       FailAt({4, 6}), env, kTest);
   REQUIRE(r.failed.size() == 4);
-  CHECK_THAT(r.message, Contains(std::string("trace of seed 4 strategy random written to ") + path));
+  CHECK_THAT(r.message,
+             Contains(std::string("trace of seed 4 strategy random written to ") + path));
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();

@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -293,15 +293,15 @@ TEST_CASE("ShutDown cancels a waiting ShutDownWithDrain", "[runtime][workqueue]"
 
 TEST_CASE("ShutDown does not wait for processing keys", "[runtime][workqueue]") {
   // client-go TestNoQueueDrainageUsingShutDown
-  auto r =
-      bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
-        wq::Queue<> q;
-        q.Add("foo");
-        const auto k = q.Get();
-        q.ShutDown();  // returns at once although "foo" is processing
-        CHECK(q.ShuttingDown());
-        q.Done(*k);
-      });
+  auto r = bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom},
+                                    [&](sim::Bubble&) {
+                                      wq::Queue<> q;
+                                      q.Add("foo");
+                                      const auto k = q.Get();
+                                      q.ShutDown();  // returns at once although "foo" is processing
+                                      CHECK(q.ShuttingDown());
+                                      q.Done(*k);
+                                    });
   CHECK(r.end_time == sim::Clock::Epoch());
 }
 

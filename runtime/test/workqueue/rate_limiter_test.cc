@@ -16,8 +16,8 @@
 
 #include <bubble/runtime/workqueue/token_bucket.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;

@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/testing/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -70,22 +70,23 @@ TEST_CASE("with the default controller limiter the 101st key waits for the bucke
           "[runtime][workqueue]") {
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 4)));
   std::vector<Handout> got;
-  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
-    wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
-    sim::WaitGroup worker;
-    worker.Go("worker", [&] {
-      while (auto k = q.Get()) {
-        got.emplace_back(*k, Since(sim::Now()));
-        q.Done(*k);
-      }
-    });
-    for (int i = 0; i < 120; ++i) {
-      q.AddRateLimited(fmt::format("key-{:03}", i));
-    }
-    sim::SleepFor(30s);
-    q.ShutDown();
-    worker.Wait();
-  });
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom},
+                           [&](sim::Bubble&) {
+                             wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
+                             sim::WaitGroup worker;
+                             worker.Go("worker", [&] {
+                               while (auto k = q.Get()) {
+                                 got.emplace_back(*k, Since(sim::Now()));
+                                 q.Done(*k);
+                               }
+                             });
+                             for (int i = 0; i < 120; ++i) {
+                               q.AddRateLimited(fmt::format("key-{:03}", i));
+                             }
+                             sim::SleepFor(30s);
+                             q.ShutDown();
+                             worker.Wait();
+                           });
   REQUIRE(got.size() == 120);
   for (int i = 0; i < 100; ++i) {  // the burst: only the exponential's first 5ms
     INFO("key " << i);

@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <bubble/sim/clock.h>
@@ -82,8 +83,7 @@ class TraceFileError : public std::runtime_error {
 
 // Writes `file` with the outcome of a finished run taken from `bubble` (its trace must have been
 // kept in TraceMode::kFull for the records) and `result`.
-void WriteTraceFile(std::ostream& out, TraceFile file, Bubble& bubble,
-                    const RunResult& result);
+void WriteTraceFile(std::ostream& out, TraceFile file, Bubble& bubble, const RunResult& result);
 
 // Reads a trace file. TraceFileError if it is not JSON, not a bubble trace, of an unknown kind
 // or another format version, or if a field is missing or malformed. A missing "kind" is

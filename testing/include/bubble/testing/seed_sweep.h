@@ -22,8 +22,7 @@ namespace bubble::testing {
 struct SeedSweep {
   std::uint64_t first_seed = 1;
   std::uint64_t count = 32;
-  std::vector<sim::StrategyKind> strategies = {sim::StrategyKind::kRandom,
-                                               sim::StrategyKind::kPct};
+  std::vector<sim::StrategyKind> strategies = {sim::StrategyKind::kRandom, sim::StrategyKind::kPct};
   // Every seed runs twice and the two fingerprints must match.
   bool check_determinism = true;
   // false (or BUBBLE_ALL_SEEDS=1): run every seed and report all failing ones.

@@ -72,6 +72,7 @@ class DelayingQueue : public Queue<T> {
 
   // Queue<T>::Idle and no key waiting for its delay.
   bool Idle() const noexcept override { return Queue<T>::Idle() && Waiting() == 0; }
+
   // Stops the waiting loop (discarding pending keys), then Queue::ShutDownWithDrain.
   void ShutDownWithDrain() override;
 
@@ -188,7 +189,7 @@ void DelayingQueue<T>::WaitingLoop(const std::shared_ptr<Control>& control, Queu
       waiting.emplace(key, std::move(p.item));
       return;
     }
-    --control->waiting;                    // merged with the pending add of the same key
+    --control->waiting;                   // merged with the pending add of the same key
     if (p.ready_at < it->second.first) {  // earlier wins; later never postpones
       auto node = waiting.extract(it->second);
       node.key() = key;
