@@ -9,6 +9,7 @@
 #include <bubble/runtime/workqueue/queue.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
+#include <bubble/sim/wait_group.h>
 #include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
@@ -87,7 +88,8 @@ TEST_CASE("AwaitIdle waits for workers to drain a queue", "[runtime][quiescence]
   bubble::testing::RunSeeds({.count = 10}, {}, [](sim::Bubble&) {
     wq::DelayingQueue<> q("work");
     int processed = 0;
-    sim::Spawn("worker", [&] {
+    sim::WaitGroup wg("worker");
+    wg.Go("worker", [&] {
       while (auto key = q.Get()) {
         sim::SleepFor(3s);  // slow work: the queue is not idle while it runs
         ++processed;
@@ -101,5 +103,6 @@ TEST_CASE("AwaitIdle waits for workers to drain a queue", "[runtime][quiescence]
     CHECK(processed == 5);
     CHECK(q.Idle());
     q.ShutDown();
+    wg.Wait();  // the worker uses the queue until it sees the shutdown
   });
 }
