@@ -79,6 +79,7 @@ TEST_CASE("your own kind: typed client, informer and lister, no encoder written"
   });
   REQUIRE(result.Passed());
 }
+
 // [your-own-kinds]
 
 using example::Widget;
@@ -94,9 +95,12 @@ TEST_CASE("docs/api.md shows the code of the test above verbatim", "[fake][kind]
   const std::string test = read("fake/test/kind_test.cc");
   const std::string marker = "// [your-own-kinds]\n";
   const auto begin = test.find(marker) + marker.size();
-  const std::string snippet = test.substr(begin, test.find(marker, begin) - begin);
+  std::string snippet = test.substr(begin, test.find(marker, begin) - begin);
+  while (!snippet.empty() && snippet.back() == '\n') {
+    snippet.pop_back();
+  }
   INFO("copy the code between the [your-own-kinds] markers into docs/api.md, \"Your own kinds\"");
-  CHECK(read("docs/api.md").find("```cpp\n" + snippet + "```\n") != std::string::npos);
+  CHECK(read("docs/api.md").find("```cpp\n" + snippet + "\n```\n") != std::string::npos);
 }
 
 namespace {
@@ -171,9 +175,8 @@ TEST_CASE("your own kind: informer events, lister by namespace, typed updates an
     auto list = cs->For<Widget>("").List();
     REQUIRE(list);
     REQUIRE(list->items.size() == 1);
-    CHECK(dynamic_cast<const Widget*>(cs->GetTracker()
-                                          .Get(Widget::StaticResource(), "a", "w1")
-                                          ->get()) != nullptr);
+    CHECK(dynamic_cast<const Widget*>(
+              cs->GetTracker().Get(Widget::StaticResource(), "a", "w1")->get()) != nullptr);
     cancel();
     factory.Shutdown();
   });
@@ -218,11 +221,11 @@ TEST_CASE("Namespaces, Services and Deployments through the clientset's accessor
     CHECK((*ns)->metadata.namespace_.empty());
     CHECK((*cs->Namespaces().Get("team-a"))->status.phase == "Active");
 
-    rt::Service svc({.name = "web"},
-                    {.type = "ClusterIP",
-                     .selector = {{"app", "web"}},
-                     .ports = {{.name = "http", .port = 80,
-                                .target_port = rt::IntOrString::Int(8080)}}});
+    rt::Service svc(
+        {.name = "web"},
+        {.type = "ClusterIP",
+         .selector = {{"app", "web"}},
+         .ports = {{.name = "http", .port = 80, .target_port = rt::IntOrString::Int(8080)}}});
     REQUIRE(cs->Services("team-a").Create(svc));
     auto got_svc = cs->Services("team-a").Get("web");
     REQUIRE(got_svc);
@@ -295,8 +298,8 @@ TEST_CASE("custom resources without a type: informer and lister of Unstructured 
     REQUIRE(in_b->Update(ctx, next, {}));
     REQUIRE(in_b->Delete(ctx, "g3", {}));
     sim::Wait();
-    CHECK(heard.lines == std::vector<std::string>{"add a/g1", "add b/g2", "add b/g3",
-                                                  "update b/g2", "delete b/g3"});
+    CHECK(heard.lines == std::vector<std::string>{"add a/g1", "add b/g2", "add b/g3", "update b/g2",
+                                                  "delete b/g3"});
     auto g2 = lister.Namespace("b").Get("g2");
     REQUIRE(g2);
     CHECK((*g2)->content["spec"]["size"] == 20);

@@ -135,7 +135,8 @@ TEST_CASE("decoding errors of a kind are BadRequest naming the field", "[runtime
         "Widget: field \"spec.tags\": type must be string, but is number");
   CHECK(DecodeError(widget(R"({"maxSize": true})")) ==
         "Widget: field \"spec.maxSize\": type must be number, but is boolean");
-  CHECK(DecodeError(widget(R"("tiny")")) == "Widget: field \"spec\": expected an object, got string");
+  CHECK(DecodeError(widget(R"("tiny")")) ==
+        "Widget: field \"spec\": expected an object, got string");
   // nlohmann's macros name the section.
   auto bad_status = widget("{}");
   bad_status["status"] = {{"observed", "x"}};
@@ -191,8 +192,7 @@ TEST_CASE("a kind registers in a scheme in one call and converts from Unstructur
 TEST_CASE("Namespace, Service and Deployment: Kubernetes' JSON, builtin scheme",
           "[runtime][kind]") {
   const rt::Scheme& builtin = rt::Scheme::Builtin();
-  for (const auto& [gvr, namespaced] :
-       std::vector<std::pair<rt::GroupVersionResource, bool>>{
+  for (const auto& [gvr, namespaced] : std::vector<std::pair<rt::GroupVersionResource, bool>>{
            {{"", "v1", "namespaces"}, false},
            {{"", "v1", "services"}, true},
            {{"apps", "v1", "deployments"}, true}}) {
@@ -210,17 +210,17 @@ TEST_CASE("Namespace, Service and Deployment: Kubernetes' JSON, builtin scheme",
   CHECK(fmt::format("{}", ns) == "Namespace team-a phase=Active");
   CheckRoundTrip(ns);
 
-  rt::Service svc({.name = "web", .namespace_ = "default"},
-                  {.type = "LoadBalancer",
-                   .selector = {{"app", "web"}},
-                   .ports = {{.name = "http",
-                              .protocol = "TCP",
-                              .port = 80,
-                              .target_port = rt::IntOrString::String("http")},
-                             {.name = "metrics", .port = 9090,
-                              .target_port = rt::IntOrString::Int(9091)}},
-                   .cluster_ip = "10.0.0.1"},
-                  {.load_balancer = {.ingress = {{.ip = "1.2.3.4"}}}});
+  rt::Service svc(
+      {.name = "web", .namespace_ = "default"},
+      {.type = "LoadBalancer",
+       .selector = {{"app", "web"}},
+       .ports = {{.name = "http",
+                  .protocol = "TCP",
+                  .port = 80,
+                  .target_port = rt::IntOrString::String("http")},
+                 {.name = "metrics", .port = 9090, .target_port = rt::IntOrString::Int(9091)}},
+       .cluster_ip = "10.0.0.1"},
+      {.load_balancer = {.ingress = {{.ip = "1.2.3.4"}}}});
   CHECK(svc.ToJson() == nlohmann::json::parse(R"({"apiVersion": "v1", "kind": "Service",
     "metadata": {"name": "web", "namespace": "default"},
     "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "clusterIP": "10.0.0.1",
@@ -235,8 +235,8 @@ TEST_CASE("Namespace, Service and Deployment: Kubernetes' JSON, builtin scheme",
   d.spec.selector.match_labels = {{"app", "web"}};
   d.spec.template_.metadata.labels = {{"app", "web"}};
   d.spec.template_.spec.containers = {{.name = "web", .image = "nginx:1.27"}};
-  d.status = {.observed_generation = 4, .replicas = 3, .ready_replicas = 2,
-              .available_replicas = 2};
+  d.status = {
+      .observed_generation = 4, .replicas = 3, .ready_replicas = 2, .available_replicas = 2};
   CHECK(d.ToJson() == nlohmann::json::parse(R"({"apiVersion": "apps/v1", "kind": "Deployment",
     "metadata": {"name": "web", "namespace": "default", "generation": 4},
     "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},

@@ -47,7 +47,6 @@
 #pragma once
 
 #include <concepts>
-#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -219,33 +218,33 @@ class KindBase : public TypedObject<Derived> {
 
 // Inside a class deriving from KindBase: the kind (group, version, Kind), its resource and
 // whether it is namespaced, plus KindBase's constructors. Leaves the class in public access.
-#define BUBBLE_KIND(Type, group, version, kind, resource, namespaced)                        \
- public:                                                                                    \
-  using BubbleKindSelf = Type;                                                              \
-  using KindBase::KindBase;                                                                 \
-  static const ::bubble::runtime::GroupVersionKind& StaticKind() {                          \
-    static const ::bubble::runtime::GroupVersionKind static_kind{group, version, kind};     \
-    return static_kind;                                                                     \
-  }                                                                                         \
-  static const ::bubble::runtime::GroupVersionResource& StaticResource() {                  \
-    static const ::bubble::runtime::GroupVersionResource static_resource{group, version,    \
-                                                                         resource};         \
-    return static_resource;                                                                 \
-  }                                                                                         \
+#define BUBBLE_KIND(Type, group, version, kind, resource, namespaced)                    \
+ public:                                                                                 \
+  using BubbleKindSelf = Type;                                                           \
+  using KindBase::KindBase;                                                              \
+  static const ::bubble::runtime::GroupVersionKind& StaticKind() {                       \
+    static const ::bubble::runtime::GroupVersionKind static_kind{group, version, kind};  \
+    return static_kind;                                                                  \
+  }                                                                                      \
+  static const ::bubble::runtime::GroupVersionResource& StaticResource() {               \
+    static const ::bubble::runtime::GroupVersionResource static_resource{group, version, \
+                                                                         resource};      \
+    return static_resource;                                                              \
+  }                                                                                      \
   static constexpr bool kNamespaced = namespaced
 
 // to_json/from_json for a plain struct, member by member: BUBBLE_JSON_FIELDS(Type, (member,
 // "jsonName"), ...). See the top of this file.
-#define BUBBLE_JSON_FIELDS(Type, ...)                                                    \
-  inline void to_json(nlohmann::json& bubble_json, const Type& bubble_value) {           \
-    static const Type bubble_default{};                                                  \
-    bubble_json = nlohmann::json::object();                                              \
-    BUBBLE_DETAIL_FOR_EACH(BUBBLE_DETAIL_FIELD_TO, __VA_ARGS__)                          \
-  }                                                                                      \
-  inline void from_json(const nlohmann::json& bubble_json, Type& bubble_value) {         \
-    static const Type bubble_default{};                                                  \
-    ::bubble::runtime::detail::ExpectObject(bubble_json);                                \
-    BUBBLE_DETAIL_FOR_EACH(BUBBLE_DETAIL_FIELD_FROM, __VA_ARGS__)                        \
+#define BUBBLE_JSON_FIELDS(Type, ...)                                            \
+  inline void to_json(nlohmann::json& bubble_json, const Type& bubble_value) {   \
+    static const Type bubble_default{};                                          \
+    bubble_json = nlohmann::json::object();                                      \
+    BUBBLE_DETAIL_FOR_EACH(BUBBLE_DETAIL_FIELD_TO, __VA_ARGS__)                  \
+  }                                                                              \
+  inline void from_json(const nlohmann::json& bubble_json, Type& bubble_value) { \
+    static const Type bubble_default{};                                          \
+    ::bubble::runtime::detail::ExpectObject(bubble_json);                        \
+    BUBBLE_DETAIL_FOR_EACH(BUBBLE_DETAIL_FIELD_FROM, __VA_ARGS__)                \
   }
 
 #define BUBBLE_DETAIL_FIELD_TO(member, key) \
@@ -281,14 +280,13 @@ class KindBase : public TypedObject<Derived> {
 #define BUBBLE_DETAIL_FE_PICK(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, \
                               _16, _17, _18, _19, _20, _21, _22, _23, _24, name, ...)           \
   name
-#define BUBBLE_DETAIL_FOR_EACH(m, ...)                                                        \
-  BUBBLE_DETAIL_FE_PICK(__VA_ARGS__, BUBBLE_DETAIL_FE_24, BUBBLE_DETAIL_FE_23,                \
-                        BUBBLE_DETAIL_FE_22, BUBBLE_DETAIL_FE_21, BUBBLE_DETAIL_FE_20,        \
-                        BUBBLE_DETAIL_FE_19, BUBBLE_DETAIL_FE_18, BUBBLE_DETAIL_FE_17,        \
-                        BUBBLE_DETAIL_FE_16, BUBBLE_DETAIL_FE_15, BUBBLE_DETAIL_FE_14,        \
-                        BUBBLE_DETAIL_FE_13, BUBBLE_DETAIL_FE_12, BUBBLE_DETAIL_FE_11,        \
-                        BUBBLE_DETAIL_FE_10, BUBBLE_DETAIL_FE_9, BUBBLE_DETAIL_FE_8,          \
-                        BUBBLE_DETAIL_FE_7, BUBBLE_DETAIL_FE_6, BUBBLE_DETAIL_FE_5,           \
-                        BUBBLE_DETAIL_FE_4, BUBBLE_DETAIL_FE_3, BUBBLE_DETAIL_FE_2,           \
-                        BUBBLE_DETAIL_FE_1)                                                   \
+#define BUBBLE_DETAIL_FOR_EACH(m, ...)                                                    \
+  BUBBLE_DETAIL_FE_PICK(                                                                  \
+      __VA_ARGS__, BUBBLE_DETAIL_FE_24, BUBBLE_DETAIL_FE_23, BUBBLE_DETAIL_FE_22,         \
+      BUBBLE_DETAIL_FE_21, BUBBLE_DETAIL_FE_20, BUBBLE_DETAIL_FE_19, BUBBLE_DETAIL_FE_18, \
+      BUBBLE_DETAIL_FE_17, BUBBLE_DETAIL_FE_16, BUBBLE_DETAIL_FE_15, BUBBLE_DETAIL_FE_14, \
+      BUBBLE_DETAIL_FE_13, BUBBLE_DETAIL_FE_12, BUBBLE_DETAIL_FE_11, BUBBLE_DETAIL_FE_10, \
+      BUBBLE_DETAIL_FE_9, BUBBLE_DETAIL_FE_8, BUBBLE_DETAIL_FE_7, BUBBLE_DETAIL_FE_6,     \
+      BUBBLE_DETAIL_FE_5, BUBBLE_DETAIL_FE_4, BUBBLE_DETAIL_FE_3, BUBBLE_DETAIL_FE_2,     \
+      BUBBLE_DETAIL_FE_1)                                                                 \
   (m, __VA_ARGS__)

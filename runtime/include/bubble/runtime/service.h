@@ -25,7 +25,9 @@ struct IntOrString {
 
   static IntOrString Int(std::int32_t v) { return {.int_value = v}; }
 
-  static IntOrString String(std::string v) { return {.str_value = std::move(v), .is_string = true}; }
+  static IntOrString String(std::string v) {
+    return {.str_value = std::move(v), .is_string = true};
+  }
 
   friend bool operator==(const IntOrString&, const IntOrString&) = default;
 };
