@@ -1,5 +1,5 @@
-// The clientset: reactor chain and recorded actions (SEMANTICS §1.6, §2.2), default reactions
-// and their quirks, the typed and dynamic clients.
+// The clientset: reactor chain and recorded actions (docs/semantics.md §1.6, §2.2), default
+// reactions and their quirks, the typed and dynamic clients.
 #include "bubble/fake/clientset.h"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// The controller helper (runtime/controller, SEMANTICS.md §7.4) over the fake API server: keys
+// The controller helper (runtime/controller, docs/semantics.md §7.5) over the fake API server: keys
 // from informer handlers, the worker contract, rate-limited retries and requeue-after on the
 // virtual clock, tombstones unwrapped, one worker per key, and start/stop with a Context.
 #include <map>

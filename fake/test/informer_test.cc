@@ -1,5 +1,5 @@
-// SharedIndexInformer, InformerFactory and listers (SEMANTICS.md §5, §6) over the fake API server
-// and over hand-made ListerWatchers: handlers before and after start, resync periods and the
+// SharedIndexInformer, InformerFactory and listers (docs/semantics.md §5, §6) over the fake API
+// server and over hand-made ListerWatchers: handlers before and after start, resync periods and the
 // sync/non-sync rule, per-registration HasSynced, removal, transform, the watch error handler,
 // per-handler buffering, both wait-for-cache-sync flavours' virtual time, listers.
 #include <algorithm>
@@ -109,8 +109,8 @@ const bubble::testing::SeedSweep kSweep{.count = 40};
 TEST_CASE("informer: handlers added before Run hear the initial list, then live events",
           "[informer]") {
   // client-go's fake leaves metadata.resourceVersion empty: the update then reads "->" and the
-  // reflector's last synced version becomes "" after the first event (SEMANTICS §1.10.1); with
-  // the stamp-rv switch the versions are real.
+  // reflector's last synced version becomes "" after the first event (docs/semantics.md §1.10.1);
+  // with the stamp-rv switch the versions are real.
   const bool stamp = GENERATE(false, true);
   bubble::testing::RunSeeds(kSweep, {}, [stamp](sim::Bubble&) {
     bubble::fake::Options server;
@@ -131,7 +131,7 @@ TEST_CASE("informer: handlers added before Run hear the initial list, then live 
 
     // Synced means listed, not watching. Let the informer's fibers settle so its Watch is open:
     // without this Wait the writes below race the Watch, and on the fake (no tombstones) a delete
-    // made before the Watch opens is never seen (SEMANTICS §1.10.3) — seeds find that race.
+    // made before the Watch opens is never seen (docs/semantics.md §1.10.3) — seeds find that race.
     sim::Wait();
     auto cms = cs->ConfigMaps("default");
     REQUIRE(cms.Create(Cm("default", "cm3")));
@@ -266,8 +266,8 @@ TEST_CASE("informer: resyncs reach only the handlers whose period is due", "[inf
 
 TEST_CASE("informer: equal empty resourceVersions make real updates look like resyncs (fake trap)",
           "[informer][resync][trap]") {
-  // SEMANTICS §1.10.2: objects whose resourceVersion is "" on both sides of an update are taken
-  // for a resync, so a handler not due for one silently misses a real change.
+  // docs/semantics.md §1.10.2: objects whose resourceVersion is "" on both sides of an update are
+  // taken for a resync, so a handler not due for one silently misses a real change.
   RunInBubble([] {
     auto watcher = std::make_shared<rt::ChannelWatcher>(10);
     auto lw = std::make_shared<cache::ListWatch>(

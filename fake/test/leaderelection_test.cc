@@ -1,7 +1,7 @@
-// Leader election (SEMANTICS §8) over the fake API server: acquiring, respecting and taking over a
-// Lease on the virtual clock, the fast and slow renewal paths, release, callbacks, validation, and
-// the §8.5 split brain that only a server without resourceVersion checks allows. Lives here
-// because runtime must not depend on fake.
+// Leader election (docs/semantics.md §8) over the fake API server: acquiring, respecting and taking
+// over a Lease on the virtual clock, the fast and slow renewal paths, release, callbacks,
+// validation, and the §8.5 split brain that only a server without resourceVersion checks allows.
+// Lives here because runtime must not depend on fake.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -209,7 +209,7 @@ struct Election {
 };
 
 // Waits for the candidates' Run to return, then for the fibers Run left behind
-// (on_started_leading, on_new_leader: not awaited, SEMANTICS §8.5) to finish or block.
+// (on_started_leading, on_new_leader: not awaited, docs/semantics.md §8.5) to finish or block.
 void Settle(sim::WaitGroup& wg) {
   wg.Wait();
   sim::Wait();
@@ -332,7 +332,7 @@ TEST_CASE("a fresh candidate waits a full lease duration even for a stale renewT
           "[leaderelection]") {
   bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     // The record says it was renewed at the epoch, 100 s before b starts: b still waits 15 s from
-    // when it first saw it, never judging by renewTime (skew-free, SEMANTICS §8.3 step 4).
+    // when it first saw it, never judging by renewTime (skew-free, docs/semantics.md §8.3 step 4).
     Election e(fake::NewClientset(LeaseHeldBy("old", 15)));
     Candidate& b = e.Add("b");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
@@ -558,7 +558,8 @@ TEST_CASE("a leader that cannot renew stops leading but still believes it holds 
     Settle(wg);
     CHECK(Since0() == 14s);
     CHECK(a.seen.back() == "14s stopped");
-    CHECK(a.elector->IsLeader());  // the observed record still names a (SEMANTICS §8.4 Check)
+    CHECK(
+        a.elector->IsLeader());  // the observed record still names a (docs/semantics.md §8.4 Check)
     CHECK(a.elector->ObservedTime() == At(4s));
     CHECK(watch_dog->Check().has_value());
     sim::SleepUntil(At(4s + kLeaseDuration + 5s));
@@ -720,7 +721,7 @@ SplitBrain RaceForReleasedLease(bool conflicts) {
 
 }  // namespace
 
-TEST_CASE("without conflict checks two candidates can both lead (SEMANTICS 8.5)",
+TEST_CASE("without conflict checks two candidates can both lead (docs/semantics.md §8.5)",
           "[leaderelection]") {
   int runs = 0;  // every seed runs twice (the determinism check)
   int split = 0;

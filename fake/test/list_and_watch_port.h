@@ -1,6 +1,6 @@
 // fake/test/list_and_watch_port.h
 //
-// client-go's TestListAndWatch (testing/internal/listandwatch_test.go, SEMANTICS.md §2.1) as a
+// client-go's TestListAndWatch (testing/internal/listandwatch_test.go, docs/semantics.md §2.1) as a
 // function of the bubble it runs in: a fake clientset holding default/cm1, an informer whose
 // Watch is held back until the test has created default/cm2, and a counting handler. Shared by
 // the test (list_and_watch_test.cc) and the benchmark (fake/bench/informer_bench.cc).

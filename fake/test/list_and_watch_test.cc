@@ -1,4 +1,4 @@
-// The seed: client-go's TestListAndWatch (SEMANTICS.md §2.1) in a bubble. The faithful port
+// The seed: client-go's TestListAndWatch (docs/semantics.md §2.1) in a bubble. The faithful port
 // forces the Go test's order (the Watch waits until cm2 exists), so it passes only because the
 // fake's Watch replays what happened after the listed resourceVersion. Its log is the seed
 // commit's, stamped with virtual time. With the planted bugs that undo the fix the object is

@@ -1,5 +1,5 @@
-// The runtime's Reflector (SEMANTICS §3) over the fake clientset: what it asks the fake for, the
-// fake's traps it walks into (§1.10), and how it rides out the fake's injected faults and
+// The runtime's Reflector (docs/semantics.md §3) over the fake clientset: what it asks the fake
+// for, the fake's traps it walks into (§1.10), and how it rides out the fake's injected faults and
 // server-side watch ends. Lives here because runtime must not depend on fake.
 #include <cstdint>
 #include <functional>
@@ -172,7 +172,7 @@ cache::ReflectorOptions Options() {
 
 TEST_CASE(
     "over the fake: list from \"0\" in pages of 500, watch from the listed version; objects "
-    "without a version empty the last synced version (SEMANTICS §1.10)",
+    "without a version empty the last synced version (docs/semantics.md §1.10.1)",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(1, [] {
     sim::Rng predicted = sim::Rand();
@@ -402,8 +402,8 @@ TEST_CASE(
 
 TEST_CASE("the seed's wrapped ListWatch: List logs and returns, Watch waits for the test",
           "[fake][runtime][reflector]") {
-  // The shape of TestListAndWatch (SEMANTICS §2.1) at the reflector level: the object created
-  // while the Watch is delayed arrives through the replay from the listed version.
+  // The shape of TestListAndWatch (docs/semantics.md §2.1) at the reflector level: the object
+  // created while the Watch is delayed arrives through the replay from the listed version.
   RunScenarioTwice(8, [] {
     auto cs = fake::NewClientset(Cm("default", "cm1"));
     auto client = cs->Resource(ConfigMaps(), "");

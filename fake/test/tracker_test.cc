@@ -11,7 +11,7 @@
 namespace fake = bubble::fake;
 using namespace fake::testing;
 
-// SEMANTICS §1.2, HEAD column.
+// docs/semantics.md §1.2, HEAD column.
 TEST_CASE("resource versions follow the HEAD table", "[fake][tracker][rv]") {
   fake::Tracker t;
   const rt::GroupVersionResource secrets = rt::Secret::StaticResource();

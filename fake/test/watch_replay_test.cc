@@ -1,4 +1,4 @@
-// The replay matrix of SEMANTICS §1.4 (HEAD column), and client-go's TestListAndWatch.
+// The replay matrix of docs/semantics.md §1.4 (HEAD column), and client-go's TestListAndWatch.
 #include <catch2/catch.hpp>
 
 #include <bubble/fake/clientset.h>

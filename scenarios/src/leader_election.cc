@@ -1,7 +1,7 @@
 // scenarios/src/leader_election.cc
 //
 // S12 — leader election: client-go's examples/leader-election on the fake API server
-// (docs/scenarios.md, SEMANTICS §8).
+// (docs/scenarios.md, docs/semantics.md §8).
 //
 // Three candidates ("a", "b", "c") run LeaderElector::Run with a LeaseLock on Lease
 // default/example (the typical timings: lease 15 s, renew deadline 10 s, retry 2 s). Like the
@@ -42,7 +42,7 @@
 // Planted bugs:
 //  - no-conflict-check: the fake accepts stale resourceVersions (client-go's fake tracker). Two
 //    standbys that both see the lease expire within one request's latency both "win": split brain
-//    (SEMANTICS §8.5), caught by single-leader.
+//    (docs/semantics.md §8.5), caught by single-leader.
 //  - write-after-lost: the work loop writes in batches of ten (one a second) and checks its
 //    leading context only between batches, so it keeps writing for up to ten seconds after the
 //    lease is lost (the window of §8.5 that kubernetes#139991 addresses: OnStartedLeading is not

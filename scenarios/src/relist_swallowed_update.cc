@@ -4,8 +4,8 @@
 // (kubernetes/kubernetes#86015: DeltaFIFO emitted Sync for relists as for resyncs, and handlers
 // dropped real changes; cilium/cilium#38772; "SharedIndexInformers can miss notifications",
 // kubernetes/kubernetes#83810). The informer tells a resync from a change by comparing the
-// resourceVersion strings of the old and new object (SEMANTICS §5.4): equal strings are a resync,
-// delivered only to the handlers whose resync is due.
+// resourceVersion strings of the old and new object (docs/semantics.md §5.4): equal strings are a
+// resync, delivered only to the handlers whose resync is due.
 //
 // An informer watches `objects` ConfigMaps. It has two handlers: a "metrics" handler with a 30 s
 // resync period (which makes the informer check for resyncs every 30 s) and the consumer, without
@@ -20,9 +20,9 @@
 //
 // Planted bug:
 //  - no-stamp-rv: the server is client-go's fake, which never writes metadata.resourceVersion
-//    (SEMANTICS §1.10.2): every object's version is "", every change compares equal to the cached
-//    object and counts as a resync, and once the first resync check (t = 30 s) has cleared the
-//    consumer's "syncing" flag, every change — relisted or live — is dropped for it.
+//    (docs/semantics.md §1.10.2): every object's version is "", every change compares equal to the
+//    cached object and counts as a resync, and once the first resync check (t = 30 s) has cleared
+//    the consumer's "syncing" flag, every change — relisted or live — is dropped for it.
 #include <map>
 #include <memory>
 #include <string>

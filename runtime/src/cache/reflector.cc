@@ -1,6 +1,6 @@
 // runtime/src/cache/reflector.cc
 //
-// Follows client-go's tools/cache/reflector.go (SEMANTICS §3) step by step: Run is
+// Follows client-go's tools/cache/reflector.go (docs/semantics.md §3) step by step: Run is
 // wait.BackoffUntil(ListAndWatch, sliding), List is list() with its pager, WatchList is
 // watchList(), WatchLoop is watch(), HandleWatch is handleAnyWatch(). Where Go's select picks at
 // random between ready cases, bubble's Select lets the strategy pick; the context is always the
@@ -819,7 +819,7 @@ Reflector::WatchEnd Reflector::HandleWatch(const sim::Context& ctx, sim::TimePoi
         HandleError(fmt::format("{}: unable to understand watch event {}", name_, *ev));
         break;
     }
-    rv = std::move(event_rv);  // even "" (SEMANTICS §1.10)
+    rv = std::move(event_rv);  // even "" (docs/semantics.md §1.10.1)
     ++events;
     if (exit_on_initial_events_end && end.initial_events_end) {
       const std::string count = std::to_string(events);

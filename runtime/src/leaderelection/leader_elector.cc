@@ -1,4 +1,4 @@
-// runtime/src/leaderelection/leader_elector.cc: Run and its loops (SEMANTICS §8.4).
+// runtime/src/leaderelection/leader_elector.cc: Run and its loops (docs/semantics.md §8.4).
 #include "bubble/runtime/leaderelection/leader_elector.h"
 
 #include <utility>
@@ -21,7 +21,7 @@ void LeaderElector::Run(const sim::Context& ctx) {
     auto [leader_ctx, cancel] = sim::WithCancel(ctx);
     const detail::CancelOnExit release_leader_ctx{cancel};
     // Not awaited, as in client-go: the callback may still run after leader_ctx is cancelled and
-    // even after on_stopped_leading (SEMANTICS §8.5). It holds copies, never the elector.
+    // even after on_stopped_leading (docs/semantics.md §8.5). It holds copies, never the elector.
     sim::Spawn(FiberName("leading"),
                [fn = config_.callbacks.on_started_leading, started = leader_ctx] { fn(started); });
     Renew(leader_ctx);

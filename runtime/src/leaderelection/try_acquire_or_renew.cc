@@ -1,4 +1,4 @@
-// runtime/src/leaderelection/try_acquire_or_renew.cc: one attempt (SEMANTICS §8.3).
+// runtime/src/leaderelection/try_acquire_or_renew.cc: one attempt (docs/semantics.md §8.3).
 #include <chrono>
 #include <utility>
 

@@ -1,4 +1,4 @@
-// runtime/test/cache/delta_fifo_test.cc: DeltaFifo (SEMANTICS.md §4.1–4.2, §3.7), ported from
+// runtime/test/cache/delta_fifo_test.cc: DeltaFifo (docs/semantics.md §4.1–§4.2, §3.7), ported from
 // client-go's tools/cache/delta_fifo_test.go plus the bubble-specific blocking behaviour.
 //
 // Objects are cluster-scoped ConfigMaps, so keys read like client-go's test ("foo"), and their

@@ -1,4 +1,4 @@
-// runtime/test/cache/indexer_test.cc: Store and Indexer (SEMANTICS.md §5.1), with the cases of
+// runtime/test/cache/indexer_test.cc: Store and Indexer (docs/semantics.md §5.1), with the cases of
 // client-go's index_test.go, store_test.go and thread_safe_store_test.go.
 #include "bubble/runtime/cache/indexer.h"
 

@@ -1,4 +1,4 @@
-// runtime/test/cache/key_func_test.cc: cache keys (SEMANTICS.md §5.1).
+// runtime/test/cache/key_func_test.cc: cache keys (docs/semantics.md §5.1).
 #include "bubble/runtime/cache/key_func.h"
 
 #include <string>

@@ -1,4 +1,4 @@
-// runtime/test/cache/real_fifo_test.cc: RealFifo (SEMANTICS.md §4.3, §3.7), ported from
+// runtime/test/cache/real_fifo_test.cc: RealFifo (docs/semantics.md §4.3, §3.7), ported from
 // client-go's tools/cache/the_real_fifo_test.go plus the bubble-specific blocking behaviour.
 //
 // Objects are cluster-scoped ConfigMaps, so keys read like client-go's test ("foo"), and their

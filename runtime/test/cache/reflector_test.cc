@@ -1,4 +1,4 @@
-// runtime/test/cache/reflector_test.cc: the Reflector (SEMANTICS.md §3) against a scripted
+// runtime/test/cache/reflector_test.cc: the Reflector (docs/semantics.md §3) against a scripted
 // ListerWatcher, on the virtual clock. Every random draw the reflector makes comes from the
 // bubble's generator, so a test copies that generator before starting the reflector and predicts
 // each watch timeout and backoff exactly; every virtual instant is checked exactly. Each scenario
@@ -343,7 +343,7 @@ TEST_CASE(
     sim::Wait();
     CHECK(reflector.LastSyncResourceVersion() == "8");  // a bookmark moves only the version
     w.Delete(Cm("a", "9"));
-    w.Add(Cm("b", ""));  // the fake's objects carry no version (SEMANTICS §1.10)
+    w.Add(Cm("b", ""));  // the fake's objects carry no version (docs/semantics.md §1.10.1)
     sim::Wait();
     CHECK(reflector.LastSyncResourceVersion().empty());
     CHECK(store.calls == std::vector<std::string>{"Replace [] rv=5", "Add a@6", "Update a@7",

@@ -1,5 +1,5 @@
-// LeaderElectionRecord and its Lease mapping (SEMANTICS §8.2): the parts of leader election that
-// need no API server.
+// LeaderElectionRecord and its Lease mapping (docs/semantics.md §8.2): the parts of leader election
+// that need no API server.
 #include "bubble/runtime/leaderelection/record.h"
 
 #include <chrono>

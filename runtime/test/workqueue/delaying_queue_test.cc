@@ -1,4 +1,4 @@
-// runtime/test/workqueue/delaying_queue_test.cc: the delaying queue (SEMANTICS.md §7.2) on the
+// runtime/test/workqueue/delaying_queue_test.cc: the delaying queue (docs/semantics.md §7.2) on the
 // virtual clock, ported from client-go's delaying_queue_test.go (fake clock steps become
 // SleepFor, and every instant is checked exactly).
 #include "bubble/runtime/workqueue/delaying_queue.h"

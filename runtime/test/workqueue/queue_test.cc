@@ -1,4 +1,4 @@
-// runtime/test/workqueue/queue_test.cc: the basic queue (SEMANTICS.md §7.1), ported from
+// runtime/test/workqueue/queue_test.cc: the basic queue (docs/semantics.md §7.1), ported from
 // client-go's util/workqueue/queue_test.go where a test exists there.
 #include "bubble/runtime/workqueue/queue.h"
 

@@ -1,5 +1,5 @@
 // runtime/test/workqueue/rate_limiter_test.cc: every limiter's sequence of delays
-// (SEMANTICS.md §7.3), ported from client-go's default_rate_limiters_test.go. Outside a bubble
+// (docs/semantics.md §7.3), ported from client-go's default_rate_limiters_test.go. Outside a bubble
 // the virtual clock reads Epoch(), i.e. all calls happen at one instant; the refill tests run in
 // a bubble.
 #include "bubble/runtime/workqueue/rate_limiter.h"

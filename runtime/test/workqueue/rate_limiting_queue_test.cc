@@ -1,5 +1,5 @@
 // runtime/test/workqueue/rate_limiting_queue_test.cc: AddRateLimited, Forget, NumRequeues and
-// the standard worker step (SEMANTICS.md §7.3, §7.4) on the virtual clock.
+// the standard worker step (docs/semantics.md §7.3, §7.4) on the virtual clock.
 #include "bubble/runtime/workqueue/rate_limiting_queue.h"
 
 #include <cstdint>

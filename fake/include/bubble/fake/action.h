@@ -1,6 +1,6 @@
 // fake/include/bubble/fake/action.h
 //
-// Actions and reactions: client-go's testing.Fake vocabulary (SEMANTICS §1.6).
+// Actions and reactions: client-go's testing.Fake vocabulary (docs/semantics.md §1.6).
 //
 // Every call through the fake clientset becomes an Action (verb, resource, subresource,
 // namespace, name, and the object / options / patch it carried). The clientset records a copy in

@@ -1,7 +1,7 @@
 // fake/include/bubble/fake/clientset.h
 //
 // Clientset: the fake API server as a runtime::Clientset — client-go's fake.NewClientset plus
-// testing.Fake (SEMANTICS §1.6, §1.7), running inside a bubble.
+// testing.Fake (docs/semantics.md §1.6, §1.7), running inside a bubble.
 //
 //   auto cs = fake::NewClientset(runtime::ConfigMap({.name = "cm1", .namespace_ = "default"}));
 //   bubble::sim::Bubble b;

@@ -10,7 +10,7 @@
 //   opts.faults.errors.push_back({.verb = "update", .resource = "leases", .probability = 0.1});
 //   fake::Clientset cs(opts);
 //
-// Defaults are client-go's fake tracker at HEAD (SEMANTICS §1.2-§1.6): every switch is off and
+// Defaults are client-go's fake tracker at HEAD (docs/semantics.md §1.9): every switch is off and
 // combinable; every bug is off.
 #pragma once
 

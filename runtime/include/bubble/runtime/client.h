@@ -42,7 +42,7 @@ class Clientset {
   virtual const Scheme& GetScheme() const = 0;
 
   // Whether Watch honours sendInitialEvents (WatchList semantics). client-go's fake: false, so
-  // reflectors list then watch (SEMANTICS §1.8).
+  // reflectors list then watch (docs/semantics.md §1.8).
   virtual bool SupportsWatchList() const { return false; }
 
   // The typed client of a kind with code.

@@ -3,7 +3,7 @@
 // Names of API types: GroupVersionKind (what an object is: coordination.k8s.io/v1 Lease) and
 // GroupVersionResource (where it lives in the API: coordination.k8s.io/v1 leases), plus the
 // GroupResource / GroupKind pairs errors are phrased in, and the kind→resource guess client-go's
-// tracker uses (KindToResource, SEMANTICS §1.3).
+// tracker uses (KindToResource, docs/semantics.md §1.3).
 //
 // All are plain values with a total order (group, version, then kind/resource), so they key
 // std::map deterministically.

@@ -1,8 +1,8 @@
 // runtime/include/bubble/runtime/lease.h
 //
 // Lease (coordination.k8s.io/v1, resource "leases", namespaced): the lock of leader election
-// (SEMANTICS §8.2). Every spec field is optional, as in Go (pointers there). acquireTime and
-// renewTime are metav1.MicroTime (microseconds in JSON).
+// (docs/semantics.md §8.2). Every spec field is optional, as in Go (pointers there). acquireTime
+// and renewTime are metav1.MicroTime (microseconds in JSON).
 #pragma once
 
 #include <cstdint>

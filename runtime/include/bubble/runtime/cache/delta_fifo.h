@@ -1,8 +1,8 @@
 // runtime/include/bubble/runtime/cache/delta_fifo.h
 //
-// File: DeltaFifo, client-go's DeltaFIFO (SEMANTICS.md §4.1–4.2): a queue of keys, each with the
-// list of deltas (Added, Updated, Deleted, Replaced, Sync) that happened to it since it was last
-// popped. Informers use it when InOrderInformers is off; RealFifo is the default.
+// File: DeltaFifo, client-go's DeltaFIFO (docs/semantics.md §4.1–§4.2): a queue of keys, each with
+// the list of deltas (Added, Updated, Deleted, Replaced, Sync) that happened to it since it was
+// last popped. Informers use it when InOrderInformers is off; RealFifo is the default.
 //
 //   cache::Indexer indexer;
 //   cache::DeltaFifo fifo({.known_objects = &indexer, .emit_delta_type_replaced = true});

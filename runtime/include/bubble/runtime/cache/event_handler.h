@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/cache/event_handler.h
 //
 // What a SharedIndexInformer calls when its cache changes (client-go's ResourceEventHandler,
-// ResourceEventHandlerFuncs and FilteringResourceEventHandler, SEMANTICS.md §5.3).
+// ResourceEventHandlerFuncs and FilteringResourceEventHandler, docs/semantics.md §5.3).
 //
 //   informer.AddEventHandler(cache::ResourceEventHandlerFuncs{
 //       .add = [&](const runtime::ObjectPtr& obj, bool) { queue.Add(Key(obj)); },

@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/cache/indexer.h
 //
 // File: Indexer, the informer's cache (client-go's cache.NewIndexer over a threadSafeMap,
-// SEMANTICS.md §5.1).
+// docs/semantics.md §5.1).
 //
 // An Indexer stores immutable objects by key (a Store) and keeps secondary indices: for each
 // named IndexFunc, indexed value -> set of keys. An IndexFunc maps an object to 0..n values;

@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/cache/informer_factory.h
 //
-// File: InformerFactory, client-go's SharedInformerFactory (SEMANTICS.md §5.5, §6): one shared
+// File: InformerFactory, client-go's SharedInformerFactory (docs/semantics.md §5.5, §6): one shared
 // informer per resource, started together, waited for together.
 //
 //   cache::InformerFactory factory(clientset);

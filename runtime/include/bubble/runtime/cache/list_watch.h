@@ -5,8 +5,8 @@
 //
 // A ListerWatcher is one resource in one scope: List returns its current state with a
 // resourceVersion, Watch streams the changes after a resourceVersion. It also says whether its
-// Watch honours `send_initial_events` (WatchList semantics, SEMANTICS §3.6); the Reflector only
-// streams its initial list when it does.
+// Watch honours `send_initial_events` (WatchList semantics, docs/semantics.md §3.6); the Reflector
+// only streams its initial list when it does.
 //
 // Two ready-made ones:
 //
@@ -109,9 +109,9 @@ ListerWatcherPtr ListWatchFromClient(Clientset& clientset, const GroupVersionRes
                                      std::string_view ns, ListOptionsTweak tweak = {});
 
 // `lw`, reporting the WatchList support of `clientset` (client-go's
-// ToListWatcherWithWatchListSemantics: the fake clientset opts out, SEMANTICS §1.8, so informers
-// on it list then watch). Use it when `lw`'s functions call through `clientset`. Returns `lw`
-// itself when it already reports the same.
+// ToListWatcherWithWatchListSemantics: the fake clientset opts out, docs/semantics.md §1.8, so
+// informers on it list then watch). Use it when `lw`'s functions call through `clientset`. Returns
+// `lw` itself when it already reports the same.
 ListerWatcherPtr ToListWatcherWithWatchListSemantics(ListerWatcherPtr lw,
                                                      const Clientset& clientset);
 

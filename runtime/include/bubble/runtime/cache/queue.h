@@ -14,7 +14,7 @@
 //     if (!popped && (cache::IsFifoClosed(popped.error()) || ctx.IsDone())) break;
 //   }
 //
-// Common contract of both FIFOs (SEMANTICS.md §4, §3.7):
+// Common contract of both FIFOs (docs/semantics.md §4, §3.7):
 //  - Pop blocks while the queue is empty; on a closed, empty queue it returns the
 //    IsFifoClosed error; with a Context it also gives up when the context is done (the context's
 //    error, IsContextCanceled/IsDeadlineExceeded). Items queued before Close are still popped.

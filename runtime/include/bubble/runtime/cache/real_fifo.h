@@ -1,8 +1,8 @@
 // runtime/include/bubble/runtime/cache/real_fifo.h
 //
-// File: RealFifo, client-go's RealFIFO (SEMANTICS.md §4.3), the informers' default queue: a flat
-// list of deltas in strict arrival order. Every Add, Update and Delete is its own entry; nothing
-// is coalesced, so handlers see every intermediate state.
+// File: RealFifo, client-go's RealFIFO (docs/semantics.md §4.3), the informers' default queue: a
+// flat list of deltas in strict arrival order. Every Add, Update and Delete is its own entry;
+// nothing is coalesced, so handlers see every intermediate state.
 //
 //   cache::Indexer indexer;
 //   cache::RealFifo fifo({.known_objects = &indexer});      // known_objects is mandatory

@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/cache/reflector.h
 //
-// File: the Reflector (client-go's tools/cache Reflector, SEMANTICS §3): keeps a ReflectorStore
-// in step with the server by listing a resource, then watching it from the listed
+// File: the Reflector (client-go's tools/cache Reflector, docs/semantics.md §3): keeps a
+// ReflectorStore in step with the server by listing a resource, then watching it from the listed
 // resourceVersion, re-watching and relisting as the server and the network demand.
 //
 //   auto lw = cache::ListWatchFromClient(clientset, runtime::ConfigMap::StaticResource(), "");
@@ -9,7 +9,7 @@
 //                                         .expected_kind = runtime::ConfigMap::StaticKind()});
 //   sim::Spawn("informer/configmaps", [&] { reflector.Run(ctx); });   // until ctx is cancelled
 //
-// What it does, in order (each step is client-go's; details in SEMANTICS §3):
+// What it does, in order (each step is client-go's; details in docs/semantics.md §3):
 //  - Run(ctx): ListAndWatch, then (error or not) wait one backoff step, until ctx is done. An
 //    error goes to the watch error handler first. Backoff: 800 ms doubling to 30 s, each wait
 //    jittered by up to 100 % (so [0.8 s, 1.6 s), [1.6 s, 3.2 s), ... [30 s, 60 s)), back to

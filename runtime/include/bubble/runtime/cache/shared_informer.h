@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/cache/shared_informer.h
 //
-// File: SharedIndexInformer, client-go's shared informer (SEMANTICS.md §5): a Reflector that
+// File: SharedIndexInformer, client-go's shared informer (docs/semantics.md §5): a Reflector that
 // lists and watches one resource into a FIFO, a loop that pops the FIFO into an Indexer, and
 // event handlers that hear about every change, each on its own fiber.
 //

@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/cache/wait_for_cache_sync.h
 //
-// Waiting for informer caches to sync, in both of client-go's flavours (SEMANTICS §6):
+// Waiting for informer caches to sync, in both of client-go's flavours (docs/semantics.md §6):
 //
 //  - WaitForCacheSync (the polling one, client-go's cache.WaitForCacheSync): checks every
 //    condition at once, then again every 100 ms of virtual time until all hold or `stop` is

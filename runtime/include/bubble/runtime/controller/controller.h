@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/controller/controller.h
 //
 // File: Controller, the loop every Kubernetes controller is built around (client-go's
-// examples/workqueue, SEMANTICS.md §7.4): informer handlers enqueue object keys, N worker
+// examples/workqueue, docs/semantics.md §7.5): informer handlers enqueue object keys, N worker
 // fibers take keys from a rate-limiting workqueue and call a reconcile function, and the
 // outcome decides what happens to the key:
 //

@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/leaderelection/config.h
 //
 // LeaderElectionConfig: everything a LeaderElector needs (client-go's
-// leaderelection.LeaderElectionConfig and LeaderCallbacks, SEMANTICS §8.1).
+// leaderelection.LeaderElectionConfig and LeaderCallbacks, docs/semantics.md §8.1).
 //
 //   LeaderElectionConfig config{
 //       .lock = lock,                      // a LeaseLock, typically
@@ -22,7 +22,7 @@
 //   a lock with an identity                "Lock must not be nil.", "Lock identity is empty"
 // The first two rules are what make a single leader possible at all: an old leader gives up after
 // renew_deadline of failed renewals, and others wait lease_duration after they last saw the
-// record change (SEMANTICS §8.5).
+// record change (docs/semantics.md §8.5).
 //
 // Not implemented: Coordinated (LeaseCandidate) election and metrics. Name is used in logs and in
 // the health check's message.
@@ -45,7 +45,7 @@ inline constexpr double kJitterFactor = 1.2;
 
 struct LeaderCallbacks {
   // Runs in its own fiber when this candidate becomes leader; `ctx` is cancelled when it stops
-  // leading. Run does not wait for it (SEMANTICS §8.5): code that must stop before another
+  // leading. Run does not wait for it (docs/semantics.md §8.5): code that must stop before another
   // replica leads has to watch ctx and keep its own deadline.
   std::function<void(const sim::Context& ctx)> on_started_leading{};
   // Runs in Run's fiber when Run returns, after leadership ended and ctx above was cancelled. It

@@ -1,6 +1,7 @@
 // runtime/include/bubble/runtime/leaderelection/leader_elector.h
 //
-// File: LeaderElector, client-go's tools/leaderelection on the virtual clock (SEMANTICS §8).
+// File: LeaderElector, client-go's tools/leaderelection on the virtual clock (docs/semantics.md
+// §8).
 //
 //   auto elector = NewLeaderElector(config);          // validation errors as Status values
 //   if (!elector) return elector.error();

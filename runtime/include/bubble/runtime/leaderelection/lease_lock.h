@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/leaderelection/lease_lock.h
 //
 // LeaseLock: a ResourceLock over a coordination.k8s.io/v1 Lease (client-go's
-// resourcelock.LeaseLock, SEMANTICS §8.2).
+// resourcelock.LeaseLock, docs/semantics.md §8.2).
 //
 //   auto lock = std::make_shared<LeaseLock>(
 //       ObjectMeta{.name = "my-controller", .namespace_ = "kube-system"}, clientset,
@@ -10,7 +10,7 @@
 // Update writes the record over the Lease last read or written, with that Lease's
 // resourceVersion. Against a server that checks resourceVersions (the fake with
 // Fidelity::conflicts) a concurrent writer makes it fail with Conflict; client-go's fake, and
-// bubble's by default, accept the stale write and the last writer wins (SEMANTICS §8.5).
+// bubble's by default, accept the stale write and the last writer wins (docs/semantics.md §8.5).
 //
 // Threading: as ResourceLock. Lifetime: holds a client of `clientset`, so it must not outlive it.
 #pragma once

@@ -1,7 +1,7 @@
 // runtime/include/bubble/runtime/leaderelection/record.h
 //
 // LeaderElectionRecord: what a resource lock stores about the current leader (client-go's
-// resourcelock.LeaderElectionRecord), and its mapping to a Lease spec (SEMANTICS §8.2).
+// resourcelock.LeaderElectionRecord), and its mapping to a Lease spec (docs/semantics.md §8.2).
 //
 //   LeaderElectionRecord r{.holder_identity = "a", .lease_duration_seconds = 15,
 //                          .acquire_time = sim::Now(), .renew_time = sim::Now()};

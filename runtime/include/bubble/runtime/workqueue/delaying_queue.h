@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/workqueue/delaying_queue.h
 //
-// File: client-go's delaying queue (SEMANTICS.md §7.2) on the bubble's virtual clock.
+// File: client-go's delaying queue (docs/semantics.md §7.2) on the bubble's virtual clock.
 //
 // A DelayingQueue is a Queue with AddAfter(key, delay): the key is added once `delay` of virtual
 // time has passed. A waiting-loop fiber ("<name>/delaying") keeps the pending keys ordered by

@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/workqueue/queue.h
 //
-// File: the basic work queue of client-go's util/workqueue (SEMANTICS.md §7.1), on the bubble.
+// File: the basic work queue of client-go's util/workqueue (docs/semantics.md §7.1), on the bubble.
 //
 // A Queue hands keys to workers. It keeps three things: a FIFO of keys waiting to be handed
 // out, the "dirty" keys (added and not yet handed out) and the "processing" keys (handed out by

@@ -1,6 +1,6 @@
 // runtime/include/bubble/runtime/workqueue/rate_limiter.h
 //
-// File: client-go's workqueue rate limiters (SEMANTICS.md §7.3), with their exact numbers.
+// File: client-go's workqueue rate limiters (docs/semantics.md §7.3), with their exact numbers.
 //
 // A RateLimiter answers "how long should this key wait before it is retried?" (When), counts the
 // retries (NumRequeues) and forgets a key once it succeeded (Forget). A RateLimitingQueue calls

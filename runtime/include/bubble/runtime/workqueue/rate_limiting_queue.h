@@ -1,6 +1,7 @@
 // runtime/include/bubble/runtime/workqueue/rate_limiting_queue.h
 //
-// File: client-go's rate-limiting queue (SEMANTICS.md §7.3) and the standard worker step (§7.4).
+// File: client-go's rate-limiting queue (docs/semantics.md §7.3) and the standard worker step
+// (§7.4).
 //
 // A RateLimitingQueue is a DelayingQueue with a RateLimiter: AddRateLimited(key) adds the key
 // after the delay the limiter picks for it, Forget(key) resets the limiter's memory of the key,
