@@ -15,9 +15,10 @@
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/config_map.h>
 #include <bubble/runtime/controller/controller.h>
+#include <bubble/runtime/quiescence.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 #include "test_util.h"
 
@@ -60,7 +61,7 @@ struct Harness {
 
 TEST_CASE("controller: reconciles every key after the caches sync, and again on change",
           "[controller]") {
-  sim::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset(Cm("default", "a"), Cm("default", "b"));
     std::vector<std::string> seen;
     Harness h(
@@ -141,7 +142,7 @@ TEST_CASE("controller: RequeueAfter reconciles the key again after that much vir
 }
 
 TEST_CASE("controller: one key is never reconciled by two workers at once", "[controller]") {
-  sim::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 30}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset();
     std::map<std::string, int> active;
     int max_parallel = 0;
@@ -206,5 +207,69 @@ TEST_CASE("controller: misuse is reported with the fix", "[controller]") {
                       Catch::Contains("controller lazy: workers is 0; use at least 1"));
     CHECK_THROWS_WITH(ctrl::Controller({.name = "empty"}, {}),
                       Catch::Contains("controller empty: the reconcile function is empty"));
+  });
+}
+
+TEST_CASE("controller: workers start only after an added event handler heard the initial list",
+          "[controller][handlers]") {
+  bubble::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
+    auto cs =
+        bubble::fake::NewClientset(Cm("default", "a"), Cm("default", "b"), Cm("default", "c"));
+    cache::InformerFactory factory(*cs);
+    // The handler's side effect, which reconcile relies on: a slow index of what exists.
+    std::set<std::string> index;
+    std::vector<std::size_t> index_size_at_reconcile;
+    ctrl::Controller c(
+        {.name = "indexed", .workers = 2},
+        [&](const sim::Context&, const std::string&) -> rt::Result<ctrl::ReconcileResult> {
+          index_size_at_reconcile.push_back(index.size());
+          return ctrl::ReconcileResult::Done();
+        });
+    auto& informer = factory.InformerFor<rt::ConfigMap>();
+    REQUIRE(c.Watch(informer));
+    auto reg = c.AddEventHandler(informer, {.add = [&](const rt::ObjectPtr& obj, bool) {
+                                   sim::SleepFor(1s);  // slower than Watch's handler
+                                   index.insert(obj->metadata.Key());
+                                 }});
+    REQUIRE(reg);
+    CHECK((*reg)->Name() == "indexed/handler-1");
+    auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
+    factory.Start(ctx);
+    sim::WaitGroup wg("controller");
+    wg.Go("run", [&, ctx = ctx] { c.Run(ctx); });
+    sim::SleepFor(10s);
+    CHECK((*reg)->HasSynced());
+    // Every reconcile ran after the handler had indexed all three objects.
+    CHECK(index_size_at_reconcile == std::vector<std::size_t>{3, 3, 3});
+    // Once running, a handler can no longer be added (Run would not wait for it).
+    auto late = c.AddEventHandler(informer, {});
+    REQUIRE_FALSE(late);
+    CHECK_THAT(late.error().message, Catch::Contains("controller indexed is already running"));
+    cancel();
+    wg.Wait();
+    factory.Shutdown();
+  });
+}
+
+TEST_CASE("controller: AwaitIdle waits for the informer and the workqueue to settle",
+          "[controller][quiescence]") {
+  bubble::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
+    auto cs = bubble::fake::NewClientset(Cm("default", "a"));
+    int reconciles = 0;
+    Harness h(cs, {.name = "slow", .workers = 1},
+              [&](const sim::Context&, const std::string&) -> rt::Result<ctrl::ReconcileResult> {
+                sim::SleepFor(5s);
+                ++reconciles;
+                return ctrl::ReconcileResult::Done();
+              });
+    auto& informer = h.factory.InformerFor<rt::ConfigMap>();
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(cs->ConfigMaps("default").Create(Cm("default", fmt::format("n{}", i))));
+    }
+    CHECK(bubble::runtime::AwaitIdle({}, informer, h.controller.Queue()));
+    CHECK(reconciles == 4);  // a and the three created, each reconciled (5 s apiece) once
+    CHECK(informer.Idle());
+    CHECK(h.controller.Queue().Idle());
+    h.Stop();
   });
 }

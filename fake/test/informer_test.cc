@@ -21,8 +21,8 @@
 #include <bubble/runtime/config_map.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 #include "test_util.h"
 
@@ -102,7 +102,7 @@ class Running {
   sim::WaitGroup wg_{"informer running"};
 };
 
-const sim::testing::SeedSweep kSweep{.count = 40};
+const bubble::testing::SeedSweep kSweep{.count = 40};
 
 }  // namespace
 
@@ -112,7 +112,7 @@ TEST_CASE("informer: handlers added before Run hear the initial list, then live 
   // reflector's last synced version becomes "" after the first event (SEMANTICS §1.10.1); with
   // the stamp-rv switch the versions are real.
   const bool stamp = GENERATE(false, true);
-  sim::testing::RunSeeds(kSweep, {}, [stamp](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, {}, [stamp](sim::Bubble&) {
     bubble::fake::Options server;
     server.fidelity.stamp_resource_version = stamp;
     auto cs = bubble::fake::NewClientset(server, Cm("default", "cm1"), Cm("default", "cm2"));
@@ -153,7 +153,7 @@ TEST_CASE("informer: handlers added before Run hear the initial list, then live 
 
 TEST_CASE("informer: a handler added while writes race gets every object once, no gap",
           "[informer][late-handler]") {
-  sim::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset(Cm("default", "cm0"));
     auto informer = ConfigMapInformer(*cs);
     Running run(*informer);
@@ -240,7 +240,7 @@ TEST_CASE("informer: resync check period follows handlers added before Run (Test
 }
 
 TEST_CASE("informer: resyncs reach only the handlers whose period is due", "[informer][resync]") {
-  sim::testing::RunSeeds({.count = 10}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 10}, {}, [](sim::Bubble&) {
     bubble::fake::Options server;
     server.fidelity.stamp_resource_version = true;
     auto cs = bubble::fake::NewClientset(server, Cm("default", "cm1"));
@@ -350,7 +350,7 @@ TEST_CASE("informer: relists are Replaced deltas, unchanged objects go only to r
 }
 
 TEST_CASE("informer: a slow handler delays only itself", "[informer][buffering]") {
-  sim::testing::RunSeeds(kSweep, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset();
     auto informer = ConfigMapInformer(*cs);
     int slow_calls = 0;
@@ -480,7 +480,7 @@ TEST_CASE("informer: the watch error handler hears list failures (TestSharedInfo
 }
 
 TEST_CASE("factory: one informer per resource, both wait flavours, Shutdown", "[factory]") {
-  sim::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
     auto cs = bubble::fake::NewClientset(Cm("default", "cm1"));
     cache::InformerFactory factory(*cs);
     cache::SharedIndexInformer& a = factory.InformerFor<rt::ConfigMap>();

@@ -23,9 +23,9 @@
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/rng.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 #include "test_util.h"
 
@@ -44,7 +44,7 @@ constexpr sim::Duration kRetryPeriod = 2s;
 constexpr std::string_view kNs = "default";
 constexpr std::string_view kLockName = "lock";
 
-const sim::testing::SeedSweep kSweep{.count = 8};
+const bubble::testing::SeedSweep kSweep{.count = 8};
 // The elector logs failed writes as errors; the assertions say what matters.
 const sim::Options kQuiet{.log_level = sim::LogLevel::kOff};
 
@@ -241,7 +241,7 @@ std::vector<sim::Duration> AcquireAttempts(sim::Rng& rng, sim::Duration start,
 // ---- acquiring -------------------------------------------------------------------------------
 
 TEST_CASE("a candidate creates the absent lease and leads at once", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset());
     Candidate& a = e.Add("a");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
@@ -275,7 +275,7 @@ TEST_CASE("a candidate creates the absent lease and leads at once", "[leaderelec
 }
 
 TEST_CASE("a held lease is respected until it expires on the virtual clock", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     // "old" holds the lease and never renews. b first sees it at 0 s, so it may take over at
     // 0 s + 15 s at the earliest: its first attempt at or after 15 s (exactly 15 s is expired).
     Election e(fake::NewClientset(LeaseHeldBy("old", 15, /*transitions=*/4)));
@@ -330,7 +330,7 @@ TEST_CASE("a held lease is respected until it expires on the virtual clock", "[l
 
 TEST_CASE("a fresh candidate waits a full lease duration even for a stale renewTime",
           "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     // The record says it was renewed at the epoch, 100 s before b starts: b still waits 15 s from
     // when it first saw it, never judging by renewTime (skew-free, SEMANTICS §8.3 step 4).
     Election e(fake::NewClientset(LeaseHeldBy("old", 15)));
@@ -350,7 +350,7 @@ TEST_CASE("a fresh candidate waits a full lease duration even for a stale renewT
 // ---- renewing --------------------------------------------------------------------------------
 
 TEST_CASE("a leader renews through the fast path: updates only, no reads", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset(LeaseHeldBy("", 1)));
     Candidate& a = e.Add("a");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
@@ -375,7 +375,7 @@ TEST_CASE("a leader renews through the fast path: updates only, no reads", "[lea
 
 TEST_CASE("a fast-path conflict falls back to get-then-update and keeps leading",
           "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     fake::Options opts;
     opts.fidelity.conflicts = true;
     Election e(fake::NewClientset(opts));
@@ -403,7 +403,7 @@ TEST_CASE("a fast-path conflict falls back to get-then-update and keeps leading"
 
 TEST_CASE("without conflict checks the fast path silently overwrites a concurrent write",
           "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset());  // client-go's fake: no resourceVersion checks
     Candidate& a = e.Add("a");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
@@ -420,7 +420,7 @@ TEST_CASE("without conflict checks the fast path silently overwrites a concurren
 }
 
 TEST_CASE("a leader whose lease was taken gives up after the renew deadline", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     fake::Options opts;
     opts.fidelity.conflicts = true;
     Election e(fake::NewClientset(opts));
@@ -463,7 +463,7 @@ TEST_CASE("a leader whose lease was taken gives up after the renew deadline", "[
 
 TEST_CASE("release on cancel clears the holder and a standby takes over at once",
           "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset());
     Candidate& a = e.Add("a", /*release_on_cancel=*/true);
     Candidate& b = e.Add("b");
@@ -517,7 +517,7 @@ TEST_CASE("release on cancel clears the holder and a standby takes over at once"
 }
 
 TEST_CASE("a candidate that never led still gets on_stopped_leading", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset(LeaseHeldBy("old", 15)));
     Candidate& b = e.Add("b", /*release_on_cancel=*/true);
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
@@ -536,7 +536,7 @@ TEST_CASE("a candidate that never led still gets on_stopped_leading", "[leaderel
 
 TEST_CASE("a leader that cannot renew stops leading but still believes it holds the lease",
           "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset());
     bool fail_updates = false;
     e.cs->PrependReactor("update", "leases", [&fail_updates](fake::Action&) {
@@ -574,7 +574,7 @@ TEST_CASE("a leader that cannot renew stops leading but still believes it holds 
 // ---- callbacks -------------------------------------------------------------------------------
 
 TEST_CASE("on_new_leader reports each change of the observed holder once", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     Election e(fake::NewClientset());
     Candidate& a = e.Add("a", /*release_on_cancel=*/true);
     Candidate& b = e.Add("b");
@@ -724,7 +724,7 @@ TEST_CASE("without conflict checks two candidates can both lead (SEMANTICS 8.5)"
           "[leaderelection]") {
   int runs = 0;  // every seed runs twice (the determinism check)
   int split = 0;
-  sim::testing::RunSeeds(kSweep, kQuiet, [&](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [&](sim::Bubble&) {
     const SplitBrain r = RaceForReleasedLease(/*conflicts=*/false);
     ++runs;
     if (r.overlapped) {
@@ -738,7 +738,7 @@ TEST_CASE("without conflict checks two candidates can both lead (SEMANTICS 8.5)"
 }
 
 TEST_CASE("with conflict checks two candidates never both lead", "[leaderelection]") {
-  sim::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
+  bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
     const SplitBrain r = RaceForReleasedLease(/*conflicts=*/true);
     CHECK_FALSE(r.overlapped);
     CHECK(r.leaders_at_end == 1);

@@ -13,7 +13,7 @@
 #include <bubble/runtime/config_map.h>
 #include <bubble/runtime/pod.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
+#include <bubble/testing/testing.h>
 
 namespace sim = bubble::sim;
 namespace rt = bubble::runtime;
@@ -22,7 +22,7 @@ namespace fake = bubble::fake;
 
 // [step-1]
 TEST_CASE("tutorial: an informer sees an object created after it synced", "[tutorial]") {
-  sim::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
     // The API server: client-go's fake clientset, seeded with one ConfigMap.
     auto client = fake::NewClientset(rt::ConfigMap({.name = "cm1", .namespace_ = "default"}));
 
@@ -60,7 +60,7 @@ TEST_CASE("tutorial: an informer sees an object created after it synced", "[tuto
 
 // [step-2]
 TEST_CASE("tutorial: a lister answers from the cache", "[tutorial]") {
-  sim::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
     auto client = fake::NewClientset(
         rt::ConfigMap({.name = "web", .namespace_ = "default", .labels = {{"app", "web"}}}),
         rt::ConfigMap({.name = "db", .namespace_ = "default", .labels = {{"app", "db"}}}));
@@ -92,7 +92,7 @@ TEST_CASE("tutorial: client-go's fake-client example, the bubble way", "[tutoria
   // examples/fake-client prepends a watch reactor that closes a channel once the informer's
   // watch is open, and waits for it before creating the pod. In a bubble, sim::Wait() does
   // that job: it returns only when the informer's fibers are all blocked, i.e. watching.
-  sim::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 100}, {}, [](sim::Bubble&) {
     auto client = fake::NewClientset();
     cache::InformerFactory factory(*client);
     sim::Channel<rt::ObjectPtr> pods(1, "pods");

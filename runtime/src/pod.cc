@@ -50,7 +50,7 @@ std::string Pod::Summary() const {
   return out;
 }
 
-void Pod::EncodeBody(Json& j) const {
+void to_json(Json& j, const PodSpec& spec) {
   Json s = Json::object();
   detail::PutString(s, "nodeName", spec.node_name);
   if (!spec.containers.empty()) {
@@ -68,7 +68,29 @@ void Pod::EncodeBody(Json& j) const {
   detail::PutString(s, "schedulerName", spec.scheduler_name);
   detail::PutString(s, "serviceAccountName", spec.service_account_name);
   detail::PutOptional(s, "terminationGracePeriodSeconds", spec.termination_grace_period_seconds);
-  j["spec"] = std::move(s);
+  j = std::move(s);
+}
+
+void from_json(const Json& j, PodSpec& spec) {
+  spec = PodSpec{};
+  spec.node_name = detail::GetString(j, "nodeName");
+  spec.containers = detail::GetArray<Container>(j, "containers", [](const Json& o) {
+    Container c;
+    c.name = detail::GetString(o, "name");
+    c.image = detail::GetString(o, "image");
+    c.command = detail::GetStrings(o, "command");
+    c.args = detail::GetStrings(o, "args");
+    return c;
+  });
+  spec.restart_policy = detail::GetString(j, "restartPolicy");
+  spec.scheduler_name = detail::GetString(j, "schedulerName");
+  spec.service_account_name = detail::GetString(j, "serviceAccountName");
+  spec.termination_grace_period_seconds =
+      detail::GetOptionalInt<std::int64_t>(j, "terminationGracePeriodSeconds");
+}
+
+void Pod::EncodeBody(Json& j) const {
+  j["spec"] = spec;
 
   Json st = Json::object();
   detail::PutString(st, "phase", status.phase);
@@ -96,20 +118,7 @@ Result<void> Pod::DecodeBody(const Json& j) {
     spec = PodSpec{};
     status = PodStatus{};
     if (const Json* s = detail::Find(j, "spec")) {
-      spec.node_name = detail::GetString(*s, "nodeName");
-      spec.containers = detail::GetArray<Container>(*s, "containers", [](const Json& o) {
-        Container c;
-        c.name = detail::GetString(o, "name");
-        c.image = detail::GetString(o, "image");
-        c.command = detail::GetStrings(o, "command");
-        c.args = detail::GetStrings(o, "args");
-        return c;
-      });
-      spec.restart_policy = detail::GetString(*s, "restartPolicy");
-      spec.scheduler_name = detail::GetString(*s, "schedulerName");
-      spec.service_account_name = detail::GetString(*s, "serviceAccountName");
-      spec.termination_grace_period_seconds =
-          detail::GetOptionalInt<std::int64_t>(*s, "terminationGracePeriodSeconds");
+      from_json(*s, spec);
     }
     if (const Json* st = detail::Find(j, "status")) {
       status.phase = detail::GetString(*st, "phase");

@@ -4,9 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/deployment.h>
 #include <bubble/runtime/lease.h>
+#include <bubble/runtime/namespace.h>
 #include <bubble/runtime/pod.h>
 #include <bubble/runtime/secret.h>
+#include <bubble/runtime/service.h>
 #include <bubble/runtime/unstructured.h>
 
 namespace bubble::runtime {
@@ -18,6 +21,9 @@ const Scheme& Scheme::Builtin() {
     s.Register<Secret>();
     s.Register<Pod>();
     s.Register<Lease>();
+    s.Register<Namespace>();
+    s.Register<Service>();
+    s.Register<Deployment>();
     return s;
   }();
   return builtin;

@@ -189,7 +189,7 @@ TEST_CASE("the scheme maps kinds to resources and decodes into typed objects",
   CHECK(dynamic_cast<rt::Lease*>(normalized->get()) != nullptr);
 
   CHECK_FALSE(scheme.Decode({{"kind", "Lease"}}).has_value());
-  CHECK(scheme.Kinds().size() == 5);
+  CHECK(scheme.Kinds().size() == 8);  // 7 builtin + Widget
 }
 
 TEST_CASE("every kind has an fmt formatter", "[runtime][object][fmt]") {

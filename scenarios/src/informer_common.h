@@ -1,11 +1,10 @@
 // scenarios/src/informer_common.h
 //
 // What the informer scenarios (S03–S07) share: the `fifo` option, seeding the fake server with
-// numbered ConfigMaps before the bubble runs, the server's keys, and waiting for quiescence.
+// numbered ConfigMaps before the bubble runs, and the server's keys. (They wait for quiescence
+// with runtime::AwaitQuiescence.)
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -60,20 +59,6 @@ inline std::vector<std::string> ServerConfigMapKeys(fake::Clientset& cs, std::st
     keys.push_back(cm->metadata.Key());
   }
   return keys;
-}
-
-// Quiescence after a scenario's actions: every 2 s of virtual time (at most 2 min) let every
-// fiber settle and stop once `settled()` holds, so the reflector can back off, relist and
-// deliver. The caller checks its invariants afterwards, whether or not it settled.
-inline void AwaitQuiescence(const std::function<bool()>& settled) {
-  for (int i = 0; i < 60; ++i) {
-    sim::SleepFor(std::chrono::seconds(2));
-    sim::Wait();
-    if (settled()) {
-      break;
-    }
-  }
-  sim::Wait();
 }
 
 }  // namespace bubble::scenarios::detail

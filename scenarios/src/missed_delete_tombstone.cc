@@ -45,6 +45,7 @@
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/cache/key_func.h>
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/quiescence.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
@@ -196,7 +197,7 @@ void Run(State& s) {
     s.live.push_back(replacement);
   }
 
-  detail::AwaitQuiescence([&] { return informer.GetStore().ListKeys() == ServerKeys(s); });
+  runtime::AwaitQuiescence([&] { return informer.GetStore().ListKeys() == ServerKeys(s); });
   Check(s, informer);
   sim::Log().info("\"Consumer matches the server\" objects={} tombstones={}",
                   informer.GetStore().size(), s.tombstones);

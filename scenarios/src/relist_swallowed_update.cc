@@ -36,6 +36,7 @@
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/cache/key_func.h>
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/quiescence.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
@@ -165,7 +166,7 @@ void Run(State& s) {
         sim::Rand().UniformDuration(std::chrono::milliseconds(0), std::chrono::seconds(2)));
   }
 
-  detail::AwaitQuiescence([&] { return CacheData(informer) == ServerData(s); });
+  runtime::AwaitQuiescence([&] { return CacheData(informer) == ServerData(s); });
   const std::map<std::string, Data> server = ServerData(s);
   if (CacheData(informer) != server) {
     sim::Fail(fmt::format(

@@ -39,6 +39,7 @@
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/cache/key_func.h>
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/quiescence.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
@@ -163,7 +164,7 @@ void Run(State& s) {
         sim::Rand().UniformDuration(std::chrono::milliseconds(0), std::chrono::seconds(2)));
   }
 
-  detail::AwaitQuiescence([&] { return informer.GetStore().ListKeys() == ServerKeys(s); });
+  runtime::AwaitQuiescence([&] { return informer.GetStore().ListKeys() == ServerKeys(s); });
   Check(s, informer);
   sim::Log().info("\"Consumer matches the server\" objects={} tombstones={}",
                   informer.GetStore().size(), s.tombstones);

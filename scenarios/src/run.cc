@@ -1,20 +1,19 @@
 // scenarios/src/run.cc
 #include "bubble/scenarios/run.h"
 
-#include <charconv>
-#include <chrono>
 #include <ostream>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include <bubble/sim/duration_text.h>
 #include <bubble/sim/shell_word.h>
+#include <bubble/sim/trace_divergence.h>
+#include <bubble/sim/trace_file.h>
 
 namespace bubble::scenarios {
 
 namespace {
-
-constexpr int kTraceFormatVersion = 1;
 
 constexpr PortfolioEntry kPortfolio[] = {
     {sim::StrategyKind::kRandom, 3},
@@ -22,21 +21,6 @@ constexpr PortfolioEntry kPortfolio[] = {
     {sim::StrategyKind::kRandom, 3},
     {sim::StrategyKind::kPct, 3},
 };
-
-std::optional<sim::EventKind> ParseEventKind(std::string_view name) {
-  for (int k = 0; k <= static_cast<int>(sim::EventKind::kFailure); ++k) {
-    const auto kind = static_cast<sim::EventKind>(k);
-    if (sim::EventKindName(kind) == name) {
-      return kind;
-    }
-  }
-  return std::nullopt;
-}
-
-bool SameRecord(const sim::TraceEvent& a, const sim::TraceEvent& b) {
-  return a.time_ns == b.time_ns && a.fiber == b.fiber && a.kind == b.kind && a.arg == b.arg &&
-         a.detail == b.detail;
-}
 
 }  // namespace
 
@@ -54,52 +38,6 @@ std::uint64_t DefaultStepLimit(const Scenario& scenario) noexcept {
 
 sim::Duration DefaultTimeLimit(const Scenario& scenario) noexcept {
   return scenario.time_limit.value_or(sim::Options{}.time_limit);
-}
-
-std::optional<sim::Duration> ParseDuration(std::string_view text) {
-  std::size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    ++digits;
-  }
-  if (digits == 0 || digits > 12) {
-    return std::nullopt;
-  }
-  std::int64_t n = 0;
-  std::from_chars(text.data(), text.data() + digits, n);
-  const std::string_view unit = text.substr(digits);
-  sim::Duration d{};
-  if (unit == "ns") {
-    d = std::chrono::nanoseconds(n);
-  } else if (unit == "us") {
-    d = std::chrono::microseconds(n);
-  } else if (unit == "ms") {
-    d = std::chrono::milliseconds(n);
-  } else if (unit == "s") {
-    d = std::chrono::seconds(n);
-  } else if (unit == "m") {
-    d = std::chrono::minutes(n);
-  } else if (unit == "h") {
-    d = std::chrono::hours(n);
-  } else {
-    return std::nullopt;
-  }
-  if (d <= sim::Duration::zero()) {
-    return std::nullopt;
-  }
-  return d;
-}
-
-std::string FormatLimit(sim::Duration d) {
-  const std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  constexpr std::pair<std::int64_t, const char*> kUnits[] = {
-      {3'600'000'000'000, "h"}, {60'000'000'000, "m"}, {1'000'000'000, "s"},
-      {1'000'000, "ms"},        {1'000, "us"},         {1, "ns"}};
-  for (const auto& [size, unit] : kUnits) {
-    if (ns % size == 0) {
-      return fmt::format("{}{}", ns / size, unit);
-    }
-  }
-  return fmt::format("{}ns", ns);
 }
 
 ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config) {
@@ -152,7 +90,7 @@ std::string ResolvedRun::Command() const {
     cmd += fmt::format(" --step-limit {}", step_limit);
   }
   if (time_limit != DefaultTimeLimit(*scenario)) {
-    cmd += " --time-limit " + FormatLimit(time_limit);
+    cmd += " --time-limit " + sim::FormatExactDuration(time_limit);
   }
   return cmd;
 }
@@ -197,45 +135,27 @@ sim::RunResult RunScenario(std::string_view name, const RunConfig& config, const
   return RunScenario(GetScenario(name), config, after);
 }
 
-nlohmann::json TraceMetadata(const ResolvedRun& run, sim::Bubble& bubble,
-                             const sim::RunResult& result) {
-  nlohmann::json j;
-  j["format"] = "bubble-trace";
-  j["version"] = kTraceFormatVersion;
-  j["kind"] = "scenario";
-  j["program"] = run.program;
-  j["replay"] = run.Command();
-  j["scenario"] = run.scenario->name;
-  j["options"] = run.options;
-  j["bugs"] = run.bugs;
-  j["seed"] = run.seed;
-  j["strategy"] = std::string(sim::StrategyName(run.strategy));
-  j["pct_depth"] = run.pct_depth;
-  j["step_limit"] = run.step_limit;
-  j["time_limit"] = FormatLimit(run.time_limit);
-  j["decisions"] = sim::FormatDecisions(result.decisions);
-  j["fingerprint"] = result.FingerprintHex();
-  j["result"] = result.Passed() ? "pass" : "fail";
-  j["failure"] = result.failure ? result.failure->message : std::string();
-  sim::Trace& trace = bubble.GetTrace();
-  nlohmann::json names = nlohmann::json::array();
-  for (const std::string& n : trace.FiberNames()) {
-    names.push_back(n);
-  }
-  j["fiber_names"] = std::move(names);
-  nlohmann::json records = nlohmann::json::array();
-  for (const sim::TraceEvent& e : trace.Events()) {
-    records.push_back(nlohmann::json::array(
-        {e.time_ns, e.fiber, std::string(sim::EventKindName(e.kind)), e.arg, e.detail}));
-  }
-  j["records"] = std::move(records);
-  return j;
+sim::TraceFile TraceFileOf(const ResolvedRun& run) {
+  sim::TraceFile f;
+  f.origin = {.kind = "scenario",
+              .program = run.program,
+              .scenario = run.scenario->name,
+              .test = "",
+              .replay = run.Command()};
+  f.options = run.options;
+  f.bugs = run.bugs;
+  f.seed = run.seed;
+  f.strategy = run.strategy;
+  f.pct_depth = run.pct_depth;
+  f.step_limit = run.step_limit;
+  f.time_limit = run.time_limit;
+  return f;
 }
 
 sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out) {
   run.trace = sim::TraceMode::kFull;
   return RunScenario(run, [&](sim::Bubble& b, const sim::RunResult& r) {
-    b.GetTrace().WriteChromeJson(out, TraceMetadata(run, b, r).dump());
+    sim::WriteTraceFile(out, TraceFileOf(run), b, r);
   });
 }
 
@@ -244,126 +164,73 @@ sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& confi
   return RunAndWriteTrace(ResolveRun(scenario, config), out);
 }
 
-RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find) {
-  nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    throw ConfigError("not a JSON document");
-  }
-  if (!doc.is_object() || !doc.contains("bubble") || !doc["bubble"].is_object()) {
-    throw ConfigError("not a bubble trace (no \"bubble\" metadata object; write one with --trace)");
-  }
-  const nlohmann::json& m = doc["bubble"];
-  if (m.value("format", "") != "bubble-trace") {
-    throw ConfigError("not a bubble trace (metadata format is not \"bubble-trace\")");
-  }
-  RecordedRun run;
-  try {
-    run.origin.kind = m.value("kind", "scenario");
-    run.origin.program = m.value("program", "");
-    run.origin.scenario = m.value("scenario", "");
-    run.origin.test = m.value("test", "");
-    run.origin.replay = m.value("replay", m.value("replay_command", ""));
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(fmt::format("malformed bubble trace metadata: {}", e.what()));
-  }
-  const TraceOrigin& origin = run.origin;
+namespace {
+
+[[noreturn]] void ThrowTestTrace(const TraceOrigin& origin) {
   const std::string writer =
       origin.program.empty() ? std::string("another program") : sim::ShellWord(origin.program);
-  if (origin.kind == "test") {
-    throw ForeignTraceError(
-        fmt::format(
-            "was written by {} (test \"{}\"); replay it with: {}", writer, origin.test,
-            origin.replay.empty() ? std::string("(the trace does not say)") : origin.replay),
-        origin);
+  throw ForeignTraceError(
+      fmt::format("was written by {} (test \"{}\"); replay it with: {}", writer, origin.test,
+                  origin.replay.empty() ? std::string("(the trace does not say)") : origin.replay),
+      origin);
+}
+
+// The scenario a trace names, or the error saying who wrote the trace.
+const Scenario& FindRecordedScenario(const TraceOrigin& origin, const ScenarioFinder& find) {
+  const Scenario* scenario = find(origin.scenario);
+  if (scenario != nullptr) {
+    return *scenario;
   }
-  if (origin.kind != "scenario") {
-    throw ConfigError(fmt::format("unknown bubble trace kind \"{}\"", origin.kind));
+  if (origin.program.empty()) {
+    throw ConfigError(fmt::format("unknown scenario \"{}\" in the trace", origin.scenario));
   }
-  if (m.value("version", 0) != kTraceFormatVersion) {
-    throw ConfigError(fmt::format("unsupported bubble trace version {} (this bubble reads {})",
-                                  m.value("version", 0), kTraceFormatVersion));
-  }
-  run.scenario = find(origin.scenario);
-  if (run.scenario == nullptr) {
-    if (origin.program.empty()) {
-      throw ConfigError(fmt::format("unknown scenario \"{}\" in the trace", origin.scenario));
-    }
-    throw ForeignTraceError(fmt::format("was written by {} (scenario \"{}\"), which this program "
-                                        "does not have",
-                                        writer, origin.scenario),
-                            origin);
-  }
+  throw ForeignTraceError(fmt::format("was written by {} (scenario \"{}\"), which this program "
+                                      "does not have",
+                                      sim::ShellWord(origin.program), origin.scenario),
+                          origin);
+}
+
+}  // namespace
+
+RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find) {
+  sim::TraceFile file;
   try {
-    run.config.program = origin.program.empty() ? run.config.program : origin.program;
-    for (const auto& [key, value] : m.at("options").items()) {
-      run.config.set.emplace_back(key, value.get<std::string>());
+    file = sim::ParseTraceFile(json_text);
+  } catch (const sim::TraceFileError& e) {
+    // Who wrote the trace matters more than what is wrong with it: only a test binary replays
+    // a test's trace, and a scenario this program lacks is another program's.
+    if (e.Origin().kind == "test") {
+      ThrowTestTrace(e.Origin());
     }
-    run.config.bugs = m.at("bugs").get<std::vector<std::string>>();
-    run.config.seed = m.at("seed").get<std::uint64_t>();
-    const auto strategy = sim::ParseStrategy(m.at("strategy").get<std::string>());
-    if (!strategy) {
-      throw ConfigError(
-          fmt::format("unknown strategy \"{}\"", m.at("strategy").get<std::string>()));
+    if (e.Origin().kind == "scenario") {
+      FindRecordedScenario(e.Origin(), find);
     }
-    run.config.strategy = *strategy;
-    run.config.pct_depth = m.at("pct_depth").get<int>();
-    // Traces before limits were recorded ran with the defaults.
-    if (m.contains("step_limit")) {
-      run.config.step_limit = m.at("step_limit").get<std::uint64_t>();
-    }
-    if (m.contains("time_limit")) {
-      const std::string text = m.at("time_limit").get<std::string>();
-      run.config.time_limit = ParseDuration(text);
-      if (!run.config.time_limit) {
-        throw ConfigError(fmt::format("malformed time limit \"{}\"", text));
-      }
-    }
-    const auto decisions = sim::ParseDecisions(m.at("decisions").get<std::string>());
-    if (!decisions) {
-      throw ConfigError("malformed decisions");
-    }
-    run.config.replay = *decisions;
-    const std::string fp = m.at("fingerprint").get<std::string>();
-    std::size_t used = 0;
-    run.fingerprint = std::stoull(fp, &used, 16);
-    if (fp.size() != 16 || used != fp.size()) {
-      throw ConfigError(fmt::format("malformed fingerprint \"{}\"", fp));
-    }
-    run.fiber_names = m.at("fiber_names").get<std::vector<std::string>>();
-    for (const nlohmann::json& r : m.at("records")) {
-      const auto kind = ParseEventKind(r.at(2).get<std::string>());
-      if (!kind || r.size() != 5) {
-        throw ConfigError(fmt::format("malformed trace record {}", r.dump()));
-      }
-      run.records.push_back({r.at(0).get<std::int64_t>(), r.at(1).get<std::uint64_t>(), *kind,
-                             r.at(3).get<std::uint64_t>(), r.at(4).get<std::string>()});
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw ConfigError(fmt::format("malformed bubble trace metadata: {}", e.what()));
-  } catch (const std::logic_error& e) {  // stoull
-    if (dynamic_cast<const ConfigError*>(&e) != nullptr) {
-      throw;
-    }
-    throw ConfigError(fmt::format("malformed bubble trace metadata: {}", e.what()));
+    throw ConfigError(e.what());
   }
+  RecordedRun run;
+  run.origin = file.origin;
+  const TraceOrigin& origin = run.origin;
+  if (origin.kind == "test") {
+    ThrowTestTrace(origin);
+  }
+  run.scenario = &FindRecordedScenario(origin, find);
+  run.config.program = origin.program.empty() ? run.config.program : origin.program;
+  for (const auto& [key, value] : file.options) {
+    run.config.set.emplace_back(key, value);
+  }
+  run.config.bugs = std::move(file.bugs);
+  run.config.seed = file.seed;
+  run.config.strategy = file.strategy;
+  run.config.pct_depth = file.pct_depth;
+  run.config.step_limit = file.step_limit;
+  run.config.time_limit = file.time_limit;
+  run.config.replay = std::move(file.decisions);
+  run.fingerprint = file.fingerprint;
+  run.records = std::move(file.records);
+  run.fiber_names = std::move(file.fiber_names);
   // Options, bugs and limits must still be valid.
   ResolveRun(*run.scenario, run.config);
   return run;
-}
-
-std::optional<std::string> FirstDivergence(const std::vector<sim::TraceEvent>& a,
-                                           std::span<const std::string> a_names,
-                                           const std::vector<sim::TraceEvent>& b,
-                                           std::span<const std::string> b_names) {
-  for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
-    if (i < a.size() && i < b.size() && SameRecord(a[i], b[i])) {
-      continue;
-    }
-    return fmt::format("first divergence at trace record {}:\n  expected: {}\n  actual:   {}",
-                       i + 1, i < a.size() ? sim::FormatEvent(a[i], a_names) : "(end of trace)",
-                       i < b.size() ? sim::FormatEvent(b[i], b_names) : "(end of trace)");
-  }
-  return std::nullopt;
 }
 
 std::string ExplainNondeterminism(const Scenario& scenario, const RunConfig& config) {
@@ -383,7 +250,7 @@ std::string ExplainNondeterminism(const ResolvedRun& run) {
       names[i].assign(n.begin(), n.end());
     });
   }
-  return FirstDivergence(events[0], names[0], events[1], names[1])
+  return sim::FirstDivergence(events[0], names[0], events[1], names[1])
       .value_or("the full traces are identical (the divergence depends on the trace mode)");
 }
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <bubble/scenarios/run.h>
 
@@ -124,20 +125,6 @@ TEST_CASE("ParseTrace rejects what is not a bubble trace", "[scenarios][run]") {
       sc::ConfigError);
 }
 
-TEST_CASE("FirstDivergence names the first differing record", "[scenarios][run]") {
-  std::vector<std::string> names = {"bubble", "main"};
-  std::vector<sim::TraceEvent> a = {{0, 1, sim::EventKind::kLog, 2, "x"},
-                                    {0, 1, sim::EventKind::kLog, 2, "y"}};
-  std::vector<sim::TraceEvent> b = a;
-  CHECK(!sc::FirstDivergence(a, names, b, names).has_value());
-  b[1].detail = "z";
-  const auto d = sc::FirstDivergence(a, names, b, names);
-  REQUIRE(d.has_value());
-  CHECK_THAT(*d, Catch::Matchers::Contains("record 2"));
-  b.pop_back();
-  CHECK_THAT(*sc::FirstDivergence(a, names, b, names), Catch::Matchers::Contains("end of trace"));
-}
-
 namespace {
 
 sc::Scenario Tiny(std::string name) {
@@ -200,19 +187,6 @@ TEST_CASE("ResolveRun decides limits once; Command names the program, quoted, an
   CHECK(o.replay_command == r.Command());
   c.step_limit = 0;
   CHECK_THROWS_AS(sc::ResolveRun(s, c), sc::ConfigError);
-}
-
-TEST_CASE("ParseDuration and FormatLimit round-trip", "[scenarios][run]") {
-  CHECK(sc::ParseDuration("90s") == std::chrono::seconds(90));
-  CHECK(sc::ParseDuration("250ms") == std::chrono::milliseconds(250));
-  CHECK(sc::ParseDuration("2h") == std::chrono::hours(2));
-  CHECK(!sc::ParseDuration("0s"));
-  CHECK(!sc::ParseDuration("5"));
-  CHECK(!sc::ParseDuration("-1s"));
-  CHECK(!sc::ParseDuration("1.5s"));
-  CHECK(sc::FormatLimit(std::chrono::seconds(90)) == "90s");
-  CHECK(sc::FormatLimit(std::chrono::hours(24 * 365)) == "8760h");
-  CHECK(sc::FormatLimit(std::chrono::milliseconds(1500)) == "1500ms");
 }
 
 TEST_CASE("a trace records its program and replay command; another program's is foreign",

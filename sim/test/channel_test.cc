@@ -11,8 +11,8 @@
 
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/context.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -31,7 +31,7 @@ std::string Since(sim::TimePoint t) {
 TEST_CASE("an unbuffered send blocks the sender until a receiver takes the value",
           "[sim][channel]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "handoff");
     sim::Spawn("sender", [&] {
       ch.Send(42);
@@ -50,7 +50,7 @@ TEST_CASE("an unbuffered send blocks the sender until a receiver takes the value
 
 TEST_CASE("a buffered channel accepts up to its capacity without blocking", "[sim][channel]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(2, "buf");
     ch.Send(1);
     ch.Send(2);
@@ -75,7 +75,7 @@ TEST_CASE("a buffered channel accepts up to its capacity without blocking", "[si
 
 TEST_CASE("blocked receivers are served in arrival order", "[sim][channel]") {
   std::vector<std::string> got;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "fifo");
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("r{}", i),
@@ -92,7 +92,7 @@ TEST_CASE("blocked receivers are served in arrival order", "[sim][channel]") {
 
 TEST_CASE("blocked senders are served in arrival order", "[sim][channel]") {
   std::vector<int> got;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "fifo");
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("s{}", i), [&ch, i] { ch.Send(i); });
@@ -107,7 +107,7 @@ TEST_CASE("blocked senders are served in arrival order", "[sim][channel]") {
 
 TEST_CASE("Close wakes every blocked receiver with nullopt", "[sim][channel]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     for (int i = 0; i < 2; ++i) {
       sim::Spawn(fmt::format("r{}", i), [&ch, &log, i] {
@@ -125,7 +125,7 @@ TEST_CASE("Close wakes every blocked receiver with nullopt", "[sim][channel]") {
 
 TEST_CASE("a closed channel still delivers its buffer, then nullopt at once", "[sim][channel]") {
   std::vector<std::optional<int>> got;
-  auto r = sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  auto r = bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(3, "buf");
     ch.Send(1);
     ch.Send(2);
@@ -222,7 +222,7 @@ TEST_CASE("TrySend and TryRecv never block", "[sim][channel]") {
 
 TEST_CASE("a blocked sender's value moves into the buffer slot a receive frees", "[sim][channel]") {
   std::vector<int> got;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(1, "b");
     ch.Send(1);
     sim::Spawn("sender", [&] { ch.Send(2); });
@@ -237,7 +237,7 @@ TEST_CASE("a blocked sender's value moves into the buffer slot a receive frees",
 
 TEST_CASE("channels carry move-only values", "[sim][channel]") {
   int got = 0;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<std::unique_ptr<int>> ch(0, "ptrs");
     sim::Spawn("sender", [&] { ch.Send(std::make_unique<int>(5)); });
     got = **ch.Recv();
@@ -248,7 +248,7 @@ TEST_CASE("channels carry move-only values", "[sim][channel]") {
 TEST_CASE("Recv with a context gives up with nullopt when the context is cancelled",
           "[sim][channel][context]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 3s);
     const std::optional<int> v = ch.Recv(ctx);
@@ -264,7 +264,7 @@ TEST_CASE("Recv with a context gives up with nullopt when the context is cancell
 TEST_CASE("Send with a context gives up when cancelled and does not deliver the value",
           "[sim][channel][context]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> ch(0, "events");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
     sim::Spawn("canceller", [&, cancel = cancel] {

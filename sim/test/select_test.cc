@@ -13,8 +13,8 @@
 #include <bubble/sim/channel.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -117,7 +117,7 @@ TEST_CASE("a blocked select completes the first case to become ready and withdra
 
 TEST_CASE("a send case blocks until a receiver takes the value", "[sim][select]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> out(0, "out");
     sim::Channel<int> in(0, "in");
     sim::Spawn("receiver", [&] {
@@ -136,7 +136,7 @@ TEST_CASE("a send case blocks until a receiver takes the value", "[sim][select]"
 TEST_CASE("TrySelect returns -1 when no case is ready and leaves nothing enqueued",
           "[sim][select]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> a(0, "a");
     sim::Channel<int> c(1, "c");
     log.push_back(
@@ -156,7 +156,7 @@ TEST_CASE("TrySelect returns -1 when no case is ready and leaves nothing enqueue
 
 TEST_CASE("a closed channel's receive case is ready and yields nullopt", "[sim][select]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> open(0, "open");
     sim::Channel<int> closed(0, "closed");
     closed.Close();
@@ -172,7 +172,7 @@ TEST_CASE("a closed channel's receive case is ready and yields nullopt", "[sim][
 
 TEST_CASE("closing a channel wakes a select blocked on it", "[sim][select]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Channel<int> a(0, "a");
     sim::Channel<int> c(0, "c");
     sim::Spawn("closer", [&] {
@@ -250,7 +250,7 @@ TEST_CASE("one select waits on an event channel, a stop context and a resync tim
 TEST_CASE("an event's channel is a select case that becomes ready when the event is set",
           "[sim][select][event]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event stop("stop");
     sim::Channel<int> work(0, "work");
     sim::Spawn("stopper", [&] {

@@ -11,9 +11,9 @@
 #include <bubble/sim/context.h>
 #include <bubble/sim/event.h>
 #include <bubble/sim/mutex.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -34,7 +34,7 @@ std::string Since(sim::TimePoint t) {
 TEST_CASE("a mutex hands itself to waiters in arrival order, with no barging",
           "[sim][sync][mutex]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     m.Lock();
     std::vector<sim::FiberId> ids;
@@ -62,7 +62,7 @@ TEST_CASE("a mutex hands itself to waiters in arrival order, with no barging",
 TEST_CASE("a fiber blocked in Mutex::Lock is durably blocked: Wait returns",
           "[sim][sync][mutex][wait]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     m.Lock();
     sim::Spawn("locker", [&] {
@@ -178,7 +178,7 @@ TEST_CASE("Mutex::Lock with a context gives up when the context ends", "[sim][sy
 
 TEST_CASE("NotifyOne wakes one waiter at a time in arrival order", "[sim][sync][condvar]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     for (int i = 0; i < 3; ++i) {
@@ -202,7 +202,7 @@ TEST_CASE("NotifyAll wakes every waiter, and each re-acquires the mutex in turn"
   std::vector<std::string> log;
   sim::Mutex m("m");  // outlives main, which exits while the waiters still need them
   sim::ConditionVariable cv("cv");
-  auto r = sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  auto r = bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     for (int i = 0; i < 3; ++i) {
       sim::Spawn(fmt::format("w{}", i), [&, i] {
         std::unique_lock lock(m);
@@ -223,7 +223,7 @@ TEST_CASE("NotifyAll wakes every waiter, and each re-acquires the mutex in turn"
 
 TEST_CASE("a predicate wait returns only once the predicate holds", "[sim][sync][condvar]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     int count = 0;
@@ -245,7 +245,7 @@ TEST_CASE("a predicate wait returns only once the predicate holds", "[sim][sync]
 TEST_CASE("a condition wait with a context ends when the context does, holding the mutex",
           "[sim][sync][condvar]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Mutex m("m");
     sim::ConditionVariable cv("cv");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 4s);
@@ -301,7 +301,7 @@ TEST_CASE("WaitGroup::Wait returns when the counter reaches zero", "[sim][sync][
 
 TEST_CASE("WaitGroup::Go spawns counted fibers", "[sim][sync][waitgroup]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::WaitGroup wg("group");
     for (int i = 0; i < 3; ++i) {
       wg.Go(fmt::format("g{}", i), [&log, i] {
@@ -360,7 +360,7 @@ TEST_CASE("WaitGroup::Wait with a context gives up when the context ends",
 
 TEST_CASE("Event::Set releases every waiter, now and later", "[sim][sync][event]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event ready("ready");
     for (int i = 0; i < 2; ++i) {
       sim::Spawn(fmt::format("early{}", i), [&, i] {
@@ -387,7 +387,7 @@ TEST_CASE("Event::Set releases every waiter, now and later", "[sim][sync][event]
 TEST_CASE("Event::Wait with a context returns false if the context ends first",
           "[sim][sync][event]") {
   std::vector<std::string> log;
-  sim::testing::RunOnce({}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({}, [&](sim::Bubble&) {
     sim::Event ev("ev");
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 2s);
     const bool set_before_timeout = ev.Wait(ctx);

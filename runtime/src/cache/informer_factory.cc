@@ -8,6 +8,7 @@
 
 #include <bubble/runtime/cache/errors.h>
 #include <bubble/runtime/cache/wait_for_cache_sync.h>
+#include <bubble/runtime/unstructured.h>
 #include <bubble/sim/error.h>
 
 namespace bubble::runtime::cache {
@@ -34,6 +35,24 @@ InformerFactory::~InformerFactory() = default;
 
 SharedIndexInformer& InformerFactory::InformerFor(const GroupVersionResource& resource,
                                                   const GroupVersionKind& kind,
+                                                  const NewInformerFunc& make) {
+  return GetOrCreate(resource, kind, make);
+}
+
+SharedIndexInformer& InformerFactory::InformerFor(const GroupVersionResource& resource) {
+  std::optional<GroupVersionKind> kind;
+  if (const KindInfo* info = clientset_->GetScheme().ForResource(resource); info != nullptr) {
+    kind = info->kind;
+  }
+  return GetOrCreate(resource, kind, {});
+}
+
+Lister<Unstructured> InformerFactory::ListerFor(const GroupVersionResource& resource) {
+  return Lister<Unstructured>(InformerFor(resource).GetIndexer(), resource.GetGroupResource());
+}
+
+SharedIndexInformer& InformerFactory::GetOrCreate(const GroupVersionResource& resource,
+                                                  const std::optional<GroupVersionKind>& kind,
                                                   const NewInformerFunc& make) {
   auto it = informers_.find(resource);
   if (it != informers_.end()) {

@@ -49,7 +49,9 @@ void ProcessorListener::Run() {
     }
     Notification n = std::move(buffer_.front());
     buffer_.pop_front();
+    delivering_ = true;
     Deliver(n);
+    delivering_ = false;
     if (n.type == Notification::Type::kAdd && n.is_in_initial_list && !closed_) {
       --pending_initial_adds_;
       MaybeMarkSynced();

@@ -203,6 +203,18 @@ bool SharedIndexInformer::HasSynced() const noexcept {
   return *synced_;
 }
 
+bool SharedIndexInformer::Idle() const noexcept {
+  if (fifo_ != nullptr && fifo_->Len() != 0) {
+    return false;
+  }
+  for (const auto& listener : listeners_) {
+    if (!listener->Idle()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 DoneChecker SharedIndexInformer::HasSyncedChecker() {
   return DoneChecker{name_, &synced_event_};
 }

@@ -79,11 +79,33 @@ Result<void> Controller::Watch(cache::SharedIndexInformer& informer, KeyMapper m
   return Ok();
 }
 
+Result<cache::RegistrationPtr> Controller::AddEventHandler(cache::SharedIndexInformer& informer,
+                                                           cache::ResourceEventHandlerFuncs handler,
+                                                           cache::AddEventHandlerOptions options) {
+  if (running_) {
+    return Err(NewBadRequest(fmt::format(
+        "controller {} is already running: add event handlers before Run (Run waits for them "
+        "to sync before starting workers)",
+        name_)));
+  }
+  ++handlers_added_;
+  if (options.name.empty()) {
+    options.name = fmt::format("{}/handler-{}", name_, handlers_added_);
+  }
+  auto reg = informer.AddEventHandler(std::move(handler), std::move(options));
+  if (!reg) {
+    return Err(reg.error());
+  }
+  registrations_.push_back(*reg);
+  return *reg;
+}
+
 void Controller::Enqueue(const std::string& key) {
   queue_->Add(key);
 }
 
 bool Controller::Run(const sim::Context& ctx) {
+  running_ = true;
   std::vector<cache::DoneChecker> checkers;
   checkers.reserve(registrations_.size());
   for (const auto& reg : registrations_) {

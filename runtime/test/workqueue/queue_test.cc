@@ -13,9 +13,9 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -32,7 +32,7 @@ sim::Duration Since(sim::TimePoint t) {
 
 TEST_CASE("an added key is handed out once and Len counts only queued keys",
           "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("a");
     q.Add("b");
@@ -54,7 +54,7 @@ TEST_CASE("an added key is handed out once and Len counts only queued keys",
 TEST_CASE("keys are handed out in FIFO order of Add and of the Done that re-queued them",
           "[runtime][workqueue]") {
   std::vector<std::string> order;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("x");
     const auto x = q.Get();
@@ -74,7 +74,7 @@ TEST_CASE("keys are handed out in FIFO order of Add and of the Done that re-queu
 TEST_CASE("a key re-added while it is processing is handed out again after Done",
           "[runtime][workqueue]") {
   // client-go TestReinsert
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("foo");
     auto i = q.Get();
@@ -92,7 +92,7 @@ TEST_CASE("a key re-added while it is processing is handed out again after Done"
 
 TEST_CASE("adding a key twice before it is handed out hands it out once", "[runtime][workqueue]") {
   // client-go TestCollapse
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("bar");
     q.Add("bar");
@@ -110,7 +110,7 @@ TEST_CASE("adds while processing collapse into one re-run that waits for Done",
   const auto seed = GENERATE(range(1, 9));
   std::optional<sim::TimePoint> second_get;
   int gets = 0;
-  sim::testing::RunOnce(
+  bubble::testing::RunOnce(
       {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
       [&](sim::Bubble&) {
         wq::Queue<> q;
@@ -144,7 +144,7 @@ TEST_CASE("adds while processing collapse into one re-run that waits for Done",
 TEST_CASE("Get blocks until a key is added and returns at the virtual instant of the Add",
           "[runtime][workqueue]") {
   std::optional<sim::TimePoint> got_at;
-  sim::testing::RunOnce({.seed = 3, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 3, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     sim::WaitGroup worker;
     worker.Go("worker", [&] {
@@ -162,7 +162,7 @@ TEST_CASE("Get blocks until a key is added and returns at the virtual instant of
 }
 
 TEST_CASE("adds after ShutDown are dropped", "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.ShutDown();
     CHECK(q.ShuttingDown());
@@ -175,7 +175,7 @@ TEST_CASE("adds after ShutDown are dropped", "[runtime][workqueue]") {
 TEST_CASE("Get after ShutDown hands out the queued keys, then reports shutdown",
           "[runtime][workqueue]") {
   std::vector<std::string> got;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("a");
     q.Add("b");
@@ -193,7 +193,7 @@ TEST_CASE("Get after ShutDown hands out the queued keys, then reports shutdown",
 TEST_CASE("ShutDown wakes every blocked Get, which reports shutdown", "[runtime][workqueue]") {
   const auto seed = GENERATE(range(1, 5));
   std::vector<sim::Duration> woke;
-  sim::testing::RunOnce(
+  bubble::testing::RunOnce(
       {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
       [&](sim::Bubble&) {
         wq::Queue<> q;
@@ -215,7 +215,7 @@ TEST_CASE("ShutDownWithDrain waits until every processing key is Done", "[runtim
   // client-go TestQueueDrainageUsingShutDownWithDrain
   const auto seed = GENERATE(range(1, 5));
   std::optional<sim::TimePoint> drained_at;
-  sim::testing::RunOnce(
+  bubble::testing::RunOnce(
       {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
       [&](sim::Bubble&) {
         wq::Queue<> q;
@@ -244,7 +244,7 @@ TEST_CASE("ShutDownWithDrain hands out a key that was re-added while processing"
           "[runtime][workqueue]") {
   // client-go TestQueueDrainageUsingShutDownWithDrainWithDirtyItem
   const auto seed = GENERATE(range(1, 9));
-  sim::testing::RunOnce(
+  bubble::testing::RunOnce(
       {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
       [&](sim::Bubble&) {
         wq::Queue<> q;
@@ -268,7 +268,7 @@ TEST_CASE("ShutDownWithDrain hands out a key that was re-added while processing"
 TEST_CASE("ShutDown cancels a waiting ShutDownWithDrain", "[runtime][workqueue]") {
   // client-go TestForceQueueShutdownUsingShutDown
   std::optional<sim::TimePoint> drain_returned;
-  sim::testing::RunOnce({.seed = 2, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 2, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<> q;
     q.Add("foo");
     q.Add("bar");
@@ -293,15 +293,15 @@ TEST_CASE("ShutDown cancels a waiting ShutDownWithDrain", "[runtime][workqueue]"
 
 TEST_CASE("ShutDown does not wait for processing keys", "[runtime][workqueue]") {
   // client-go TestNoQueueDrainageUsingShutDown
-  auto r =
-      sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
-        wq::Queue<> q;
-        q.Add("foo");
-        const auto k = q.Get();
-        q.ShutDown();  // returns at once although "foo" is processing
-        CHECK(q.ShuttingDown());
-        q.Done(*k);
-      });
+  auto r = bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom},
+                                    [&](sim::Bubble&) {
+                                      wq::Queue<> q;
+                                      q.Add("foo");
+                                      const auto k = q.Get();
+                                      q.ShutDown();  // returns at once although "foo" is processing
+                                      CHECK(q.ShuttingDown());
+                                      q.Done(*k);
+                                    });
   CHECK(r.end_time == sim::Clock::Epoch());
 }
 
@@ -335,7 +335,7 @@ TEST_CASE("a queue of a non-string key type keeps the same contract", "[runtime]
     bool operator<(const Ref& o) const { return ns != o.ns ? ns < o.ns : id < o.id; }
   };
 
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::Queue<int> ints;
     ints.Add(7);
     ints.Add(7);
@@ -358,7 +358,7 @@ TEST_CASE("concurrent consumers that re-add every key once leave an empty queue"
   // client-go TestAddWhileProcessing: 50 producers, 10 consumers.
   const auto seed = GENERATE(range(1, 5));
   int processed = 0;
-  sim::testing::RunOnce(
+  bubble::testing::RunOnce(
       {.seed = static_cast<std::uint64_t>(seed), .strategy = sim::StrategyKind::kRandom},
       [&](sim::Bubble&) {
         wq::Queue<int> q;

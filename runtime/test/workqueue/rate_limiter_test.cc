@@ -16,8 +16,8 @@
 
 #include <bubble/runtime/workqueue/token_bucket.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -204,7 +204,7 @@ TEST_CASE("the bucket limiter passes a full burst at once, then spaces calls 1/q
 TEST_CASE("the bucket limiter refills at qps on the virtual clock", "[runtime][workqueue]") {
   std::vector<sim::Duration> after_pause;
   std::vector<sim::Duration> after_debt;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::BucketRateLimiter<> limiter(10, 100);
     for (int i = 0; i < 100; ++i) {
       limiter.When("k");

@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/testing.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
+#include <bubble/testing/testing.h>
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
@@ -38,7 +38,7 @@ TEST_CASE("AddRateLimited waits the limiter's delay and Forget restarts the sequ
           "[runtime][workqueue]") {
   // client-go TestRateLimitingQueue, observed through Get times instead of the loop's channel.
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(std::make_unique<wq::ItemExponentialFailureRateLimiter<>>(1ms, 1s));
     const auto take = [&] {
       const auto k = q.Get();
@@ -70,22 +70,23 @@ TEST_CASE("with the default controller limiter the 101st key waits for the bucke
           "[runtime][workqueue]") {
   const auto seed = static_cast<std::uint64_t>(GENERATE(range(1, 4)));
   std::vector<Handout> got;
-  sim::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
-    wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
-    sim::WaitGroup worker;
-    worker.Go("worker", [&] {
-      while (auto k = q.Get()) {
-        got.emplace_back(*k, Since(sim::Now()));
-        q.Done(*k);
-      }
-    });
-    for (int i = 0; i < 120; ++i) {
-      q.AddRateLimited(fmt::format("key-{:03}", i));
-    }
-    sim::SleepFor(30s);
-    q.ShutDown();
-    worker.Wait();
-  });
+  bubble::testing::RunOnce({.seed = seed, .strategy = sim::StrategyKind::kRandom},
+                           [&](sim::Bubble&) {
+                             wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
+                             sim::WaitGroup worker;
+                             worker.Go("worker", [&] {
+                               while (auto k = q.Get()) {
+                                 got.emplace_back(*k, Since(sim::Now()));
+                                 q.Done(*k);
+                               }
+                             });
+                             for (int i = 0; i < 120; ++i) {
+                               q.AddRateLimited(fmt::format("key-{:03}", i));
+                             }
+                             sim::SleepFor(30s);
+                             q.ShutDown();
+                             worker.Wait();
+                           });
   REQUIRE(got.size() == 120);
   for (int i = 0; i < 100; ++i) {  // the burst: only the exponential's first 5ms
     INFO("key " << i);
@@ -101,7 +102,7 @@ TEST_CASE("with the default controller limiter the 101st key waits for the bucke
 TEST_CASE("ProcessNextItem retries a failing key with backoff, then forgets it on success",
           "[runtime][workqueue]") {
   std::vector<sim::Duration> attempts;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
     sim::WaitGroup worker;
     worker.Go("worker", [&] {
@@ -124,7 +125,7 @@ TEST_CASE("ProcessNextItem retries a failing key with backoff, then forgets it o
 }
 
 TEST_CASE("ProcessNextItem calls Done when the function throws", "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultControllerRateLimiter());
     q.Add("k");
     CHECK_THROWS_AS(wq::ProcessNextItem(
@@ -142,7 +143,7 @@ TEST_CASE("ProcessNextItem calls Done when the function throws", "[runtime][work
 
 TEST_CASE("Forget does not cancel a pending AddRateLimited", "[runtime][workqueue]") {
   std::optional<sim::Duration> got_at;
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultItemBasedRateLimiter());
     q.AddRateLimited("k");  // 1ms
     q.Forget("k");
@@ -156,7 +157,7 @@ TEST_CASE("Forget does not cancel a pending AddRateLimited", "[runtime][workqueu
 
 TEST_CASE("AddRateLimited after ShutDown still advances the limiter but adds nothing",
           "[runtime][workqueue]") {
-  sim::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
+  bubble::testing::RunOnce({.seed = 1, .strategy = sim::StrategyKind::kRandom}, [&](sim::Bubble&) {
     wq::RateLimitingQueue<> q(wq::DefaultItemBasedRateLimiter());
     q.ShutDown();
     q.AddRateLimited("k");

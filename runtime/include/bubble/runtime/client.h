@@ -6,6 +6,7 @@
 //   void Reconcile(runtime::Clientset& cs) {
 //     auto cms = cs.ConfigMaps("default");                     // TypedClient<ConfigMap>
 //     auto leases = cs.For<runtime::Lease>("kube-system");    // any kind with code
+//     auto deployments = cs.Deployments("default");           // needs deployment.h
 //     auto widgets = cs.Resource({"example.com", "v1", "widgets"}, "ns");  // dynamic
 //   }
 //
@@ -24,6 +25,12 @@
 #include <bubble/runtime/typed_client.h>
 
 namespace bubble::runtime {
+
+// Built on KindBase (kind.h, which includes nlohmann/json.hpp): include namespace.h, service.h
+// or deployment.h where you use these.
+struct Namespace;
+struct Service;
+struct Deployment;
 
 class Clientset {
  public:
@@ -51,6 +58,11 @@ class Clientset {
   TypedClient<Pod> Pods(std::string_view ns) { return For<Pod>(ns); }
 
   TypedClient<Lease> Leases(std::string_view ns) { return For<Lease>(ns); }
+
+  // Cluster-scoped.
+  TypedClient<Namespace> Namespaces();
+  TypedClient<Service> Services(std::string_view ns);
+  TypedClient<Deployment> Deployments(std::string_view ns);
 };
 
 }  // namespace bubble::runtime

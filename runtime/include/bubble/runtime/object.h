@@ -17,7 +17,8 @@
 // of Unstructured), formats with fmt ("ConfigMap default/cm1 rv=3 data={k=v}", or "{:j}" for
 // JSON), and answers field selectors (FieldValue).
 //
-// To define a kind with code, derive from TypedObject<Derived> (it supplies Clone, New, Kind and
+// To define a kind with code made of a spec and a status, use KindBase (kind.h): no encoder to
+// write. Otherwise derive from TypedObject<Derived> (it supplies Clone, New, Kind and
 // Equals), give it `static const GroupVersionKind& StaticKind()`, `static const
 // GroupVersionResource& StaticResource()`, `static constexpr bool kNamespaced`, an operator==
 // (comparing metadata too), and implement EncodeBody/DecodeBody; then register it in a Scheme.

@@ -35,6 +35,11 @@ struct PodSpec {
   friend bool operator==(const PodSpec&, const PodSpec&) = default;
 };
 
+// PodSpec as JSON (what Pod writes under "spec"; also the pod template of Deployment).
+// from_json throws on malformed input (kinds built on KindBase turn that into a BadRequest).
+void to_json(nlohmann::json& j, const PodSpec& spec);
+void from_json(const nlohmann::json& j, PodSpec& spec);
+
 struct PodCondition {
   std::string type{};    // "Ready", "PodScheduled", ...
   std::string status{};  // "True", "False", "Unknown"

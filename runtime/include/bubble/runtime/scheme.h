@@ -3,7 +3,7 @@
 // Scheme: the registry of kinds. It maps a kind to its resource (and back), knows whether it is
 // namespaced, and makes empty objects of a kind so JSON can be decoded into the right C++ type.
 //
-//   runtime::Scheme scheme = runtime::Scheme::Builtin();         // ConfigMap, Secret, Pod, Lease
+//   runtime::Scheme scheme = runtime::Scheme::Builtin();         // ConfigMap, Pod, Service, ...
 //   scheme.RegisterUnstructured({"example.com", "v1", "Widget"});  // a CRD without code: widgets
 //
 // Kinds without code decode as Unstructured; a kind registered with Register<T>() decodes as T.
@@ -39,10 +39,12 @@ class Scheme {
  public:
   Scheme() = default;
 
-  // The kinds bubble ships: ConfigMap, Secret, Pod (core/v1), Lease (coordination.k8s.io/v1).
+  // The kinds bubble ships: ConfigMap, Secret, Pod, Namespace, Service (core/v1), Lease
+  // (coordination.k8s.io/v1), Deployment (apps/v1).
   static const Scheme& Builtin();
 
-  // Registers a typed kind (see object.h for what T provides).
+  // Registers a typed kind (see object.h for what T provides; kind.h makes one from a spec and a
+  // status).
   template <class T>
   void Register() {
     Add({T::StaticKind(), T::StaticResource(), T::kNamespaced,

@@ -28,12 +28,13 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/clock.h>
+#include <bubble/sim/duration_text.h>
 #include <bubble/sim/options.h>
+#include <bubble/sim/trace_divergence.h>
+#include <bubble/sim/trace_file.h>
 
 namespace bubble::scenarios {
 
@@ -90,10 +91,9 @@ ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config);
 std::uint64_t DefaultStepLimit(const Scenario& scenario) noexcept;
 sim::Duration DefaultTimeLimit(const Scenario& scenario) noexcept;
 
-// "90s", "5m", "2h", "250ms", "1500us": a positive duration for --time-limit; nullopt otherwise.
-std::optional<sim::Duration> ParseDuration(std::string_view text);
-// The inverse of ParseDuration, in the largest unit that is exact ("90s", "2h").
-std::string FormatLimit(sim::Duration d);
+// The duration syntax of --time-limit ("90s", "250ms"): sim's parser, named here for the
+// command line.
+using sim::ParseDuration;
 
 // The default strategy portfolio of `bubble sweep`: seed s runs with entry s % 4 of
 //   0: random   1: pct depth 2   2: random   3: pct depth 3
@@ -122,28 +122,14 @@ sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after = {});
 
 // ---- Traces that replay ------------------------------------------------------------------
 
-// The "bubble" metadata object a trace file carries: format, version, kind ("scenario"), the
-// program that wrote it and the command that reruns the run ("replay"), scenario, options, bugs,
-// seed, strategy, pct depth, limits, decisions, fingerprint, result, failure, fiber names and
-// every trace record ([time_ns, fiber, kind, arg, detail]).
-nlohmann::json TraceMetadata(const ResolvedRun& run, sim::Bubble& bubble,
-                             const sim::RunResult& result);
-
-// Runs with a full trace and writes it as Chrome trace JSON (Perfetto) whose "bubble" key holds
-// TraceMetadata. Returns the run's result.
+// Runs with a full trace and writes it as a trace file (sim/trace_file.h: Chrome trace JSON
+// whose "bubble" key says how to replay the run; kind "scenario"). Returns the run's result.
 sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out);
 sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& config,
                                 std::ostream& out);
 
-// Who wrote a trace and how to rerun it (the metadata's "kind", "program", "scenario", "test",
-// "replay"; empty when an older trace does not say).
-struct TraceOrigin {
-  std::string kind;      // "scenario" (run --trace) or "test" (the Catch2 helper)
-  std::string program;   // argv[0] of the writer
-  std::string scenario;  // kind "scenario"
-  std::string test;      // kind "test": the test's name
-  std::string replay;    // the command that reruns it
-};
+// Who wrote a trace and how to rerun it (sim::TraceFile's origin).
+using sim::TraceOrigin;
 
 // A trace this program cannot replay itself: a test's trace, or a scenario it does not have.
 // The message says who wrote it and how to replay it.
@@ -177,12 +163,8 @@ using ScenarioFinder = std::function<const Scenario*(std::string_view)>;
 // another format version.
 RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find = FindScenario);
 
-// The first record where two traces differ ("first divergence at trace record N: ..."), or
-// nullopt if they are identical.
-std::optional<std::string> FirstDivergence(const std::vector<sim::TraceEvent>& a,
-                                           std::span<const std::string> a_names,
-                                           const std::vector<sim::TraceEvent>& b,
-                                           std::span<const std::string> b_names);
+// The first record where two traces differ (sim/trace_divergence.h).
+using sim::FirstDivergence;
 
 // Reruns `run` twice with full traces and explains why their fingerprints differ (for
 // determinism checks).

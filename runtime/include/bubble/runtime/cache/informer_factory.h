@@ -6,6 +6,7 @@
 //   cache::InformerFactory factory(clientset);
 //   auto& informer = factory.InformerFor<runtime::ConfigMap>();
 //   auto lister = factory.ListerFor<runtime::ConfigMap>();
+//   auto widgets = factory.ListerFor({"example.com", "v1", "widgets"});  // Lister<Unstructured>
 //   factory.Start(ctx);                          // a fiber per informer: "informer/configmaps"
 //   auto synced = factory.WaitForCacheSync(ctx); // moves no virtual time
 //   ...
@@ -48,6 +49,10 @@
 #include <bubble/sim/clock.h>
 #include <bubble/sim/context.h>
 #include <bubble/sim/wait_group.h>
+
+namespace bubble::runtime {
+class Unstructured;  // unstructured.h, for ListerFor(resource)
+}
 
 namespace bubble::runtime::cache {
 
@@ -92,6 +97,10 @@ class InformerFactory {
   SharedIndexInformer& InformerFor(const GroupVersionResource& resource,
                                    const GroupVersionKind& kind, const NewInformerFunc& make = {});
 
+  // The informer of a resource without a type in this program (a custom resource): its objects
+  // are Unstructured, unless the clientset's scheme has code for the resource's kind.
+  SharedIndexInformer& InformerFor(const GroupVersionResource& resource);
+
   template <class T>
   SharedIndexInformer& InformerFor(const NewInformerFunc& make = {}) {
     return InformerFor(T::StaticResource(), T::StaticKind(), make);
@@ -102,6 +111,10 @@ class InformerFactory {
   Lister<T> ListerFor() {
     return Lister<T>(InformerFor<T>().GetIndexer(), T::StaticResource().GetGroupResource());
   }
+
+  // A lister of Unstructured over InformerFor(resource)'s cache (include unstructured.h to use
+  // it). Objects cached as a typed kind are converted on each read.
+  Lister<Unstructured> ListerFor(const GroupVersionResource& resource);
 
   // Runs every informer not yet started, each in its own fiber, until `ctx` ends. From a fiber.
   // Ignored after Shutdown.
@@ -116,6 +129,10 @@ class InformerFactory {
   std::map<GroupVersionResource, bool> WaitForCacheSyncPolling(const sim::Context& ctx);
 
  private:
+  SharedIndexInformer& GetOrCreate(const GroupVersionResource& resource,
+                                   const std::optional<GroupVersionKind>& kind,
+                                   const NewInformerFunc& make);
+
   struct Entry {
     std::unique_ptr<SharedIndexInformer> informer;
     bool started = false;

@@ -169,6 +169,11 @@ class SharedIndexInformer {
   // The number of registered handlers.
   std::size_t HandlerCount() const noexcept { return listeners_.size(); }
 
+  // Everything the reflector has queued has been processed and delivered: the FIFO is empty and
+  // no handler has a notification queued or a call in progress. (What the server has not yet
+  // sent is not seen: wait for quiescence with runtime/quiescence.h.)
+  bool Idle() const noexcept;
+
  private:
   // client-go's processDeltas for one delta, under the FIFO's lock.
   Result<void> HandleDelta(const Delta& delta, bool is_in_initial_list);

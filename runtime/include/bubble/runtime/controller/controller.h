@@ -98,11 +98,22 @@ class Controller {
   // object's own key). Run waits until this registration has synced before starting workers.
   Result<void> Watch(cache::SharedIndexInformer& informer, KeyMapper map = {});
 
+  // Registers an event handler of the caller's own on `informer`, for side effects the
+  // reconcile function relies on (an index, a count, enqueuing related keys with Enqueue). Run
+  // waits until the registration has synced (the handler returned from every initial-list add)
+  // before starting workers, as for Watch, so no reconcile sees the handler's state before it
+  // heard the initial list. Before Run only: error `controller <name> is already running` after.
+  // Unnamed handlers are named "<controller>/handler-<n>".
+  Result<cache::RegistrationPtr> AddEventHandler(cache::SharedIndexInformer& informer,
+                                                 cache::ResourceEventHandlerFuncs handler,
+                                                 cache::AddEventHandlerOptions options = {});
+
   // Adds `key` to the queue (deduplicated while queued).
   void Enqueue(const std::string& key);
 
-  // Waits for every watched informer to sync, runs the workers until `ctx` ends, then shuts the
-  // queue down and waits for them. Returns false if `ctx` ended before the caches synced.
+  // Waits for every watched informer and added event handler to sync, runs the workers until
+  // `ctx` ends, then shuts the queue down and waits for them. Returns false if `ctx` ended before
+  // the caches synced.
   bool Run(const sim::Context& ctx);
 
   const ControllerStats& Stats() const noexcept { return stats_; }
@@ -120,7 +131,10 @@ class Controller {
   int max_retries_;
   ReconcileFunc reconcile_;
   std::unique_ptr<workqueue::RateLimitingQueue<std::string>> queue_;
+  // Watch's and AddEventHandler's: Run waits for all of them.
   std::vector<cache::RegistrationPtr> registrations_;
+  int handlers_added_ = 0;
+  bool running_ = false;
   // key -> worker reconciling it.
   std::map<std::string, int, std::less<>> in_flight_;
   ControllerStats stats_;

@@ -65,6 +65,14 @@ class DelayingQueue : public Queue<T> {
 
   // Queue::ShutDown, and stops the waiting loop, discarding pending keys.
   void ShutDown() override;
+
+  // Keys added with a delay that have not yet joined the queue (each key counted once; 0 once
+  // shut down: they never will).
+  std::size_t Waiting() const noexcept { return control_->stopped ? 0 : control_->waiting; }
+
+  // Queue<T>::Idle and no key waiting for its delay.
+  bool Idle() const noexcept override { return Queue<T>::Idle() && Waiting() == 0; }
+
   // Stops the waiting loop (discarding pending keys), then Queue::ShutDownWithDrain.
   void ShutDownWithDrain() override;
 
@@ -85,6 +93,9 @@ class DelayingQueue : public Queue<T> {
     sim::Channel<Pending> adds;
     sim::Channel<sim::Unit> stop;  // closed to stop the loop
     bool stopped = false;          // once set, the loop must not touch the queue
+    // Keys sent on `adds` or held by the loop, not yet added to the queue (nor merged with
+    // an earlier pending add of the same key).
+    std::size_t waiting = 0;
   };
 
   static void WaitingLoop(const std::shared_ptr<Control>& control, Queue<T>* queue);
@@ -124,10 +135,18 @@ void DelayingQueue<T>::AddAfter(const T& item, sim::Duration delay) {
       delay < sim::TimePoint::max() - now ? now + delay : sim::TimePoint::max();
   sim::Channel<Pending>& adds = control_->adds;
   if (adds.size() < adds.Capacity()) {  // room in the buffer (or the loop waits): cannot block
-    adds.TrySend(Pending{item, ready_at});
+    if (adds.TrySend(Pending{item, ready_at})) {
+      ++control_->waiting;
+    }
     return;
   }
-  sim::Select(sim::SendCase(adds, Pending{item, ready_at}), sim::RecvCase(control_->stop));
+  // Counted before the send: the loop may take the add before Select returns here.
+  const std::shared_ptr<Control> control = control_;
+  ++control->waiting;
+  if (sim::Select(sim::SendCase(adds, Pending{item, ready_at}), sim::RecvCase(control->stop)) !=
+      0) {
+    --control->waiting;
+  }
 }
 
 template <WorkItem T>
@@ -160,6 +179,7 @@ void DelayingQueue<T>::WaitingLoop(const std::shared_ptr<Control>& control, Queu
 
   const auto insert = [&](Pending&& p) {
     if (p.ready_at <= sim::Clock::now()) {
+      --control->waiting;
       queue->Add(p.item);
       return;
     }
@@ -167,7 +187,10 @@ void DelayingQueue<T>::WaitingLoop(const std::shared_ptr<Control>& control, Queu
     auto [it, inserted] = key_of.try_emplace(p.item, key);
     if (inserted) {
       waiting.emplace(key, std::move(p.item));
-    } else if (p.ready_at < it->second.first) {  // earlier wins; later never postpones
+      return;
+    }
+    --control->waiting;                   // merged with the pending add of the same key
+    if (p.ready_at < it->second.first) {  // earlier wins; later never postpones
       auto node = waiting.extract(it->second);
       node.key() = key;
       waiting.insert(std::move(node));
@@ -189,6 +212,7 @@ void DelayingQueue<T>::WaitingLoop(const std::shared_ptr<Control>& control, Queu
     while (!waiting.empty() && waiting.begin()->first.first <= now) {
       auto node = waiting.extract(waiting.begin());
       key_of.erase(node.mapped());
+      --control->waiting;
       queue->Add(node.mapped());
     }
     if (waiting.empty()) {

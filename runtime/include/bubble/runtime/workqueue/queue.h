@@ -87,6 +87,14 @@ class Queue {
   // The number of keys waiting in the FIFO (not counting keys being processed).
   std::size_t Len() const noexcept { return queue_.size(); }
 
+  // The number of keys handed out by Get and not yet Done.
+  std::size_t Processing() const noexcept { return processing_; }
+
+  // Nothing to do: no key waiting in the FIFO and none being processed (a DelayingQueue also
+  // has no key waiting for its delay). For waiting until a controller has settled
+  // (runtime/quiescence.h).
+  virtual bool Idle() const noexcept { return queue_.empty() && processing_ == 0; }
+
   // Starts shutting down and returns at once: further adds are dropped, blocked and future Get
   // calls return nullopt once the FIFO is empty. Cancels a ShutDownWithDrain that is waiting.
   virtual void ShutDown();

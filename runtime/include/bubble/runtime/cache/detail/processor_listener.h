@@ -55,6 +55,9 @@ class ProcessorListener {
   // The Run fiber returned.
   bool IsFinished() const noexcept { return finished_.IsSet(); }
 
+  // Nothing queued for the handler and no call to it in progress.
+  bool Idle() const noexcept { return buffer_.empty() && !delivering_; }
+
   sim::Event& Finished() noexcept { return finished_; }
 
   // ---- Resync bookkeeping (client-go's shouldResync / determineNextResync) ----
@@ -101,6 +104,7 @@ class ProcessorListener {
   // Capacity 1: a pending wake-up for the Run fiber.
   sim::Channel<sim::Unit> wake_;
   bool closed_ = false;
+  bool delivering_ = false;  // the handler is being called
   // Initial-list adds queued but not yet returned from the handler.
   std::size_t pending_initial_adds_ = 0;
   std::shared_ptr<const bool> informer_synced_;

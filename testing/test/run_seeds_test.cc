@@ -1,18 +1,19 @@
-// sim/test/testing_helper_test.cc: the Catch2 helper itself.
+// testing/test/run_seeds_test.cc: RunOnce and RunSeeds as a test uses them.
 #include <cstdlib>
 #include <mutex>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include <bubble/sim/mutex.h>
 #include <bubble/sim/wait_group.h>
-
-#include "bubble/sim/testing.h"
+#include <bubble/testing/testing.h>
 
 namespace sim = bubble::sim;
 
-TEST_CASE("RunOnce runs the body as fiber main of a fresh bubble", "[sim][testing]") {
+TEST_CASE("RunOnce runs the body as fiber main of a fresh bubble", "[testing]") {
   std::string name;
-  sim::RunResult r = sim::testing::RunOnce({.seed = 3}, [&](sim::Bubble& b) {
+  sim::RunResult r = bubble::testing::RunOnce({.seed = 3}, [&](sim::Bubble& b) {
     name = std::string(sim::CurrentFiberName());
     CHECK(b.GetOptions().seed == 3);
   });
@@ -21,9 +22,9 @@ TEST_CASE("RunOnce runs the body as fiber main of a fresh bubble", "[sim][testin
   CHECK(r.fingerprint != 0);
 }
 
-TEST_CASE("RunSeeds covers every seed under every strategy, each twice", "[sim][testing]") {
+TEST_CASE("RunSeeds covers every seed under every strategy, each twice", "[testing]") {
   std::vector<std::pair<std::uint64_t, sim::StrategyKind>> runs;
-  sim::testing::RunSeeds({.first_seed = 5, .count = 3}, {}, [&](sim::Bubble& b) {
+  bubble::testing::RunSeeds({.first_seed = 5, .count = 3}, {}, [&](sim::Bubble& b) {
     runs.emplace_back(b.GetOptions().seed, b.GetOptions().strategy);
   });
   // Unless the environment narrows the sweep (BUBBLE_SEED / BUBBLE_SEEDS / BUBBLE_STRATEGY).
@@ -37,8 +38,8 @@ TEST_CASE("RunSeeds covers every seed under every strategy, each twice", "[sim][
   }
 }
 
-TEST_CASE("RunSeeds passes a race-free program over many interleavings", "[sim][testing]") {
-  sim::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
+TEST_CASE("RunSeeds passes a race-free program over many interleavings", "[testing]") {
+  bubble::testing::RunSeeds({.count = 20}, {}, [](sim::Bubble&) {
     int counter = 0;
     sim::Mutex mu("counter");
     sim::WaitGroup wg("writers");
@@ -58,9 +59,9 @@ TEST_CASE("RunSeeds passes a race-free program over many interleavings", "[sim][
 }
 
 TEST_CASE("a failing seed fails the test with its report and replay command",
-          "[sim][testing][!shouldfail]") {
+          "[testing][!shouldfail]") {
   // Marked !shouldfail: this test passes only if the helper reports the lost update as a failure.
-  sim::testing::RunSeeds({.count = 50, .check_determinism = false}, {}, [](sim::Bubble&) {
+  bubble::testing::RunSeeds({.count = 50, .check_determinism = false}, {}, [](sim::Bubble&) {
     int counter = 0;
     sim::WaitGroup wg("writers");
     for (int w = 0; w < 2; ++w) {
@@ -78,14 +79,14 @@ TEST_CASE("a failing seed fails the test with its report and replay command",
 }
 
 TEST_CASE("a nondeterministic body is reported with the first divergent record",
-          "[sim][testing][!shouldfail]") {
+          "[testing][!shouldfail]") {
   // The body's behaviour depends on state outside the bubble: the second run differs.
   static int calls = 0;
-  sim::testing::RunSeeds({.count = 1, .strategies = {sim::StrategyKind::kFifo}}, {},
-                         [](sim::Bubble&) {
-                           if (++calls % 2 == 0) {
-                             sim::Yield();
-                           }
-                           sim::TraceInstant("test", "done");
-                         });
+  bubble::testing::RunSeeds({.count = 1, .strategies = {sim::StrategyKind::kFifo}}, {},
+                            [](sim::Bubble&) {
+                              if (++calls % 2 == 0) {
+                                sim::Yield();
+                              }
+                              sim::TraceInstant("test", "done");
+                            });
 }

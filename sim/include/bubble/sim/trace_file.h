@@ -1,0 +1,93 @@
+// sim/include/bubble/sim/trace_file.h
+//
+// File: the trace file that records one run with everything needed to replay it: Chrome trace
+// JSON (opens in Perfetto) whose "bubble" key holds the run's metadata. `bubble run --trace`
+// writes one for a scenario, the Catch2 helper (BUBBLE_TRACE=FILE) for a failing test run;
+// `bubble replay FILE` reads them.
+//
+// The "bubble" object: format ("bubble-trace"), version, kind ("scenario" or "test"), program
+// (argv[0] or the test binary), replay (the command that reruns the run), scenario, options and
+// bugs (kind "scenario"), test (kind "test"), seed, strategy, pct_depth, step_limit, time_limit,
+// decisions, fingerprint, result ("pass"/"fail"), failure, fiber_names and every trace record as
+// [time_ns, fiber, kind, arg, detail].
+//
+// The JSON library stays in the .cc: including this header costs no JSON parsing code.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <bubble/sim/clock.h>
+#include <bubble/sim/strategy.h>
+#include <bubble/sim/trace.h>
+
+namespace bubble::sim {
+
+class Bubble;
+struct RunResult;
+
+inline constexpr int kTraceFileVersion = 1;
+
+// Who wrote a trace and how to rerun it (empty when an older trace does not say).
+struct TraceOrigin {
+  std::string kind;      // "scenario" (bubble run --trace) or "test" (the Catch2 helper)
+  std::string program;   // argv[0] of the writer, or the test binary
+  std::string scenario;  // kind "scenario"
+  std::string test;      // kind "test": the test's name
+  std::string replay;    // the command that reruns it
+};
+
+// A trace file's contents. Writers fill the origin and the run's identity; WriteTraceFile adds
+// the outcome from the finished bubble.
+struct TraceFile {
+  TraceOrigin origin;
+  // Kind "scenario": what configures the scenario.
+  std::map<std::string, std::string> options{};
+  std::vector<std::string> bugs{};
+  // The run's identity.
+  std::uint64_t seed = 1;
+  StrategyKind strategy = StrategyKind::kRandom;
+  int pct_depth = 3;
+  // Unset in traces written before limits were recorded (those ran with the defaults).
+  std::optional<std::uint64_t> step_limit{};
+  std::optional<Duration> time_limit{};
+  // The outcome.
+  std::vector<Decision> decisions{};
+  std::uint64_t fingerprint = 0;
+  bool passed = true;
+  std::string failure{};
+  std::vector<std::string> fiber_names{};
+  std::vector<TraceEvent> records{};
+};
+
+// A file that is not a trace bubble can read: the message names what is missing or malformed.
+// Origin() is what the file said about its writer before the problem, if anything (so a
+// reader can still point at the program that replays it).
+class TraceFileError : public std::runtime_error {
+ public:
+  TraceFileError(const std::string& message, TraceOrigin origin = {})
+      : std::runtime_error(message), origin_(std::move(origin)) {}
+
+  const TraceOrigin& Origin() const noexcept { return origin_; }
+
+ private:
+  TraceOrigin origin_;
+};
+
+// Writes `file` with the outcome of a finished run taken from `bubble` (its trace must have been
+// kept in TraceMode::kFull for the records) and `result`.
+void WriteTraceFile(std::ostream& out, TraceFile file, Bubble& bubble, const RunResult& result);
+
+// Reads a trace file. TraceFileError if it is not JSON, not a bubble trace, of an unknown kind
+// or another format version, or if a field is missing or malformed. A missing "kind" is
+// "scenario" (older traces).
+TraceFile ParseTraceFile(std::string_view json_text);
+
+}  // namespace bubble::sim
