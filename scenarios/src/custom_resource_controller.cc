@@ -216,9 +216,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->generate_name = ctx.Bug("generate-name");
   fake::Options server;
   server.scheme.RegisterUnstructured(WidgetKind(), true, WidgetResource().resource);
-  server.fidelity.stamp_resource_version = true;
-  server.fidelity.generate_name = true;
-  server.fidelity.uid_and_timestamps = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   return [s] { Run(*s); };
 }
