@@ -200,7 +200,8 @@ TEST_CASE("patches apply to the stored object", "[fake][clientset]") {
 TEST_CASE("client-go's quirks under ClientGoFake()", "[fake][clientset][quirks]") {
   RunInBubble([&] {
     // client-go's fake tracker: its quirks are what this test is about.
-    auto cs = fake::NewClientset(fake::Options::ClientGoFake(), rt::Pod({.name = "p", .namespace_ = "ns"}, {.node_name = "n1"}),
+    auto cs = fake::NewClientset(fake::Options::ClientGoFake(),
+                                 rt::Pod({.name = "p", .namespace_ = "ns"}, {.node_name = "n1"}),
                                  Cm("ns", "a"), Cm("ns", "b"));
     // DeleteCollection is a silent no-op.
     CHECK(cs->ConfigMaps("ns").DeleteCollection().has_value());
