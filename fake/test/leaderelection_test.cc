@@ -404,7 +404,8 @@ TEST_CASE("a fast-path conflict falls back to get-then-update and keeps leading"
 TEST_CASE("without conflict checks the fast path silently overwrites a concurrent write",
           "[leaderelection]") {
   bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
-    Election e(fake::NewClientset());  // client-go's fake: no resourceVersion checks
+    // client-go's fake: no resourceVersion checks (what this test is about).
+    Election e(fake::NewClientset(fake::Options::ClientGoFake()));
     Candidate& a = e.Add("a");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
     sim::WaitGroup wg;
