@@ -109,8 +109,9 @@ void RunScenarioTwice(std::uint64_t seed, const std::function<void()>& body) {
   }
 }
 
+// client-go's fake with only `switches` on: each test names the server behaviour it is about.
 fake::Options With(std::initializer_list<std::string_view> switches) {
-  fake::Options opts;
+  fake::Options opts = fake::Options::ClientGoFake();
   for (const std::string_view s : switches) {
     REQUIRE(opts.fidelity.Enable(s).has_value());
   }
