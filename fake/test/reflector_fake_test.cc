@@ -334,7 +334,7 @@ TEST_CASE(
     "relist after a backoff",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(6, [] {
-    fake::Options opts;
+    fake::Options opts = With({});  // client-go's fake: the reflector lists, then watches
     opts.faults.watch_max_lifetime = 100ms;
     auto cs = fake::NewClientset(opts, Cm("default", "cm1"));
     RecordingStore store;
@@ -383,7 +383,7 @@ TEST_CASE(
     "ToListWatcherWithWatchListSemantics carries the clientset's WatchList support to a "
     "ListWatch made of functions",
     "[fake][runtime][reflector]") {
-  auto plain = fake::NewClientset();
+  auto plain = fake::NewClientset(With({}));  // client-go's fake: no WatchList
   auto streaming = fake::NewClientset(With({"watch-list", "bookmarks"}));
   auto make = [](bool supports) {
     return std::make_shared<cache::ListWatch>(
@@ -406,7 +406,8 @@ TEST_CASE("the seed's wrapped ListWatch: List logs and returns, Watch waits for 
   // The shape of TestListAndWatch (SEMANTICS §2.1) at the reflector level: the object created
   // while the Watch is delayed arrives through the replay from the listed version.
   RunScenarioTwice(8, [] {
-    auto cs = fake::NewClientset(Cm("default", "cm1"));
+    auto cs =
+        fake::NewClientset(With({}), Cm("default", "cm1"));  // the seed ran on client-go's fake
     auto client = cs->Resource(ConfigMaps(), "");
     sim::Event create_done("createDone");
     auto lw = cache::ToListWatcherWithWatchListSemantics(
