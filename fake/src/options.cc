@@ -32,30 +32,49 @@ constexpr std::array<Switch, 12> kSwitches = {{
 
 constexpr std::array<std::string_view, 2> kBugNames = {"legacy-watch", "seed-empty-rv"};
 
-}  // namespace
-
-Fidelity Fidelity::All() {
+// Every switch set to `on`; history_limit (a number, not a switch) unbounded.
+Fidelity WithEverySwitch(bool on) {
   Fidelity f;
   for (const Switch& s : kSwitches) {
-    f.*s.field = true;
+    f.*s.field = on;
   }
   return f;
 }
 
+std::string KnownSwitches() {
+  std::string known;
+  for (const Switch& s : kSwitches) {
+    known += std::string(s.name) + ", ";
+  }
+  return known;
+}
+
+}  // namespace
+
+Fidelity Fidelity::All() {
+  return WithEverySwitch(true);
+}
+
+Fidelity Fidelity::None() {
+  return WithEverySwitch(false);
+}
+
 runtime::Result<void> Fidelity::Enable(std::string_view name) {
-  if (name == "all") {
+  if (name == "all" || name == "none" || name == "client-go") {
     const std::size_t limit = history_limit;
-    *this = All();
+    *this = WithEverySwitch(name == "all");
     history_limit = limit;
     return {};
   }
+  const bool on = !name.starts_with("no-");
+  const std::string_view bare = on ? name : name.substr(3);
   for (const Switch& s : kSwitches) {
-    if (s.name == name) {
-      this->*s.field = true;
+    if (s.name == bare) {
+      this->*s.field = on;
       return {};
     }
   }
-  if (name.starts_with("history=")) {
+  if (on && name.starts_with("history=")) {
     const std::string_view n = name.substr(8);
     std::size_t value = 0;
     const auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), value);
@@ -64,12 +83,10 @@ runtime::Result<void> Fidelity::Enable(std::string_view name) {
       return {};
     }
   }
-  std::string known;
-  for (const Switch& s : kSwitches) {
-    known += std::string(s.name) + ", ";
-  }
-  return runtime::Err(runtime::NewBadRequest(fmt::format(
-      "unknown fidelity switch \"{}\": known switches are {}history=N and all", name, known)));
+  return runtime::Err(runtime::NewBadRequest(
+      fmt::format("unknown fidelity switch \"{}\": known switches are {}history=N, each of them "
+                  "as no-<name> to turn it off, all, and none (or client-go)",
+                  name, KnownSwitches())));
 }
 
 std::vector<std::string> Fidelity::EnabledNames() const {
@@ -83,6 +100,12 @@ std::vector<std::string> Fidelity::EnabledNames() const {
     out.push_back(fmt::format("history={}", history_limit));
   }
   return out;
+}
+
+Options Options::ClientGoFake() {
+  Options options;
+  options.fidelity = Fidelity::None();
+  return options;
 }
 
 std::span<const std::string_view> PlantedBugs::Names() noexcept {

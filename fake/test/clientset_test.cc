@@ -197,9 +197,11 @@ TEST_CASE("patches apply to the stored object", "[fake][clientset]") {
   });
 }
 
-TEST_CASE("client-go's quirks are the default", "[fake][clientset][quirks]") {
+TEST_CASE("client-go's quirks under ClientGoFake()", "[fake][clientset][quirks]") {
   RunInBubble([&] {
-    auto cs = fake::NewClientset(rt::Pod({.name = "p", .namespace_ = "ns"}, {.node_name = "n1"}),
+    // client-go's fake tracker: its quirks are what this test is about.
+    auto cs = fake::NewClientset(fake::Options::ClientGoFake(),
+                                 rt::Pod({.name = "p", .namespace_ = "ns"}, {.node_name = "n1"}),
                                  Cm("ns", "a"), Cm("ns", "b"));
     // DeleteCollection is a silent no-op.
     CHECK(cs->ConfigMaps("ns").DeleteCollection().has_value());
@@ -225,7 +227,8 @@ TEST_CASE("label selectors filter List on the client side, bad selectors are Bad
   rt::ConfigMap web = Cm("ns", "web");
   web.metadata.labels = {{"app", "web"}};
   RunInBubble([&] {
-    auto cs = fake::NewClientset(web, Cm("ns", "db"));
+    // client-go's fake tracker: its client-side selector filtering is what this test is about.
+    auto cs = fake::NewClientset(fake::Options::ClientGoFake(), web, Cm("ns", "db"));
     auto cms = cs->ConfigMaps("ns");
     auto list = cms.List({.label_selector = "app=web"});
     REQUIRE(list.has_value());
@@ -310,7 +313,8 @@ TEST_CASE("every request and response is in the trace", "[fake][clientset][trace
       api.push_back(e.detail);
     }
   }
-  CHECK(api == std::vector<std::string>{"api: get v1/configmaps ns/a", "ok ns/a",
+  // The response names the object's resourceVersion: a real server stamps it (stamp-rv).
+  CHECK(api == std::vector<std::string>{"api: get v1/configmaps ns/a", "ok ns/a rv=2",
                                         "api: get v1/configmaps ns/b",
                                         "404 NotFound: configmaps \"b\" not found",
                                         "api: list v1/configmaps ns {}", "ok 1 items rv=2"});

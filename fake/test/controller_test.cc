@@ -175,7 +175,10 @@ TEST_CASE("controller: one key is never reconciled by two workers at once", "[co
 
 TEST_CASE("controller: Run gives up when the context ends before the caches sync", "[controller]") {
   RunInBubble([] {
-    auto cs = bubble::fake::NewClientset();
+    // Informers list, then watch (no watch-list stream), so the failing List keeps them unsynced.
+    bubble::fake::Options server;
+    server.fidelity.watch_list = false;
+    auto cs = bubble::fake::NewClientset(server);
     cs->PrependReactor("list", "configmaps", [](bubble::fake::Action&) {
       return bubble::fake::Reaction::Failed(rt::NewInternalError("etcd is down"));
     });

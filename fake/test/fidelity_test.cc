@@ -1,4 +1,5 @@
-// Every fidelity switch: off by default (client-go's fake), on gives the real server's behaviour.
+// Every fidelity switch: on by default (a real server, docs/semantics.md §1.9), off in the
+// client-go preset. Each switch is tested alone, on top of the preset.
 #include <catch2/catch.hpp>
 
 #include <bubble/fake/clientset.h>
@@ -14,8 +15,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// client-go's fake plus `switches`, so each test sees what its switch adds and nothing else.
 fake::Options With(std::initializer_list<std::string_view> switches) {
-  fake::Options opts;
+  fake::Options opts = fake::Options::ClientGoFake();
   for (const std::string_view s : switches) {
     REQUIRE(opts.fidelity.Enable(s).has_value());
   }
@@ -28,11 +30,17 @@ const rt::ConfigMap& AsCm(const rt::ObjectPtr& p) {
 
 }  // namespace
 
-TEST_CASE("fidelity switches are off by default and have names", "[fake][fidelity]") {
+TEST_CASE("fidelity switches are on by default and have names", "[fake][fidelity]") {
   const fake::Fidelity f;
-  CHECK(f.EnabledNames().empty());
-  CHECK(fake::Fidelity::All().EnabledNames().size() == 12);
-  fake::Fidelity g;
+  CHECK(f.EnabledNames() == fake::Fidelity::All().EnabledNames());
+  CHECK(f.EnabledNames().size() == 12);
+  CHECK(f.history_limit == 0);  // unbounded
+  CHECK(fake::Fidelity::None().EnabledNames().empty());
+  CHECK(fake::Options::ClientGoFake().fidelity.EnabledNames().empty());
+  CHECK(fake::Options::ClientGoFake().watch_buffer == fake::Options{}.watch_buffer);
+  CHECK(fake::Options::ClientGoFake().requests_yield);
+
+  fake::Fidelity g = fake::Fidelity::None();
   REQUIRE(g.Enable("history=50").has_value());
   REQUIRE(g.Enable("conflicts").has_value());
   CHECK(g.EnabledNames() == std::vector<std::string>{"conflicts", "history=50"});
@@ -40,6 +48,26 @@ TEST_CASE("fidelity switches are off by default and have names", "[fake][fidelit
   REQUIRE_FALSE(bad.has_value());
   CHECK_THAT(bad.error().message,
              Catch::Matchers::StartsWith("unknown fidelity switch \"telepathy\""));
+  CHECK_FALSE(g.Enable("no-telepathy").has_value());
+  CHECK_FALSE(g.Enable("no-history=5").has_value());
+}
+
+TEST_CASE("Enable takes all, none, client-go and no-<switch>, in order", "[fake][fidelity]") {
+  fake::Fidelity f;
+  REQUIRE(f.Enable("no-watch-list").has_value());
+  REQUIRE(f.Enable("no-bookmarks").has_value());
+  CHECK_FALSE(f.watch_list);
+  CHECK_FALSE(f.bookmarks);
+  CHECK(f.EnabledNames().size() == 10);
+  REQUIRE(f.Enable("history=7").has_value());
+  REQUIRE(f.Enable("none").has_value());
+  CHECK(f.EnabledNames() == std::vector<std::string>{"history=7"});  // the limit stays
+  REQUIRE(f.Enable("all").has_value());
+  CHECK(f.watch_list);
+  CHECK(f.EnabledNames().size() == 13);
+  REQUIRE(f.Enable("client-go").has_value());
+  REQUIRE(f.Enable("conflicts").has_value());
+  CHECK(f.EnabledNames() == std::vector<std::string>{"conflicts", "history=7"});
 }
 
 TEST_CASE("stamp-rv writes the tracker's resourceVersion into metadata", "[fake][fidelity]") {
@@ -89,7 +117,7 @@ TEST_CASE("conflicts: a stale resourceVersion is 409", "[fake][fidelity]") {
 }
 
 TEST_CASE("without conflicts, stale updates silently win (client-go's fake)", "[fake][fidelity]") {
-  fake::Tracker t;
+  fake::Tracker t(fake::Options::ClientGoFake());
   rt::ConfigMap stale = Cm("ns", "a");
   stale.metadata.resource_version = "999";
   REQUIRE(t.Add(Cm("ns", "a")).has_value());
@@ -142,7 +170,7 @@ TEST_CASE("history=N: a watch older than the retained history gets 410", "[fake]
 TEST_CASE("compaction forces 410 on the next watch from an older version",
           "[fake][fidelity][410]") {
   RunInBubble([] {
-    fake::Tracker t;  // works with the default (HEAD) rules too
+    fake::Tracker t(fake::Options::ClientGoFake());  // works without a history too
     REQUIRE(t.Add(Cm("ns", "a")).has_value());
     REQUIRE(t.Add(Cm("ns", "b")).has_value());
     t.Compact(ConfigMaps());
@@ -203,7 +231,7 @@ TEST_CASE("selectors filter List and Watch on the server", "[fake][fidelity][sel
 
 TEST_CASE("without selectors, the tracker ignores them (client-go's fake)",
           "[fake][fidelity][selectors]") {
-  fake::Tracker t;
+  fake::Tracker t(fake::Options::ClientGoFake());
   REQUIRE(t.Add(Cm("ns", "a")).has_value());
   CHECK(t.List(ConfigMaps(), "", {.label_selector = "app=web"})->items.size() == 1);
 }
@@ -240,7 +268,7 @@ TEST_CASE("generate-name fills names from the bubble's generator", "[fake][fidel
 }
 
 TEST_CASE("without generate-name, generateName is ignored (client-go#439)", "[fake][fidelity]") {
-  fake::Tracker t;
+  fake::Tracker t(fake::Options::ClientGoFake());
   rt::ConfigMap cm;
   cm.metadata.generate_name = "job-";
   auto first = t.Create(ConfigMaps(), cm, "ns");
@@ -371,7 +399,8 @@ TEST_CASE("watch-list: sendInitialEvents streams the state, then the end bookmar
   RunInBubble([&] {
     auto cs = fake::NewClientset(With({"watch-list", "bookmarks"}), Cm("ns", "a"), Cm("ns", "b"));
     CHECK(cs->SupportsWatchList());
-    CHECK_FALSE(fake::Clientset().SupportsWatchList());
+    CHECK_FALSE(fake::Clientset(fake::Options::ClientGoFake()).SupportsWatchList());
+    CHECK(fake::Clientset().SupportsWatchList());
     auto w = cs->ConfigMaps("").Watch(
         {.resource_version = "", .allow_watch_bookmarks = true, .send_initial_events = true});
     REQUIRE(w.has_value());

@@ -113,7 +113,8 @@ TEST_CASE("informer: handlers added before Run hear the initial list, then live 
   // with the stamp-rv switch the versions are real.
   const bool stamp = GENERATE(false, true);
   bubble::testing::RunSeeds(kSweep, {}, [stamp](sim::Bubble&) {
-    bubble::fake::Options server;
+    // client-go's fake, with or without stamped versions: its quirks are what this test shows.
+    bubble::fake::Options server = bubble::fake::Options::ClientGoFake();
     server.fidelity.stamp_resource_version = stamp;
     auto cs = bubble::fake::NewClientset(server, Cm("default", "cm1"), Cm("default", "cm2"));
     auto informer = ConfigMapInformer(*cs);

@@ -404,7 +404,8 @@ TEST_CASE("a fast-path conflict falls back to get-then-update and keeps leading"
 TEST_CASE("without conflict checks the fast path silently overwrites a concurrent write",
           "[leaderelection]") {
   bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
-    Election e(fake::NewClientset());  // client-go's fake: no resourceVersion checks
+    // client-go's fake: no resourceVersion checks (what this test is about).
+    Election e(fake::NewClientset(fake::Options::ClientGoFake()));
     Candidate& a = e.Add("a");
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
     sim::WaitGroup wg;
@@ -464,7 +465,11 @@ TEST_CASE("a leader whose lease was taken gives up after the renew deadline", "[
 TEST_CASE("release on cancel clears the holder and a standby takes over at once",
           "[leaderelection]") {
   bubble::testing::RunSeeds(kSweep, kQuiet, [](sim::Bubble&) {
-    Election e(fake::NewClientset());
+    // The test predicts b's jitter draws from the bubble's random stream: a server that draws
+    // UIDs for created objects (uid-timestamps) would shift them.
+    fake::Options opts;
+    opts.fidelity.uid_and_timestamps = false;
+    Election e(fake::NewClientset(opts));
     Candidate& a = e.Add("a", /*release_on_cancel=*/true);
     Candidate& b = e.Add("b");
     // a draws one jitter after acquiring at 0 s; b's draws follow from 1 s on.

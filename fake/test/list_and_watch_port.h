@@ -31,7 +31,9 @@ enum class SyncWait { kChannel, kPolling };
 
 struct ListAndWatchConfig {
   SyncWait wait = SyncWait::kChannel;
-  Options server{};
+  // client-go's fake tracker: this is a port of a Go test written against it (its List->Watch
+  // gap and informers that list, then watch, are the point).
+  Options server = Options::ClientGoFake();
   // Start from an empty collection (the seed-empty-rv case) instead of default/cm1.
   bool initially_empty = false;
   runtime::cache::FifoKind fifo = runtime::cache::FifoKind::kReal;

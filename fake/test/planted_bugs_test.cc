@@ -12,8 +12,10 @@ using namespace fake::testing;
 
 namespace {
 
+// The planted bugs are client-go's fake tracker's history: plant them in it (with tombstones a
+// Watch would replay real events instead, and seed-empty-rv's lists would differ).
 fake::Options WithBug(std::string_view name) {
-  fake::Options opts;
+  fake::Options opts = fake::Options::ClientGoFake();
   REQUIRE(opts.bugs.Enable(name).has_value());
   return opts;
 }

@@ -109,8 +109,9 @@ void RunScenarioTwice(std::uint64_t seed, const std::function<void()>& body) {
   }
 }
 
+// client-go's fake with only `switches` on: each test names the server behaviour it is about.
 fake::Options With(std::initializer_list<std::string_view> switches) {
-  fake::Options opts;
+  fake::Options opts = fake::Options::ClientGoFake();
   for (const std::string_view s : switches) {
     REQUIRE(opts.fidelity.Enable(s).has_value());
   }
@@ -333,7 +334,7 @@ TEST_CASE(
     "relist after a backoff",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(6, [] {
-    fake::Options opts;
+    fake::Options opts = With({});  // client-go's fake: the reflector lists, then watches
     opts.faults.watch_max_lifetime = 100ms;
     auto cs = fake::NewClientset(opts, Cm("default", "cm1"));
     RecordingStore store;
@@ -382,7 +383,7 @@ TEST_CASE(
     "ToListWatcherWithWatchListSemantics carries the clientset's WatchList support to a "
     "ListWatch made of functions",
     "[fake][runtime][reflector]") {
-  auto plain = fake::NewClientset();
+  auto plain = fake::NewClientset(With({}));  // client-go's fake: no WatchList
   auto streaming = fake::NewClientset(With({"watch-list", "bookmarks"}));
   auto make = [](bool supports) {
     return std::make_shared<cache::ListWatch>(
@@ -405,7 +406,8 @@ TEST_CASE("the seed's wrapped ListWatch: List logs and returns, Watch waits for 
   // The shape of TestListAndWatch (docs/semantics.md §2.1) at the reflector level: the object
   // created while the Watch is delayed arrives through the replay from the listed version.
   RunScenarioTwice(8, [] {
-    auto cs = fake::NewClientset(Cm("default", "cm1"));
+    auto cs =
+        fake::NewClientset(With({}), Cm("default", "cm1"));  // the seed ran on client-go's fake
     auto client = cs->Resource(ConfigMaps(), "");
     sim::Event create_done("createDone");
     auto lw = cache::ToListWatcherWithWatchListSemantics(

@@ -13,7 +13,7 @@ using namespace fake::testing;
 
 // docs/semantics.md §1.2, HEAD column.
 TEST_CASE("resource versions follow the HEAD table", "[fake][tracker][rv]") {
-  fake::Tracker t;
+  fake::Tracker t(fake::Options::ClientGoFake());  // the table is client-go's fake tracker's
   const rt::GroupVersionResource secrets = rt::Secret::StaticResource();
   auto list_rv = [&](const rt::GroupVersionResource& gvr) {
     auto l = t.List(gvr, "");
@@ -105,8 +105,12 @@ TEST_CASE("reads share the stored object, writes copy the input", "[fake][tracke
   auto list = t.List(ConfigMaps(), "");
   REQUIRE(list.has_value());
   CHECK(list->items.front().get() == created->get());
-  // By default the tracker leaves metadata.resourceVersion as written (§1.1).
-  CHECK((*got)->metadata.resource_version.empty());
+  // The default server stamps the resourceVersion, as a real API server does (§1.9);
+  // client-go's fake leaves metadata.resourceVersion as written (§1.1).
+  CHECK((*got)->metadata.resource_version == "2");
+  fake::Tracker go(fake::Options::ClientGoFake());
+  REQUIRE(go.Create(ConfigMaps(), Cm("default", "cm"), "default").has_value());
+  CHECK((*go.Get(ConfigMaps(), "default", "cm"))->metadata.resource_version.empty());
 }
 
 TEST_CASE("List is scoped by namespace and ordered by (namespace, name)", "[fake][tracker]") {

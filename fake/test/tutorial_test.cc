@@ -119,7 +119,7 @@ TEST_CASE("tutorial: client-go's fake-client example, the bubble way", "[tutoria
 TEST_CASE("tutorial: the planted bug loses the object, on every seed", "[tutorial]") {
   // legacy-watch restores the fake from before client-go's List+Watch fix: a Watch replays
   // nothing, so an object created between the informer's List and its Watch is never seen.
-  fake::Options server;
+  fake::Options server = fake::Options::ClientGoFake();  // informers list, then watch
   REQUIRE(server.bugs.Enable("legacy-watch"));
   int lost = 0;
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {

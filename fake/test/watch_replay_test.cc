@@ -36,7 +36,7 @@ TEST_CASE("watch replay follows the HEAD matrix for every option case", "[fake][
   RunTwice([] {
     sim::Bubble b;
     return b.Run([] {
-      fake::Tracker t;
+      fake::Tracker t(fake::Options::ClientGoFake());  // the matrix is client-go's fake tracker's
       Populate(t);
       const Events all{"ADDED cm-a", "ADDED cm-b", "ADDED cm-d"};  // (namespace, name) order
       const rt::ListOptions empty_rv{};

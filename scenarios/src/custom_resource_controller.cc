@@ -216,9 +216,15 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->generate_name = ctx.Bug("generate-name");
   fake::Options server;
   server.scheme.RegisterUnstructured(WidgetKind(), true, WidgetResource().resource);
-  server.fidelity.stamp_resource_version = true;
-  server.fidelity.generate_name = true;
-  server.fidelity.uid_and_timestamps = true;
+  if (s->generate_name) {
+    // The planted bug on the server it was written against (resourceVersions, generated names,
+    // uids; no conflicts): with conflict checks every 409 requeues the widget and each retry
+    // reads the stale cache again, creating children without end instead of failing the run.
+    server.fidelity = fake::Fidelity::None();
+    server.fidelity.stamp_resource_version = true;
+    server.fidelity.generate_name = true;
+    server.fidelity.uid_and_timestamps = true;
+  }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   return [s] { Run(*s); };
 }

@@ -221,10 +221,7 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->drop_bookmarks = ctx.Bug("drop-bookmarks");
   s->stale_rv = ctx.Bug("stale-rv-rewatch");
   fake::Options server;
-  server.fidelity.stamp_resource_version = true;
   server.fidelity.history_limit = static_cast<std::size_t>(ctx.IntOption("history"));
-  server.fidelity.bookmarks = true;
-  server.fidelity.watch_timeouts = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kWatched, objects, {{"write", "0"}});

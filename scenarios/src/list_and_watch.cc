@@ -126,7 +126,9 @@ sim::Task Body(const ScenarioContext& ctx) {
   auto s = std::make_shared<State>();
   s->fifo = detail::FifoOf(ctx);
   s->polling = ctx.Option("wait") == "polling";
-  fake::Options server;
+  // client-go's fake tracker: the gap between an informer's List and its Watch, and the fake's
+  // own planted bugs in it, are this scenario's point (a real server streams by watch-list).
+  fake::Options server = fake::Options::ClientGoFake();
   for (const std::string& bug : ctx.Bugs()) {
     if (auto ok = server.bugs.Enable(bug); !ok) {
       throw ConfigError(ok.error().message);

@@ -213,8 +213,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->type_assertion = ctx.Bug("type-assertion");
   s->drop_tombstone = ctx.Bug("drop-tombstone");
   fake::Options server;
-  server.fidelity.stamp_resource_version = true;
-  server.fidelity.tombstones = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kNamespace, objects);

@@ -193,9 +193,12 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->fifo = detail::FifoOf(ctx);
   s->rounds = static_cast<int>(ctx.IntOption("rounds"));
   s->objects = static_cast<int>(ctx.IntOption("objects"));
-  fake::Options server;
-  server.fidelity.stamp_resource_version = !ctx.Bug("no-stamp-rv");
-  server.fidelity.tombstones = true;
+  fake::Options server;  // a real API server
+  if (ctx.Bug("no-stamp-rv")) {
+    // client-go's fake (no resourceVersions written), with the event history the relists need.
+    server.fidelity = fake::Fidelity::None();
+    server.fidelity.tombstones = true;
+  }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   detail::SeedConfigMaps(*s->cs, kNamespace, s->objects, {{"v", "0"}});
   return [s] { Run(*s); };

@@ -179,8 +179,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->rounds = static_cast<int>(ctx.IntOption("rounds"));
   s->ignore_tombstones = ctx.Bug("ignore-tombstones");
   fake::Options server;
-  server.fidelity.stamp_resource_version = true;
-  server.fidelity.tombstones = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kNamespace, objects);

@@ -3,15 +3,19 @@
 // Everything that configures the fake API server, in one struct: fidelity switches, planted
 // bugs, faults, the watch buffer and the kinds it knows.
 //
-//   fake::Options opts;
-//   opts.fidelity.conflicts = true;              // 409 on stale resourceVersions
-//   opts.fidelity.tombstones = true;             // deletes between List and Watch are replayed
+//   fake::Options opts;                          // behaves like a real API server
+//   opts.fidelity.watch_list = false;            // informers list, then watch
 //   opts.bugs.legacy_watch = true;               // or: opts.bugs.Enable("legacy-watch")
 //   opts.faults.errors.push_back({.verb = "update", .resource = "leases", .probability = 0.1});
 //   fake::Clientset cs(opts);
 //
-// Defaults are client-go's fake tracker at HEAD (docs/semantics.md §1.9): every switch is off and
-// combinable; every bug is off.
+//   fake::Clientset go(fake::Options::ClientGoFake());  // client-go's fake tracker, for Go ports
+//
+// Defaults behave like a real API server (docs/semantics.md §1.9): every fidelity switch is on,
+// the history unbounded; every bug is off. Test controllers against the defaults: a correct
+// controller passes every seed. Options::ClientGoFake() is client-go's fake tracker at HEAD
+// (docs/semantics.md §1.2-§1.6, §1.10), switch for switch, for porting Go tests written against
+// it; what remains different from a real server is docs/semantics.md §1.13.
 #pragma once
 
 #include <cstddef>
@@ -26,52 +30,58 @@
 
 namespace bubble::fake {
 
-// Opt-in behaviour of a real API server that client-go's fake lacks (§1.9). Names in
+// Behaviour of a real API server that client-go's fake lacks (docs/semantics.md §1.9). Every
+// switch is on by default; None() turns them all off (client-go's fake tracker). Names in
 // parentheses are the spellings Enable() accepts.
 struct Fidelity {
   // (stamp-rv) Write the tracker's resourceVersion into metadata.resourceVersion of every
   // stored object (FakeControllerSource style).
-  bool stamp_resource_version = false;
+  bool stamp_resource_version = true;
   // (conflicts) 409 Conflict when an update or patch carries a non-empty resourceVersion that is
   // not the stored one, and for unmet delete preconditions. Implies stamp_resource_version.
-  bool conflicts = false;
+  bool conflicts = true;
   // (tombstones) Keep an event history: a Watch from resourceVersion N replays every change
   // after N with its real type (ADDED, MODIFIED, DELETED) in resourceVersion order, instead of
   // the current objects as ADDED. Deletes take a resourceVersion of their own.
-  bool tombstones = false;
+  bool tombstones = true;
   // (history=N) Keep at most N events; a Watch from a resourceVersion older than the retained
   // history gets 410 Expired. 0: unbounded. Deletes take a resourceVersion of their own.
   std::size_t history_limit = 0;
   // (bookmarks) Watches opened with allow_watch_bookmarks get a BOOKMARK carrying the current
   // resourceVersion after their replay, on Tracker::Bookmark(), and before a timeout ends them.
-  bool bookmarks = false;
+  bool bookmarks = true;
   // (selectors) Label and field selectors filter List and Watch on the server (an object that
   // stops matching is sent as DELETED, one that starts matching as ADDED).
-  bool selectors = false;
+  bool selectors = true;
   // (generate-name) Create fills an empty name from metadata.generateName plus five random
   // characters; a create with neither is 422 Invalid.
-  bool generate_name = false;
+  bool generate_name = true;
   // (finalizers) Delete of an object with finalizers sets deletionTimestamp (MODIFIED) instead
   // of removing it; the update that removes the last finalizer deletes it (DELETED).
-  bool finalizers = false;
+  bool finalizers = true;
   // (uid-timestamps) Create sets uid (random), creationTimestamp (virtual now) and generation 1;
   // updates keep them, and bump generation when anything but metadata and status changed.
-  bool uid_and_timestamps = false;
+  bool uid_and_timestamps = true;
   // (status-subresource) UpdateStatus changes only .status; Update and Patch leave .status as
   // stored (client-go's fake replaces the whole object in both).
-  bool status_subresource = false;
+  bool status_subresource = true;
   // (delete-collection) DeleteCollection deletes the matching objects (client-go's fake: a
   // silent no-op).
-  bool delete_collection = false;
+  bool delete_collection = true;
   // (watch-timeouts) A watch opened with timeout_seconds ends after that much virtual time.
-  bool watch_timeouts = false;
+  bool watch_timeouts = true;
   // (watch-list) Watch honours send_initial_events (all objects as ADDED, then a BOOKMARK
   // annotated k8s.io/initial-events-end), and the clientset reports SupportsWatchList().
-  bool watch_list = false;
+  bool watch_list = true;
 
-  // Every switch on, history unbounded.
+  // Every switch on, history unbounded (the default).
   static Fidelity All();
-  // Turns on one switch by its name above ("conflicts", "history=100", "all").
+  // Every switch off: client-go's fake tracker at HEAD (docs/semantics.md §1.9, §1.10).
+  static Fidelity None();
+  // Turns on one switch by its name above ("conflicts", "history=100"); "all" turns every switch
+  // on, "none" (or "client-go") every switch off (history_limit stays as it is in both), and
+  // "no-<name>" turns one off ("no-watch-list", "no-history": unbounded). Names apply in order:
+  // "none" then "conflicts" is client-go's fake with conflict checks.
   runtime::Result<void> Enable(std::string_view name);
   // The names of the switches that are on, in declaration order.
   std::vector<std::string> EnabledNames() const;
@@ -98,6 +108,11 @@ struct PlantedBugs {
 };
 
 struct Options {
+  // client-go's fake tracker at HEAD: every fidelity switch off (Fidelity::None()), everything
+  // else at its default. For ports of Go tests written against client-go's fake, and for planted
+  // bugs that need its quirks (docs/semantics.md §1.9, §1.10); not for judging a controller.
+  static Options ClientGoFake();
+
   Fidelity fidelity{};
   PlantedBugs bugs{};
   Faults faults{};
