@@ -1,7 +1,8 @@
 // fake/include/bubble/fake/tracker.h
 //
 // Tracker: the fake API server's storage — client-go's ObjectTracker after the List+Watch fix
-// (docs/semantics.md §1.2–§1.5), with opt-in fidelity (options.h) and the planted bugs.
+// (docs/semantics.md §1.2–§1.5), with the fidelity switches of a real server (options.h, on by
+// default) and the planted bugs.
 //
 // Resource versions (§1.2). Each resource (GVR) has its own counter, conceptually 1 for a
 // collection never written. Every create, update and patch takes counter+1; a delete does not
