@@ -2,6 +2,7 @@
 // every seed under it. Under client-go's fake tracker (Options::ClientGoFake()) the same correct
 // controller fails some seeds — a false alarm the default exists to avoid — while a real bug in
 // the controller is still found under the default.
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,10 +52,16 @@ void MirrorBody(const fake::Options& server, bool ignore_missing_configmap) {
                                Cm(std::string(kNs), "later", {{"k", "2"}}),
                                Cm(std::string(kNs), "kept", {{"k", "3"}}));
   bool raced = false;
-  auto race = [cs, &raced] {
+  // The reactors live in the clientset: they hold it weakly, or it would own itself (a leak).
+  std::weak_ptr<fake::Clientset> weak = cs;
+  auto race = [weak, &raced] {
     if (!raced) {
       raced = true;
-      sim::Spawn("deleter", [cs] { (void)cs->ConfigMaps(std::string(kNs)).Delete("gone"); });
+      sim::Spawn("deleter", [weak] {
+        if (auto client = weak.lock()) {
+          (void)client->ConfigMaps(std::string(kNs)).Delete("gone");
+        }
+      });
     }
   };
   cs->PrependReactor("list", "configmaps", [race](fake::Action&) {
