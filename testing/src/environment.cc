@@ -1,33 +1,20 @@
 // testing/src/environment.cc
 #include "environment.h"
 
-#include <charconv>
 #include <cstdlib>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include <bubble/sim/duration_text.h>
+#include <bubble/sim/seed_text.h>
 
 namespace bubble::testing::detail {
-
-namespace {
-
-std::optional<std::uint64_t> ParseU64(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-}  // namespace
 
 Environment ReadEnvironment(const Getenv& getenv) {
   Environment env;
   if (const char* value = getenv("BUBBLE_SEED")) {
-    const auto seed = ParseU64(value);
+    const auto seed = sim::ParseSeed(value);
     if (!seed) {
       throw EnvironmentError(
           fmt::format("BUBBLE_SEED=\"{}\" is not a seed: use a non-negative integer", value));
@@ -35,20 +22,16 @@ Environment ReadEnvironment(const Getenv& getenv) {
     env.first_seed = *seed;
     env.count = 1;
   } else if (const char* range = getenv("BUBBLE_SEEDS")) {
+    // Only "A..B" here: a single seed is BUBBLE_SEED's job.
     const std::string_view s(range);
-    const auto dots = s.find("..");
-    std::optional<std::uint64_t> a;
-    std::optional<std::uint64_t> b;
-    if (dots != std::string_view::npos) {
-      a = ParseU64(s.substr(0, dots));
-      b = ParseU64(s.substr(dots + 2));
-    }
-    if (!a || !b || *b < *a || *b - *a == UINT64_MAX) {
+    const auto seeds =
+        s.find("..") != std::string_view::npos ? sim::ParseSeedRange(s) : std::nullopt;
+    if (!seeds) {
       throw EnvironmentError(
           fmt::format("BUBBLE_SEEDS=\"{}\" is not a seed range: use A..B with A <= B", range));
     }
-    env.first_seed = *a;
-    env.count = *b - *a + 1;
+    env.first_seed = seeds->first;
+    env.count = seeds->Count();
   }
   if (const char* value = getenv("BUBBLE_STRATEGY")) {
     const auto kind = sim::ParseStrategy(value);
@@ -68,7 +51,7 @@ Environment ReadEnvironment(const Getenv& getenv) {
     env.all_seeds = v == "1";
   }
   if (const char* value = getenv("BUBBLE_STEP_LIMIT")) {
-    const auto n = ParseU64(value);
+    const auto n = sim::ParseSeed(value);  // a decimal count, read as seeds are
     if (!n || *n == 0) {
       throw EnvironmentError(
           fmt::format("BUBBLE_STEP_LIMIT=\"{}\" is not a step limit: use 1 or more", value));

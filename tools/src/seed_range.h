@@ -8,14 +8,14 @@
 #include <optional>
 #include <string_view>
 
+#include <bubble/sim/seed_text.h>
+
 namespace bubble::cli {
 
-struct SeedRange {
-  std::uint64_t first = 1;
-  std::uint64_t last = 1;  // inclusive
-
-  std::uint64_t Count() const noexcept { return last - first + 1; }
-};
+// Seeds and seed ranges are the kernel's (sim/seed_text.h: BUBBLE_SEEDS reads them too).
+using sim::ParseSeed;
+using sim::ParseSeedRange;
+using sim::SeedRange;
 
 // --shard I/N: this process runs the seeds s with s % N == I (0 <= I < N).
 struct Shard {
@@ -25,10 +25,6 @@ struct Shard {
   bool Contains(std::uint64_t seed) const noexcept { return seed % count == index; }
 };
 
-// A decimal seed ("42"); nullopt for anything else (signs, spaces, hex, overflow).
-std::optional<std::uint64_t> ParseSeed(std::string_view text);
-// "A..B" with A <= B, or a single seed "N" (= N..N).
-std::optional<SeedRange> ParseSeedRange(std::string_view text);
 // "I/N" with N >= 1 and I < N.
 std::optional<Shard> ParseShard(std::string_view text);
 
