@@ -45,13 +45,22 @@ constexpr std::uint32_t kMaxInertBlocks = 1000;
 
 // A quiet stretch is a timer loop only with at least this many timer firings: a single long
 // sleep over quiet_limit is not a loop.
-constexpr std::uint64_t kMinTimerLoopFires = 1000;
+constexpr std::uint64_t kMinTimerLoopFires = 100;
 
 // How often (in steps) the loop asks the real-time budget; a step costs tens of nanoseconds.
 constexpr std::uint64_t kRealTimeCheckSteps = 4096;
 
 // Entries of each kind a movement report lists.
 constexpr std::size_t kMovementTop = 5;
+
+// Blocked fibers a report lists (RunResult::failure->blocked has them all): a deadlock of 100k
+// fibers would otherwise print megabytes.
+constexpr std::size_t kReportBlockedMax = 100;
+
+// Bytes of a failure's message a report shows (an exception's what() may be a whole document).
+constexpr std::size_t kReportMessageMax = 4096;
+// Bytes of one trace record a report shows.
+constexpr std::size_t kReportLineMax = 512;
 
 // Continuations of abandoned fibers. Destroying one would resume its fiber to unwind it (and
 // run the code that was just found unable to finish), so they are kept, reachable, for the
@@ -739,6 +748,11 @@ RunResult Scheduler::Run() {
   }
   quiet_since_ = now_;
   Loop();
+  if (failure_ && failure_provisional_) {
+    // Nothing superseded it: the fiber whose frame died caught the exception and went on.
+    RecordFailure(FindLive(failure_->fiber));
+    failure_provisional_ = false;
+  }
   if (failure_) {
     failure_->blocked = BlockedFibers();
     report_ = BuildReport();
@@ -771,10 +785,16 @@ void Scheduler::FailRun(FailureKind kind, std::string message, FiberRecord* wher
   f.fiber = where != nullptr ? where->id : 0;
   f.fiber_name = where != nullptr ? where->name : "bubble";
   f.time = now_;
-  FiberRecord* saved = std::exchange(current_, where);
-  Record(EventKind::kFailure, static_cast<std::uint64_t>(kind), f.message);
-  current_ = saved;
   failure_ = std::move(f);
+  if (!provisional) {  // a provisional failure is recorded only if it stands (RecordFailure)
+    RecordFailure(where);
+  }
+}
+
+void Scheduler::RecordFailure(FiberRecord* where) {
+  FiberRecord* saved = std::exchange(current_, where);
+  Record(EventKind::kFailure, static_cast<std::uint64_t>(failure_->kind), failure_->message);
+  current_ = saved;
 }
 
 std::vector<BlockedFiber> Scheduler::BlockedFibers() const {
@@ -845,7 +865,13 @@ void Scheduler::TearDown() {
 std::string Scheduler::BuildReport() const {
   const Failure& f = *failure_;
   std::string out = fmt::format("bubble: run failed: {}\n", FailureKindName(f.kind));
-  out += fmt::format("  what:     {}\n", f.message);
+  if (f.message.size() > kReportMessageMax) {
+    out += fmt::format("  what:     {}... ({} more bytes cut from the report)\n",
+                       std::string_view(f.message).substr(0, kReportMessageMax),
+                       f.message.size() - kReportMessageMax);
+  } else {
+    out += fmt::format("  what:     {}\n", f.message);
+  }
   out += fmt::format("  fiber:    {} \"{}\"\n", f.fiber, f.fiber_name);
   out += fmt::format("  time:     {} (+{})\n", FormatIsoTime(f.time),
                      FormatDuration(f.time - Clock::Epoch()));
@@ -857,7 +883,8 @@ std::string Scheduler::BuildReport() const {
   out += fmt::format("\n  steps:    {}\n", steps_);
   if (!f.blocked.empty()) {
     out += "blocked fibers (wait-for):\n";
-    for (const BlockedFiber& b : f.blocked) {
+    for (std::size_t i = 0; i < f.blocked.size() && i < kReportBlockedMax; ++i) {
+      const BlockedFiber& b = f.blocked[i];
       out += fmt::format("  fiber {} \"{}\" waits on {} since {}", b.id, b.name, b.waits_on,
                          FormatKlogTime(b.since).substr(5));
       if (b.holder != 0) {
@@ -868,6 +895,12 @@ std::string Scheduler::BuildReport() const {
       }
       out += "\n";
     }
+    if (f.blocked.size() > kReportBlockedMax) {
+      out += fmt::format(
+          "  ... and {} more blocked fibers (cut from the report; "
+          "RunResult::failure->blocked lists them all)\n",
+          f.blocked.size() - kReportBlockedMax);
+    }
   }
   if (f.kind == FailureKind::kTimeLimit || f.kind == FailureKind::kTimerLoop ||
       f.kind == FailureKind::kRealTimeLimit) {
@@ -877,7 +910,14 @@ std::string Scheduler::BuildReport() const {
   if (!tail.empty()) {
     out += fmt::format("last {} trace events:\n", tail.size());
     for (const TraceEvent& e : tail) {
-      out += "  " + FormatEvent(e, trace_.FiberNames()) + "\n";
+      const std::string line = FormatEvent(e, trace_.FiberNames());
+      if (line.size() > kReportLineMax) {
+        out += fmt::format("  {}... ({} more bytes cut)\n",
+                           std::string_view(line).substr(0, kReportLineMax),
+                           line.size() - kReportLineMax);
+      } else {
+        out += "  " + line + "\n";
+      }
     }
   }
   if (!options_.replay_command.empty()) {

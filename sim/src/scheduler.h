@@ -159,6 +159,7 @@ class Scheduler {
   // The first failure wins, except that a provisional one (a primitive that died in use while
   // its owner's frame was unwinding) yields to the failure that unwound the frame.
   void FailRun(FailureKind kind, std::string message, FiberRecord* where, bool provisional = false);
+  void RecordFailure(FiberRecord* where);
   std::vector<BlockedFiber> BlockedFibers() const;
   void TearDown();
   std::string BuildReport() const;

@@ -310,7 +310,8 @@ TEST_CASE("long sleeps and periodic work that wakes other fibers are not timer l
   auto r = b.Run([&] {
     sim::SleepFor(48h);  // one long sleep: not a loop
     sim::Channel<int> work(0, "work");
-    sim::Spawn("worker", [&] {
+    sim::WaitGroup wg("worker");
+    wg.Go("worker", [&] {
       while (work.Recv()) {
       }
     });
@@ -319,7 +320,9 @@ TEST_CASE("long sleeps and periodic work that wakes other fibers are not timer l
       work.Send(i);
     }
     work.Close();
+    wg.Wait();
   });
+  INFO(r.report);
   CHECK(r.Passed());
 }
 
@@ -335,7 +338,8 @@ TEST_CASE("a run past its real-time budget fails with what kept virtual time mov
   });
   REQUIRE_FALSE(r.Passed());
   CHECK(r.failure->kind == sim::FailureKind::kRealTimeLimit);
-  CHECK_THAT(r.failure->message, StartsWith("the run used its real-time budget of 300ms (at virtual time +"));
+  CHECK_THAT(r.failure->message,
+             StartsWith("the run used its real-time budget of 300ms (at virtual time +"));
   CHECK_THAT(r.report, Contains("timer 'sleep' fired"));
   CHECK_THAT(r.report, Contains("fiber 1 \"main\" ran"));
 }
@@ -394,4 +398,31 @@ TEST_CASE("every fiber stack is guarded: past the memory-map budget a spawn fail
   CHECK_THAT(r.failure->message,
              Catch::Matchers::Contains("usage error: no guarded stack left for a new fiber"));
   CHECK_THAT(r.failure->message, Catch::Matchers::Contains("vm.max_map_count"));
+}
+
+TEST_CASE("a report stays small: a deadlock of many fibers lists the first hundred",
+          "[sim][failure]") {
+  sim::Bubble b;
+  auto r = b.Run([&] {
+    sim::Channel<int> never(0, "never");
+    for (int i = 0; i < 5000; ++i) {
+      sim::Spawn("waiter", [&] { never.Recv(); });
+    }
+    never.Recv();
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == sim::FailureKind::kDeadlock);
+  CHECK(r.failure->blocked.size() == 5001);
+  CHECK_THAT(r.report, Contains("  ... and 4901 more blocked fibers (cut from the report; "
+                                "RunResult::failure->blocked lists them all)\n"));
+  CHECK(r.report.size() < 16 * 1024);
+}
+
+TEST_CASE("a report shows at most 4 KiB of a failure's message", "[sim][failure]") {
+  sim::Bubble b;
+  auto r = b.Run([&] { throw std::runtime_error(std::string(100'000, 'x')); });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->message.size() == 100'000 + std::string("exception: ").size());
+  CHECK_THAT(r.report, Contains("... (95915 more bytes cut from the report)\n"));
+  CHECK(r.report.size() < 8 * 1024);
 }
