@@ -221,6 +221,17 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
 
   static std::string RvString(std::int64_t rv) { return std::to_string(rv); }
 
+  // `obj` as a change at `rv` carries it: a copy stamped with `rv` when the server stamps
+  // versions, else `obj` itself.
+  ObjectPtr AtVersion(const ObjectPtr& obj, std::int64_t rv) const {
+    if (!Fid().StampsResourceVersion() || obj->metadata.resource_version == RvString(rv)) {
+      return obj;
+    }
+    std::unique_ptr<Object> copy = obj->Clone();
+    copy->metadata.resource_version = RvString(rv);
+    return ObjectPtr(std::move(copy));
+  }
+
   void Commit(ResourceState& rs, std::int64_t rv) {
     rs.counter = rv;
     rs.written = true;
@@ -325,6 +336,7 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   void Fanout(ResourceState& rs, std::string_view ns, WatchEventType type, const ObjectPtr& obj,
               const ObjectPtr& old, std::int64_t rv) {
     std::string text;  // formatted once per change, for the trace
+    ObjectPtr left;    // what a watch the object leaves gets: the state it held, at `rv`
     auto deliver = [&](std::vector<WatchRecord>& list) {
       bool prune = false;
       for (const WatchRecord& rec : list) {
@@ -338,7 +350,14 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
           continue;
         }
         if (*seen != type) {
-          Send(rs, rec, *w, *seen, obj, rv);
+          if (*seen == WatchEventType::kDeleted) {
+            if (left == nullptr) {
+              left = AtVersion(old, rv);
+            }
+            Send(rs, rec, *w, *seen, left, rv);
+          } else {
+            Send(rs, rec, *w, *seen, obj, rv);
+          }
           continue;
         }
         if (text.empty() && InBubble()) {
@@ -535,11 +554,16 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
                            next.Read().metadata.finalizers.empty();
     ObjectPtr stored = std::move(next).Finish();
     if (finalized) {
+      // As a real server (the registry's Update → deleteWithoutFinalizers): the update is not
+      // stored, the object is deleted as it was last stored. DELETED carries that state at the
+      // delete's version, and selectors judge it on that state, the one watchers hold
+      // (docs/semantics.md §1.3, §1.7).
+      ObjectPtr gone = options.bugs.finalizer_delete_new_state ? stored : AtVersion(old, rv);
       rs.objects.erase(it);
       Commit(rs, rv);
-      Record(rs, rv, WatchEventType::kDeleted, stored, nullptr);
-      Fanout(rs, ns, WatchEventType::kDeleted, stored, nullptr, rv);
-      return stored;
+      Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
+      Fanout(rs, ns, WatchEventType::kDeleted, gone, nullptr, rv);
+      return gone;
     }
     it->second = Stored{stored, rv};
     Commit(rs, rv);
@@ -596,11 +620,7 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     if (Fid().KeepsHistory()) {
       // A delete is a change with its own resourceVersion, as on a real server.
       rv = rs.counter + 1;
-      if (Fid().StampsResourceVersion()) {
-        std::unique_ptr<Object> copy = last->Clone();
-        copy->metadata.resource_version = RvString(rv);
-        gone = ObjectPtr(std::move(copy));
-      }
+      gone = AtVersion(last, rv);
       Commit(rs, rv);
       Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
     }
@@ -831,7 +851,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
             continue;
           }
           if (const auto seen = registered.See(e.type, e.obj.get(), e.old.get())) {
-            Send(rs, registered, *w, *seen, e.obj, e.rv);
+            const bool left = *seen == WatchEventType::kDeleted && e.type != *seen;
+            Send(rs, registered, *w, *seen, left ? AtVersion(e.old, e.rv) : e.obj, e.rv);
           }
         }
         break;

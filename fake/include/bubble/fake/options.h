@@ -99,6 +99,11 @@ struct PlantedBugs {
   // "seed-empty-rv": List of a never-written collection returns resourceVersion "", and a Watch
   // from "" replays nothing (the gap of #135959 itself, fixed by #136143).
   bool seed_empty_rv = false;
+  // "finalizer-delete-new-state": the update that removes the last finalizer of an object being
+  // deleted sends DELETED with the update's new state, and selectors judge it by that state (the
+  // fake before issue 11: a watcher whose selector the new labels leave keeps the object forever,
+  // one they enter gets DELETED for an object it never saw).
+  bool finalizer_delete_new_state = false;
 
   // Every bug name, sorted.
   static std::span<const std::string_view> Names() noexcept;
