@@ -134,6 +134,13 @@ struct Options {
   bool requests_yield = true;
   // Record every call in Clientset::Actions() (turn off for long benchmarks).
   bool record_actions = true;
+  // The watch-consistency oracle: the server checks every watch stream it sends against its own
+  // state — what a watch held at its start plus its events equals, after every change, the
+  // objects filtered the same way (namespace, label and field selectors); no event lost,
+  // duplicated or out of order (docs/semantics.md §1.5). A violation is a bug in the fake, not
+  // in the code under test, and fails the run with a report. Costs a few selector matches per
+  // watch per write (fake/bench: docs/benchmarks.md); turn off for long benchmarks.
+  bool check_watches = true;
   // The kinds the server knows (for decoding, bookmarks and field-selector validation).
   runtime::Scheme scheme = runtime::Scheme::Builtin();
 };
