@@ -26,11 +26,11 @@
 
 namespace bubble::fake {
 
+using detail::HistoryEvent;
 using detail::Key;
 using detail::KeyView;
 using detail::ResourceState;
 using detail::Stored;
-using detail::HistoryEvent;
 using detail::WatchRecord;
 using detail::WatchReplay;
 using runtime::Err;
@@ -772,8 +772,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
         selectors = fmt::format("labels \"{}\"", *registered.labels);
       }
       if (registered.fields) {
-        selectors += fmt::format("{}fields \"{}\"", selectors.empty() ? "" : ", ",
-                                 *registered.fields);
+        selectors +=
+            fmt::format("{}fields \"{}\"", selectors.empty() ? "" : ", ", *registered.fields);
       }
       oracle->Opened(rs, registered, ns, std::move(selectors), replay, from.value_or(0));
     }

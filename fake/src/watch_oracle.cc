@@ -40,13 +40,12 @@ void WatchOracle::Violation(const ResourceState& rs, const Watched& w,
                             const std::string& what) const {
   const auto watch = w.rec.watch.lock();
   sim::Fail(fmt::format(
-      "watch oracle: {} ({}{}, from rv={}, {}) {}. The fake API server broke its own watch "
+      "watch oracle: {}, {}from rv={} ({}), {}. The fake API server broke its own watch "
       "contract (docs/semantics.md §1.4, §1.7): this is a bug in bubble, not in the code under "
       "test; report it with this seed and replay line (fake::Options::check_watches = false turns "
       "the check off).",
       watch != nullptr ? watch->Name() : fmt::format("watch w{} {}", w.rec.id, rs.label),
-      w.ns.empty() ? "all namespaces" : "namespace " + w.ns,
-      w.selectors.empty() ? "" : ", " + w.selectors, w.from, ReplayText(w.replay), what));
+      w.selectors.empty() ? "" : w.selectors + ", ", w.from, ReplayText(w.replay), what));
 }
 
 void WatchOracle::Trim(const ResourceState& rs, PerResource& pr) const {
@@ -133,8 +132,8 @@ void WatchOracle::Replayed(const ResourceState& rs, std::uint64_t id) {
           Violation(rs, w,
                     fmt::format("{} {} after its replay, but the server's state filtered the "
                                 "same way {} it: a{} was lost",
-                                holding.held ? "holds" : "does not hold",
-                                KeyText(key.ns, key.name), expected ? "has" : "does not have",
+                                holding.held ? "holds" : "does not hold", KeyText(key.ns, key.name),
+                                expected ? "has" : "does not have",
                                 holding.held ? " DELETED" : "n ADDED"));
         }
         if (expected && holding.rv != stored->second.rv) {
@@ -153,8 +152,8 @@ void WatchOracle::Replayed(const ResourceState& rs, std::uint64_t id) {
 void WatchOracle::BeginChange(const ResourceState& rs, KeyView key, ObjectPtr before,
                               std::int64_t before_rv, std::int64_t counter_before) {
   PerResource& pr = Of(rs);
-  pr.change = Change{Key{std::string(key.ns), std::string(key.name)}, std::move(before),
-                     before_rv, counter_before};
+  pr.change = Change{Key{std::string(key.ns), std::string(key.name)}, std::move(before), before_rv,
+                     counter_before};
   ++pr.change_seq;
 }
 
@@ -177,8 +176,8 @@ void WatchOracle::CheckOrder(const ResourceState& rs, Watched& w, WatchEventType
   w.has_last = true;
 }
 
-void WatchOracle::Apply(const ResourceState& rs, const Watched& w, bool& held,
-                        WatchEventType type, const ObjectPtr& obj, std::int64_t rv) const {
+void WatchOracle::Apply(const ResourceState& rs, const Watched& w, bool& held, WatchEventType type,
+                        const ObjectPtr& obj, std::int64_t rv) const {
   const std::string_view name = runtime::WatchEventTypeName(type);
   if (type == WatchEventType::kAdded && held) {
     Violation(rs, w,
@@ -241,8 +240,7 @@ void WatchOracle::Sent(const ResourceState& rs, std::uint64_t id, WatchEventType
                                 KeyText(*obj), rv,
                                 w.cursor == rs.objects.end()
                                     ? std::string("none")
-                                    : fmt::format("ADDED {} rv={}",
-                                                  KeyText(*w.cursor->second.obj),
+                                    : fmt::format("ADDED {} rv={}", KeyText(*w.cursor->second.obj),
                                                   w.cursor->second.rv)));
         }
         CheckOrder(rs, w, type, obj, rv, /*exempt=*/true);  // key order, not version order
@@ -290,9 +288,9 @@ void WatchOracle::Sent(const ResourceState& rs, std::uint64_t id, WatchEventType
     CheckOrder(rs, w, type, obj, rv, /*exempt=*/!bumped);
   } else {
     if (stored == rs.objects.end() || stored->second.obj != obj || stored->second.rv != rv) {
-      Violation(rs, w,
-                fmt::format("got {} {} rv={}, which is not the stored object", name,
-                            KeyText(*obj), rv));
+      Violation(
+          rs, w,
+          fmt::format("got {} {} rv={}, which is not the stored object", name, KeyText(*obj), rv));
     }
     CheckOrder(rs, w, type, obj, rv, /*exempt=*/false);
   }

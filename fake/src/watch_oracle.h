@@ -51,8 +51,8 @@ class WatchOracle {
 
   // One object (key) changes: `before` is its stored state before (null: created) with its
   // version. Call after the tracker stored the change, before the watches get it.
-  void BeginChange(const ResourceState& rs, KeyView key, ObjectPtr before,
-                   std::int64_t before_rv, std::int64_t counter_before);
+  void BeginChange(const ResourceState& rs, KeyView key, ObjectPtr before, std::int64_t before_rv,
+                   std::int64_t counter_before);
   // Every watch got the change: checks each one against the state now stored.
   void EndChange(const ResourceState& rs);
 
@@ -109,9 +109,7 @@ class WatchOracle {
 
   PerResource& Of(const ResourceState& rs) { return resources_[rs.gvr]; }
 
-  bool InScope(const Watched& w, std::string_view ns) const {
-    return w.ns.empty() || w.ns == ns;
-  }
+  bool InScope(const Watched& w, std::string_view ns) const { return w.ns.empty() || w.ns == ns; }
 
   bool Holds(const Watched& w, const Object* obj) const {
     return obj != nullptr && InScope(w, obj->metadata.namespace_) && w.rec.Matches(*obj);

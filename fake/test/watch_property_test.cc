@@ -31,10 +31,18 @@ constexpr std::uint64_t kCombinations = std::uint64_t{1} << kSwitches;
 // bit 12 adds a short history.
 fake::Fidelity Combination(std::uint64_t bits) {
   fake::Fidelity f = fake::Fidelity::None();
-  bool* const switches[kSwitches] = {
-      &f.stamp_resource_version, &f.conflicts,          &f.tombstones,        &f.bookmarks,
-      &f.selectors,              &f.generate_name,      &f.finalizers,        &f.uid_and_timestamps,
-      &f.status_subresource,     &f.delete_collection,  &f.watch_timeouts,    &f.watch_list};
+  bool* const switches[kSwitches] = {&f.stamp_resource_version,
+                                     &f.conflicts,
+                                     &f.tombstones,
+                                     &f.bookmarks,
+                                     &f.selectors,
+                                     &f.generate_name,
+                                     &f.finalizers,
+                                     &f.uid_and_timestamps,
+                                     &f.status_subresource,
+                                     &f.delete_collection,
+                                     &f.watch_timeouts,
+                                     &f.watch_list};
   for (int i = 0; i < kSwitches; ++i) {
     *switches[i] = ((bits >> i) & 1U) != 0;
   }
