@@ -317,18 +317,18 @@ void WatchOracle::EndChange(const ResourceState& rs) {
     const bool sent = w.change_seq == pr.change_seq;
     const bool held = sent ? w.held : Holds(w, c.before.get());
     const bool expected = Holds(w, after);
-    const std::string key = KeyText(c.key.ns, c.key.name);
     if (held != expected) {
       Violation(rs, w,
                 fmt::format("{} {} after the change at rv={}, but the server's state filtered "
                             "the same way {} it: a{} was lost",
-                            held ? "holds" : "does not hold", key, rs.counter,
+                            held ? "holds" : "does not hold", KeyText(c.key.ns, c.key.name),
+                            rs.counter,
                             expected ? "has" : "does not have", held ? " DELETED" : "n ADDED"));
     }
     if (expected && !(sent && w.current)) {
       Violation(rs, w,
                 fmt::format("holds {} but was not sent its new state (rv={}): a MODIFIED was lost",
-                            key, stored->second.rv));
+                            KeyText(c.key.ns, c.key.name), stored->second.rv));
     }
     ++it;
   }
