@@ -1,6 +1,7 @@
 // fake/src/watch_oracle.cc
 #include "watch_oracle.h"
 
+#include <charconv>
 #include <limits>
 #include <utility>
 
@@ -152,8 +153,16 @@ void WatchOracle::Replayed(const ResourceState& rs, std::uint64_t id) {
 void WatchOracle::BeginChange(const ResourceState& rs, KeyView key, ObjectPtr before,
                               std::int64_t before_rv, std::int64_t counter_before) {
   PerResource& pr = Of(rs);
+  if (pr.watches.empty() && !fidelity_.KeepsHistory()) {
+    return;  // nobody to check, nothing to log
+  }
+  const Stored* after = nullptr;
+  if (!pr.watches.empty()) {
+    const auto stored = rs.objects.find(key);
+    after = stored == rs.objects.end() ? nullptr : &stored->second;
+  }
   pr.change = Change{Key{std::string(key.ns), std::string(key.name)}, std::move(before), before_rv,
-                     counter_before};
+                     counter_before, after};
   ++pr.change_seq;
 }
 
@@ -164,7 +173,10 @@ void WatchOracle::CheckOrder(const ResourceState& rs, Watched& w, WatchEventType
               fmt::format("got {} {} at rv={} after an event at rv={}: versions must increase",
                           runtime::WatchEventTypeName(type), KeyText(*obj), rv, w.last_rv));
   }
-  if (fidelity_.StampsResourceVersion() && obj->metadata.resource_version != std::to_string(rv)) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), rv);
+  if (fidelity_.StampsResourceVersion() &&
+      obj->metadata.resource_version != std::string_view(digits, end)) {
     Violation(rs, w,
               fmt::format("got {} {} at rv={} carrying metadata.resourceVersion \"{}\"",
                           runtime::WatchEventTypeName(type), KeyText(*obj), rv,
@@ -277,7 +289,7 @@ void WatchOracle::Sent(const ResourceState& rs, std::uint64_t id, WatchEventType
     w.held = Holds(w, c.before.get());
     w.current = false;
   }
-  const auto stored = rs.objects.find(c.key);
+  const Stored* stored = c.after;
   if (type == WatchEventType::kDeleted) {
     // A delete takes a version of its own, except without a history (§1.2).
     const bool bumped = rs.counter != c.counter_before;
@@ -287,7 +299,7 @@ void WatchOracle::Sent(const ResourceState& rs, std::uint64_t id, WatchEventType
     }
     CheckOrder(rs, w, type, obj, rv, /*exempt=*/!bumped);
   } else {
-    if (stored == rs.objects.end() || stored->second.obj != obj || stored->second.rv != rv) {
+    if (stored == nullptr || stored->obj != obj || stored->rv != rv) {
       Violation(
           rs, w,
           fmt::format("got {} {} rv={}, which is not the stored object", name, KeyText(*obj), rv));
@@ -303,10 +315,10 @@ void WatchOracle::EndChange(const ResourceState& rs) {
   if (!pr.change) {
     return;
   }
-  const Change c = std::move(*pr.change);
+  Change c = std::move(*pr.change);
   pr.change.reset();
-  const auto stored = rs.objects.find(c.key);
-  const Object* after = stored == rs.objects.end() ? nullptr : stored->second.obj.get();
+  const Stored* stored = c.after;
+  const Object* after = stored == nullptr ? nullptr : stored->obj.get();
   for (auto it = pr.watches.begin(); it != pr.watches.end();) {
     Watched& w = it->second;
     const auto watch = w.rec.watch.lock();
@@ -318,22 +330,22 @@ void WatchOracle::EndChange(const ResourceState& rs) {
     const bool held = sent ? w.held : Holds(w, c.before.get());
     const bool expected = Holds(w, after);
     if (held != expected) {
-      Violation(rs, w,
-                fmt::format("{} {} after the change at rv={}, but the server's state filtered "
-                            "the same way {} it: a{} was lost",
-                            held ? "holds" : "does not hold", KeyText(c.key.ns, c.key.name),
-                            rs.counter,
-                            expected ? "has" : "does not have", held ? " DELETED" : "n ADDED"));
+      Violation(
+          rs, w,
+          fmt::format("{} {} after the change at rv={}, but the server's state filtered "
+                      "the same way {} it: a{} was lost",
+                      held ? "holds" : "does not hold", KeyText(c.key.ns, c.key.name), rs.counter,
+                      expected ? "has" : "does not have", held ? " DELETED" : "n ADDED"));
     }
     if (expected && !(sent && w.current)) {
       Violation(rs, w,
                 fmt::format("holds {} but was not sent its new state (rv={}): a MODIFIED was lost",
-                            KeyText(c.key.ns, c.key.name), stored->second.rv));
+                            KeyText(c.key.ns, c.key.name), stored->rv));
     }
     ++it;
   }
   if (fidelity_.KeepsHistory() && rs.counter != c.counter_before) {
-    pr.log.push_back({rs.counter, c.key, c.before});
+    pr.log.push_back({rs.counter, std::move(c.key), std::move(c.before)});
     Trim(rs, pr);
   }
 }

@@ -92,6 +92,7 @@ class WatchOracle {
     ObjectPtr before;
     std::int64_t before_rv = 0;
     std::int64_t counter_before = 0;
+    const Stored* after = nullptr;  // the stored object after the change (null: deleted)
   };
 
   struct Logged {
@@ -107,7 +108,8 @@ class WatchOracle {
     std::deque<Logged> log;
   };
 
-  PerResource& Of(const ResourceState& rs) { return resources_[rs.gvr]; }
+  // By address: a resource's state never moves (map node), and nothing iterates this map.
+  PerResource& Of(const ResourceState& rs) { return resources_[&rs]; }
 
   bool InScope(const Watched& w, std::string_view ns) const { return w.ns.empty() || w.ns == ns; }
 
@@ -126,7 +128,7 @@ class WatchOracle {
                               const std::string& what) const;
 
   Fidelity fidelity_;
-  std::map<runtime::GroupVersionResource, PerResource> resources_;
+  std::map<const ResourceState*, PerResource> resources_;
 };
 
 }  // namespace bubble::fake::detail
