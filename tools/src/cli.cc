@@ -67,10 +67,18 @@ constexpr int kMaxJobs = 4096;
 // Everything written to stdout goes through Print, which never throws: fmt::print throws on a
 // full disk or a closed pipe and the process aborted. Errors are checked once at the end
 // (CheckStdout), and reported as one line with exit 2.
+// The errno of the first failed write to stdout, or 0.
+int& StdoutError() {
+  static int error = 0;
+  return error;
+}
+
 template <typename... Args>
 void Print(fmt::format_string<Args...> format, Args&&... args) {
   const std::string text = fmt::format(format, std::forward<Args>(args)...);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && StdoutError() == 0) {
+    StdoutError() = errno;
+  }
 }
 
 // ---- argument checks (CLI11 validators: a bad value is a usage error before any work) -------
@@ -515,11 +523,17 @@ int JobsWithinFileLimit(int requested, int cpus) {
     return jobs;
   }
   const std::uint64_t fit = b.limit > b.reserve + 1 ? b.limit - b.reserve - 1 : 0;
-  if (requested > 0 || fit == 0) {
+  if (fit == 0) {
+    throw Usage(fmt::format(
+        "the open-file limit is {}, too low for a sweep (one worker needs {}): raise it "
+        "(ulimit -n {})",
+        b.limit, b.reserve + 2, b.reserve + 2 + static_cast<std::uint64_t>(jobs) - 1));
+  }
+  if (requested > 0) {
     throw Usage(fmt::format(
         "--jobs {} needs {} open files but the open-file limit is {}: use --jobs {} or fewer, "
         "or raise the limit (ulimit -n {})",
-        jobs, b.reserve + static_cast<std::uint64_t>(jobs) + 1, b.limit, std::max<std::uint64_t>(fit, 1),
+        jobs, b.reserve + static_cast<std::uint64_t>(jobs) + 1, b.limit, fit,
         b.reserve + static_cast<std::uint64_t>(jobs) + 1));
   }
   // One per CPU was only a default: fit it to the limit, and say so.
@@ -890,7 +904,7 @@ int CheckStdout(int code) {
   if (!failed) {
     return code;
   }
-  const int err = errno;
+  const int err = StdoutError() != 0 ? StdoutError() : errno;
   std::fprintf(stderr, "bubble: error: cannot write to standard output%s%s\n",
                err != 0 ? ": " : "", err != 0 ? std::strerror(err) : "");
   return kUsage;
