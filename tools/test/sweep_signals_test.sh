@@ -16,6 +16,11 @@ fail() {
   echo "FAIL $*"
   fails=$((fails + 1))
 }
+before=0
+ok() {  # ok NAME: "ok" when no check failed since the last ok
+  [ "$fails" = "$before" ] && echo "ok   $1"
+  before=$fails
+}
 
 # The live (not zombie) children of a process, from /proc (no procps needed).
 children() {
@@ -71,7 +76,7 @@ for sig in TERM INT; do
     fail "$sig: the JUnit file has no note"
   grep -q "^bubble: sweep interrupted by SIG$sig after 0 of 4 runs" "$tmp/err" ||
     { fail "$sig: stderr does not say the sweep was interrupted"; sed 's/^/  err: /' "$tmp/err"; }
-  echo "ok   $sig"
+  ok "$sig"
 done
 
 # Ctrl-C on a terminal: SIGINT reaches the whole process group, workers included. Their deaths
@@ -87,7 +92,7 @@ rc=$?
 [ "$rc" = 130 ] || fail "group: exit $rc, want 130"
 if grep -q crashed "$tmp/group.xml" "$tmp/out"; then fail "group: workers stopped by ^C reported as crashes"; fi
 grep -q 'bubble.incomplete' "$tmp/group.xml" 2>/dev/null || fail "group: JUnit not marked incomplete"
-echo "ok   group SIGINT"
+ok "group SIGINT"
 
 # SIGKILL: no handler runs; the kernel stops the workers (PR_SET_PDEATHSIG).
 "$user" "${slow[@]}" >"$tmp/out" 2>"$tmp/err" &
@@ -105,7 +110,7 @@ for w in $workers; do
     kill -KILL "$w"
   fi
 done
-echo "ok   KILL"
+ok KILL
 
 # A billion seeds: the first progress line within seconds, the sweep's memory small.
 "$bubble" sweep conflicting-writers --seeds 1..1000000000 --jobs 2 --progress-interval 0 \
@@ -124,7 +129,7 @@ wait "$pid"
 rc=$?
 [ "$rc" = 143 ] || fail "huge: exit $rc, want 143"
 grep -q 'bubble.incomplete' "$tmp/huge.xml" 2>/dev/null || fail "huge: JUnit not marked incomplete"
-echo "ok   huge range (peak ${rss} kB)"
+ok "huge range (peak ${rss} kB)"
 
 if [ "$fails" -ne 0 ]; then
   echo "$fails check(s) failed"
