@@ -156,8 +156,8 @@ const CLI::Validator kJobs = Check(
     [](const std::string& v) {
       return ParseSmallInt(v, 0, kMaxJobs)
                  ? ""
-                 : fmt::format("\"{}\" is not a number of workers: use 1..{} (0: one per CPU)",
-                               v, kMaxJobs);
+                 : fmt::format("\"{}\" is not a number of workers: use 1..{} (0: one per CPU)", v,
+                               kMaxJobs);
     },
     "J");
 
@@ -310,7 +310,7 @@ int List(const Scenarios& scenarios) {
   for (const sc::Scenario* sp : scenarios.All()) {
     const sc::Scenario& s = *sp;
     Print("{}{}\n  {}\n", s.name, s.catalogue.empty() ? "" : fmt::format(" ({})", s.catalogue),
-               s.description);
+          s.description);
     if (!s.options.empty()) {
       Print("  options (--set KEY=VALUE):\n");
       for (const sc::OptionSpec& o : s.options) {
@@ -380,7 +380,7 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
   }
   if (!a.trace.empty()) {
     Print("trace: {} (open in https://ui.perfetto.dev; replay with: {} replay {})\n", a.trace,
-               sim::ShellWord(program), sim::ShellWord(a.trace));
+          sim::ShellWord(program), sim::ShellWord(a.trace));
   }
   Print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
   return r.Passed() ? kPass : kFail;
@@ -450,9 +450,9 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
     Print("fingerprint: {} (matches)\n", r.FingerprintHex());
   } else {
     Print("fingerprint: {} (recorded {}: MISMATCH)\n", r.FingerprintHex(),
-               sim::FormatFingerprint(rec.fingerprint));
+          sim::FormatFingerprint(rec.fingerprint));
     Print("{}\n", sc::FirstDivergence(rec.records, rec.fiber_names, events, names)
-                           .value_or("the trace records are identical"));
+                      .value_or("the trace records are identical"));
   }
   Print("result: {}\n", r.Passed() ? "pass" : "fail");
   return matches ? kPass : kFail;
@@ -775,8 +775,8 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
         fmt::format("unknown command \"{}\": use list, run, sweep or replay ({})", first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
-  if (first.starts_with('-') &&
-      std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags), first) == std::end(kGlobalFlags)) {
+  if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
+                                          first) == std::end(kGlobalFlags)) {
     throw Usage(fmt::format(
         "unknown option \"{}\" before the command: put a command first (list, run, sweep or "
         "replay), its options after it ({} COMMAND --help)",
@@ -905,8 +905,8 @@ int CheckStdout(int code) {
     return code;
   }
   const int err = StdoutError() != 0 ? StdoutError() : errno;
-  std::fprintf(stderr, "bubble: error: cannot write to standard output%s%s\n",
-               err != 0 ? ": " : "", err != 0 ? std::strerror(err) : "");
+  std::fprintf(stderr, "bubble: error: cannot write to standard output%s%s\n", err != 0 ? ": " : "",
+               err != 0 ? std::strerror(err) : "");
   return kUsage;
 }
 

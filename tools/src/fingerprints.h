@@ -33,7 +33,9 @@ class FingerprintFile {
   FingerprintFile(const SweepPlan& plan, std::ostream& out) : plan_(plan), out_(out) { Flush(); }
 
   void Add(const SweepItem& item, const std::string& fingerprint);
+
   bool HoldingTooMany() const noexcept { return held_.size() >= kMaxHeld; }
+
   // After an interrupted sweep: a last line saying so (a golden diff then fails visibly).
   void MarkIncomplete(const std::string& why);
 

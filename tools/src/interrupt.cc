@@ -40,11 +40,13 @@ InterruptWatch::InterruptWatch() {
   }
   for (int i = 0; i < 2; ++i) {
     struct sigaction old {};
+
     ::sigaction(kSignals[i], nullptr, &old);
     previous[i] = old;
     installed[i] = old.sa_handler != SIG_IGN;
     if (installed[i]) {
       struct sigaction sa {};
+
       sa.sa_handler = OnSignal;
       ::sigemptyset(&sa.sa_mask);
       sa.sa_flags = 0;  // no SA_RESTART: poll and waitpid return EINTR

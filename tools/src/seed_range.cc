@@ -18,7 +18,8 @@ std::optional<Shard> ParseShard(std::string_view text) {
 
 ShardSeeds SeedsInShard(SeedRange range, Shard shard) noexcept {
   // The first seed s >= range.first with s % count == index, without overflowing near 2^64.
-  const std::uint64_t offset = (shard.index + shard.count - range.first % shard.count) % shard.count;
+  const std::uint64_t offset =
+      (shard.index + shard.count - range.first % shard.count) % shard.count;
   if (offset > range.last - range.first) {
     return {.first = range.first, .step = shard.count, .count = 0};
   }

@@ -51,6 +51,7 @@ class WorkerSet {
   WorkerSet() = default;
   WorkerSet(const WorkerSet&) = delete;
   WorkerSet& operator=(const WorkerSet&) = delete;
+
   ~WorkerSet() { KillAll(); }
 
   std::vector<Worker>& All() { return workers_; }
@@ -164,8 +165,8 @@ pid_t ForkWorker(const SweepPlan& plan, const ItemRunner& runner, const Batch& b
     if (fork_errno == EAGAIN && !running.empty()) {
       return -1;
     }
-    throw std::runtime_error(fmt::format("cannot start a sweep worker: fork: {}",
-                                         std::strerror(fork_errno)));
+    throw std::runtime_error(
+        fmt::format("cannot start a sweep worker: fork: {}", std::strerror(fork_errno)));
   }
   return pid;
 }
@@ -301,8 +302,8 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
   const int jobs = std::max(1, options.jobs);
   std::uint64_t batch_size = options.batch_size;
   if (batch_size == 0) {
-    batch_size = std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1,
-                                           1024);
+    batch_size =
+        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, 1024);
   }
   ExecuteSummary summary;
   std::vector<bool> found(plan.groups.size(), false);
@@ -333,7 +334,8 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
       return std::nullopt;
     }
     const std::uint64_t left = plan.groups[next_group].seeds.count - next_index;
-    Batch b{.group = next_group, .begin = next_index, .end = next_index + std::min(left, batch_size)};
+    Batch b{
+        .group = next_group, .begin = next_index, .end = next_index + std::min(left, batch_size)};
     next_index = b.end;
     return b;
   };
@@ -352,9 +354,7 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
       options.progress(summary.done, summary.failed);
     }
   };
-  auto interrupted = [&] {
-    return options.interrupt != nullptr ? options.interrupt->Signal() : 0;
-  };
+  auto interrupted = [&] { return options.interrupt != nullptr ? options.interrupt->Signal() : 0; };
 
   WorkerSet set;
   std::vector<Worker>& workers = set.All();
@@ -384,8 +384,7 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
         fork_busy = true;  // until a worker ends
         break;
       }
-      workers.push_back(
-          {.pid = pid, .fd = fds[0], .batch = *pending, .reported = 0, .buffer = {}});
+      workers.push_back({.pid = pid, .fd = fds[0], .batch = *pending, .reported = 0, .buffer = {}});
       pending.reset();
     }
     if (workers.empty()) {

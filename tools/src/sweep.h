@@ -107,7 +107,7 @@ struct ItemResult {
   std::string fingerprint{};  // 16 hex digits, or empty (crashed)
   std::string message{};      // one line, for failures
   std::string report{};       // the failure report
-  double seconds = 0;       // wall time of the run (for JUnit's time attribute), 0 if unknown
+  double seconds = 0;         // wall time of the run (for JUnit's time attribute), 0 if unknown
 };
 
 // "invariant failed: ..." for a failed run: the kind, then the message, without repeating a kind

@@ -97,9 +97,9 @@ std::vector<JUnitSuite> SweepJUnit(const SweepPlan& plan, const SweepTally& tall
   for (std::size_t gi = 0; gi < plan.groups.size(); ++gi) {
     const SweepGroup& group = plan.groups[gi];
     const GroupTally& t = tally.Group(gi);
-    JUnitSuite suite{.name = group.hunt ? group.scenario->name + " --bug " + *group.hunt
-                                        : group.Label(),
-                     .cases = {}};
+    JUnitSuite suite{
+        .name = group.hunt ? group.scenario->name + " --bug " + *group.hunt : group.Label(),
+        .cases = {}};
     if (!incomplete.empty()) {
       suite.properties.emplace_back("bubble.incomplete", incomplete);
       suite.system_err = fmt::format(
@@ -117,9 +117,10 @@ std::vector<JUnitSuite> SweepJUnit(const SweepPlan& plan, const SweepTally& tall
             incomplete.empty() || t.passed + t.failed >= group.budget
                 ? fmt::format("planted bug {} was not found within its budget of {} seeds",
                               *group.hunt, group.budget)
-                : fmt::format("planted bug {} was not found in the {} of its {} seeds that ran "
-                              "before the sweep was {}",
-                              *group.hunt, t.passed + t.failed, group.budget, incomplete);
+                : fmt::format(
+                      "planted bug {} was not found in the {} of its {} seeds that ran "
+                      "before the sweep was {}",
+                      *group.hunt, t.passed + t.failed, group.budget, incomplete);
       }
       suite.cases.push_back(std::move(c));
       suites.push_back(std::move(suite));

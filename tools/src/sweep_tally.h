@@ -43,7 +43,7 @@ struct GroupTally {
   std::uint64_t passed = 0;
   std::uint64_t failed = 0;
   double seconds = 0;
-  std::optional<std::uint64_t> found_at{};   // the lowest failing seed
+  std::optional<std::uint64_t> found_at{};     // the lowest failing seed
   std::map<std::uint64_t, TalliedRun> listed;  // by index, index < kJUnitListedRuns
   std::set<std::uint64_t> reports;             // indexes of listed runs that keep their report
   std::optional<TalliedRun> first_unlisted_failure{};
@@ -56,6 +56,7 @@ class SweepTally {
   void Add(const SweepItem& item, ItemResult&& r);
 
   const GroupTally& Group(std::size_t g) const { return groups_[g]; }
+
   // Whether the variant passed: every seed passed; for a hunt, the bug was found.
   bool Ok(std::size_t g) const;
   // The first failing runs of the normal variants, in plan order.

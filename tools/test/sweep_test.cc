@@ -201,11 +201,10 @@ TEST_CASE("ExecuteSweep: may_start holds new batches back, never re-runs or a lo
     return t::ItemResult{.state = t::ItemState::kPassed};
   };
   int asked = 0;
-  const Results results = Execute(plan, runner,
-                                  {.jobs = 3, .batch_size = 2, .may_start = [&asked] {
-                                     ++asked;
-                                     return false;  // only ever one worker at a time
-                                   }});
+  const Results results = Execute(plan, runner, {.jobs = 3, .batch_size = 2, .may_start = [&asked] {
+                                                   ++asked;
+                                                   return false;  // only ever one worker at a time
+                                                 }});
   CHECK(results.size() == 20);
   CHECK(asked > 0);
 }
@@ -284,12 +283,11 @@ TEST_CASE("FailureLine names the kind once", "[tools][sweep]") {
 }
 
 TEST_CASE("RunItem: an exception's message does not say exception twice", "[tools][sweep]") {
-  const sc::Scenario thrower{
-      .name = "thrower",
-      .description = "throws",
-      .body = [](const sc::ScenarioContext&) -> sim::Task {
-        return [] { throw std::runtime_error("boom"); };
-      }};
+  const sc::Scenario thrower{.name = "thrower",
+                             .description = "throws",
+                             .body = [](const sc::ScenarioContext&) -> sim::Task {
+                               return [] { throw std::runtime_error("boom"); };
+                             }};
   t::SweepSpec spec{.scenarios = {&thrower}, .seeds = {1, 1}};
   const t::SweepPlan plan = t::PlanSweep(spec);
   const t::ItemResult r = t::RunItem(plan, plan.Item(0, 0));
