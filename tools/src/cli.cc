@@ -549,7 +549,7 @@ std::string SignalName(int sig) {
   return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
 }
 
-void PrintSweepResults(const SweepPlan& plan, const SweepTally& tally) {
+void PrintSweepResults(const SweepPlan& plan, const SweepTally& tally, bool interrupted) {
   std::uint64_t passed = 0;
   std::uint64_t failed = 0;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
@@ -559,6 +559,9 @@ void PrintSweepResults(const SweepPlan& plan, const SweepTally& tally) {
       if (t.found_at) {
         Print("  {} --bug {}: found at seed {} (budget {})\n", group.scenario->name, *group.hunt,
               *t.found_at, group.budget);
+      } else if (interrupted && t.passed + t.failed < group.budget) {
+        Print("  {} --bug {}: not found in the {} of {} seeds run before the interrupt\n",
+              group.scenario->name, *group.hunt, t.passed + t.failed, group.budget);
       } else {
         Print("  {} --bug {}: NOT FOUND within {} seeds\n", group.scenario->name, *group.hunt,
               group.budget);
@@ -703,7 +706,7 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
     incomplete = fmt::format("interrupted by {} after {} of {} runs",
                              SignalName(summary.interrupted_by), summary.done, plan.runs);
   }
-  PrintSweepResults(plan, tally);
+  PrintSweepResults(plan, tally, summary.interrupted_by != 0);
   PrintSlowest(plan, tally);
 
   int code = kPass;
