@@ -24,7 +24,7 @@ TEST_CASE("Shutdown without cancel: a timer loop, reported with what main waits 
     factory.InformerFor<rt::ConfigMap>();
     auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
     factory.Start(ctx);
-    REQUIRE(factory.WaitForCacheSync(ctx));
+    REQUIRE(factory.WaitForCacheSync(ctx).AsError());
     factory.Shutdown();  // forgot cancel() first: waits for informers that never stop
     cancel();
   });

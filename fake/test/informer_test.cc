@@ -618,7 +618,7 @@ TEST_CASE("lister: by namespace, by label selector, NotFound, returns the cached
   });
 }
 
-TEST_CASE("informer: AddIndexers while running indexes the cached objects; refused once stopped",
+TEST_CASE("informer: AddIndexers while running indexes the cached objects, refused once stopped",
           "[informer]") {
   RunInBubble([] {
     auto cs =

@@ -97,7 +97,7 @@ TEST_CASE("legacy-watch loses the object created between List and Watch", "[fake
   CHECK(fp1 == fp2);
 }
 
-TEST_CASE("seed-empty-rv: a never-written collection lists at \"\" and Watch(\"\") replays nothing",
+TEST_CASE("seed-empty-rv: a never-written collection lists at '' and Watch('') replays nothing",
           "[fake][bugs]") {
   RunInBubble([] {
     fake::Tracker t(WithBug("seed-empty-rv"));

@@ -172,7 +172,7 @@ cache::ReflectorOptions Options() {
 }  // namespace
 
 TEST_CASE(
-    "over the fake: list from \"0\" in pages of 500, watch from the listed version; objects "
+    "over the fake: list from '0' in pages of 500, watch from the listed version, objects "
     "without a version empty the last synced version (docs/semantics.md §1.10.1)",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(1, [] {
@@ -262,7 +262,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "over the fake: a watch refused with 429 backs off and watches again; one refused with "
+    "over the fake: a watch refused with 429 backs off and watches again, one refused with "
     "410 relists from the last synced version",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(4, [] {

@@ -59,6 +59,7 @@ ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config) {
   run.strategy = config.strategy;
   run.pct_depth = config.pct_depth;
   run.step_limit = config.step_limit.value_or(DefaultStepLimit(scenario));
+  run.real_time_budget = config.real_time_budget.value_or(sim::Options{}.real_time_budget);
   run.time_limit = config.time_limit.value_or(DefaultTimeLimit(scenario));
   run.program = config.program;
   run.trace = config.trace;
@@ -106,6 +107,7 @@ sim::Options ResolvedRun::SimOptions() const {
   o.log_level = log_level;
   o.step_limit = step_limit;
   o.time_limit = time_limit;
+  o.real_time_budget = real_time_budget;
   o.replay_command = replay_command.empty() ? Command() : replay_command;
   return o;
 }

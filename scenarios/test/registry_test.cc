@@ -141,7 +141,7 @@ sc::Scenario Tiny(std::string name) {
 
 }  // namespace
 
-TEST_CASE("Register adds a scenario once; a duplicate or malformed one is a clear error",
+TEST_CASE("Register adds a scenario once, a duplicate or malformed one is a clear error",
           "[scenarios][registry]") {
   CHECK(sc::Register(Tiny("registry-test-tiny")));
   CHECK_THROWS_WITH(
@@ -166,7 +166,7 @@ TEST_CASE("Register adds a scenario once; a duplicate or malformed one is a clea
   }
 }
 
-TEST_CASE("ResolveRun decides limits once; Command names the program, quoted, and the limits",
+TEST_CASE("ResolveRun decides limits once, Command names the program, quoted, and the limits",
           "[scenarios][run]") {
   const sc::Scenario s = Tiny("tiny");
   sc::RunConfig c{.seed = 4, .strategy = sim::StrategyKind::kFifo};
@@ -189,7 +189,7 @@ TEST_CASE("ResolveRun decides limits once; Command names the program, quoted, an
   CHECK_THROWS_AS(sc::ResolveRun(s, c), sc::ConfigError);
 }
 
-TEST_CASE("a trace records its program and replay command; another program's is foreign",
+TEST_CASE("a trace records its program and replay command, another program's is foreign",
           "[scenarios][run]") {
   const sc::Scenario& s = sc::GetScenario("conflicting-writers");
   sc::RunConfig c{.seed = 2};
@@ -212,7 +212,7 @@ TEST_CASE("a trace records its program and replay command; another program's is 
   }
 }
 
-TEST_CASE("a test's trace is foreign and names its replay command; old traces still parse",
+TEST_CASE("a test's trace is foreign and names its replay command, old traces still parse",
           "[scenarios][run]") {
   try {
     sc::ParseTrace(

@@ -66,14 +66,16 @@ std::string FormatDuration(Duration d) {
   if (abs == 0) {
     return "0s";
   }
+  // Twelve significant digits: exact for any run shorter than a few years, and never in
+  // exponent notation ("31536000s", not "3.1536e+07s"); where six were enough it prints the same.
   if (abs % 1'000'000'000 == 0 || abs >= 1'000'000'000) {
-    return fmt::format("{:g}s", static_cast<double>(ns) / 1e9);
+    return fmt::format("{:.12g}s", static_cast<double>(ns) / 1e9);
   }
   if (abs % 1'000'000 == 0 || abs >= 1'000'000) {
-    return fmt::format("{:g}ms", static_cast<double>(ns) / 1e6);
+    return fmt::format("{:.12g}ms", static_cast<double>(ns) / 1e6);
   }
   if (abs % 1'000 == 0 || abs >= 1'000) {
-    return fmt::format("{:g}us", static_cast<double>(ns) / 1e3);
+    return fmt::format("{:.12g}us", static_cast<double>(ns) / 1e3);
   }
   return fmt::format("{}ns", ns);
 }

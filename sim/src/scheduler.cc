@@ -185,7 +185,6 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   rec->live_index = live_.size();
   live_.push_back(rec);
   ++fibers_spawned_;
-  NoteActivity();
   trace_.NameFiber(rec->id, rec->name);
   Record(EventKind::kSpawn, rec->id, rec->name);
   ready_.push_back({rec, nullptr});
@@ -542,7 +541,7 @@ void Scheduler::AdvanceClock() {
   if (quiet_check && next - quiet_since_ > options_.quiet_limit) {
     FailRun(FailureKind::kTimerLoop,
             fmt::format("for {} of virtual time only timers woke fibers ({} timer firings; no "
-                        "fiber woke another or was spawned): what is left is a loop nobody stops "
+                        "fiber woke another): what is left is a loop nobody stops "
                         "(a poller or ticker whose context was never cancelled, or a wait for "
                         "fibers that never end?). Stop it before waiting for the run to end; "
                         "raise Options::quiet_limit if the run is meant to idle like this",

@@ -146,7 +146,7 @@ class Scheduler {
   void MakeRunnable(FiberRecord& rec);
   void FireTimer(TimerNode& node);
   void AdvanceClock();
-  // A fiber woke another or was spawned: the quiet stretch (only timers waking fibers) ends.
+  // A fiber woke another: the quiet stretch (only timers waking fibers) ends.
   void NoteActivity() noexcept;
   void StartProfile();
   void CheckRealTime();

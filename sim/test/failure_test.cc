@@ -297,7 +297,7 @@ TEST_CASE("a forgotten poller fails the run as a timer loop, naming the poller",
   CHECK(sim::FailureKindName(r.failure->kind) == "timer loop");
   CHECK_THAT(r.failure->message,
              StartsWith("for 3600s of virtual time only timers woke fibers (3600000 timer "
-                        "firings; no fiber woke another or was spawned): what is left is a loop "
+                        "firings; no fiber woke another): what is left is a loop "
                         "nobody stops"));
   CHECK_THAT(r.report, Contains("timer 'sleep' fired 1800000 times"));
   CHECK_THAT(r.report, Contains("fiber 2 \"poller\" ran 1800000 times"));

@@ -179,6 +179,29 @@ const CLI::Validator kTimeLimit = Check(
     },
     "DURATION");
 
+// --real-time-budget: a duration, or 0 / off for none.
+std::optional<std::chrono::milliseconds> ParseRealTimeBudget(const std::string& v) {
+  if (v == "0" || v == "off") {
+    return std::chrono::milliseconds::zero();
+  }
+  const std::optional<sim::Duration> d = sc::ParseDuration(v);
+  if (!d || *d < std::chrono::milliseconds(1)) {
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+}
+
+const CLI::Validator kRealTimeBudget = Check(
+    [](const std::string& v) {
+      return ParseRealTimeBudget(v)
+                 ? ""
+                 : fmt::format(
+                       "\"{}\" is not a real-time budget: use a duration of at least 1ms "
+                       "(e.g. 30s, 10m) or 0 for none",
+                       v);
+    },
+    "DURATION");
+
 const CLI::Validator kSeconds = Check(
     [](const std::string& v) {
       char* end = nullptr;
@@ -280,6 +303,7 @@ class Scenarios {
 struct LimitArgs {
   std::string step_limit;
   std::string time_limit;
+  std::string real_time_budget;
 
   void Add(CLI::App* cmd) {
     cmd->add_option("--step-limit", step_limit,
@@ -292,6 +316,11 @@ struct LimitArgs {
                     "else 365 days)")
         ->check(kTimeLimit)
         ->type_name("DURATION");
+    cmd->add_option("--real-time-budget", real_time_budget,
+                    "Real time one run may take before it fails with what kept it going, e.g. "
+                    "30s, 10m; 0: none (default 120s)")
+        ->check(kRealTimeBudget)
+        ->type_name("DURATION");
   }
 
   void Apply(sc::RunConfig& c) const {
@@ -300,6 +329,9 @@ struct LimitArgs {
     }
     if (!time_limit.empty()) {
       c.time_limit = sc::ParseDuration(time_limit);
+    }
+    if (!real_time_budget.empty()) {
+      c.real_time_budget = ParseRealTimeBudget(real_time_budget);
     }
   }
 };
@@ -638,6 +670,7 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   a.limits.Apply(limits);
   spec.step_limit = limits.step_limit;
   spec.time_limit = limits.time_limit;
+  spec.real_time_budget = limits.real_time_budget;
   if (!a.fingerprints.empty() && !a.junit.empty() && a.fingerprints == a.junit) {
     throw Usage("--fingerprints and --junit name the same file: give each its own");
   }

@@ -213,6 +213,7 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
     c.program = spec.program;
     c.step_limit = spec.step_limit;
     c.time_limit = spec.time_limit;
+    c.real_time_budget = spec.real_time_budget;
     c.pct_depth = spec.pct_depth;
     return scenarios::ResolveRun(s, c);
   };

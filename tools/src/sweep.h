@@ -49,6 +49,7 @@ struct SweepSpec {
   std::string program = "bubble";             // named by printed commands
   std::optional<std::uint64_t> step_limit{};  // --step-limit (else each scenario's)
   std::optional<sim::Duration> time_limit{};  // --time-limit
+  std::optional<std::chrono::milliseconds> real_time_budget{};  // --real-time-budget
 };
 
 struct SweepGroup {

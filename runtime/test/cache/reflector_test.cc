@@ -398,7 +398,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "an ERROR event ends the watch with its status; 410 relists after one backoff step "
+    "an ERROR event ends the watch with its status, 410 relists after one backoff step "
     "from the last synced version, unpaged",
     "[runtime][reflector]") {
   RunTwice(4, [] {
@@ -434,7 +434,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a relist that fails with 410 is retried at once with resourceVersion \"\"; if that "
+    "a relist that fails with 410 is retried at once with resourceVersion '', if that "
     "fails too, the next relist also uses \"\"",
     "[runtime][reflector]") {
   RunTwice(5, [] {
@@ -668,7 +668,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a watch that closes within 1 s without an event is a very short watch and relists; "
+    "a watch that closes within 1 s without an event is a very short watch and relists, "
     "one that lasts 1 s is re-opened",
     "[runtime][reflector]") {
   RunTwice(
@@ -890,7 +890,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "streaming: 410 forgets the version and retries at once with \"\"; other errors fall "
+    "streaming: 410 forgets the version and retries at once with '', other errors fall "
     "back to List",
     "[runtime][reflector]") {
   RunTwice(15, [] {

@@ -56,6 +56,9 @@ struct RunConfig {
   // else the kernel's defaults (sim::Options).
   std::optional<std::uint64_t> step_limit{};
   std::optional<sim::Duration> time_limit{};
+  // sim::Options::real_time_budget (--real-time-budget); unset: the kernel's default. Not part
+  // of the run's identity: it only ends a run that takes too long.
+  std::optional<std::chrono::milliseconds> real_time_budget{};
 };
 
 // A RunConfig validated against its scenario: options resolved (defaults filled in), bugs sorted
@@ -75,6 +78,7 @@ struct ResolvedRun {
   sim::LogLevel log_level = sim::LogLevel::kOff;
   std::vector<sim::Decision> replay{};
   std::string replay_command{};  // empty: Command()
+  std::chrono::milliseconds real_time_budget = sim::Options{}.real_time_budget;
 
   // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--bug B]... [--set K=V]...
   // [--step-limit N] [--time-limit D]`: options equal to their default and limits equal to the

@@ -58,7 +58,7 @@ struct Options {
   // Runaway bound: the run fails when virtual time passes Epoch() + time_limit.
   Duration time_limit = std::chrono::hours(24 * 365);
   // Forgotten-poller bound: the run fails when, for this long in virtual time and over at least
-  // 100 timer firings, only timers woke fibers (no fiber woke another, none was spawned): what
+  // 100 timer firings, only timers woke fibers (no fiber woke another; spawns do not count): what
   // is left is a loop nobody stops. 0: off.
   Duration quiet_limit = std::chrono::hours(24);
   // Real time a run may take before it fails, with a report of what kept virtual time moving.
