@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
 #include <bubble/sim/shell_word.h>
+#include <bubble/sim/trace_file.h>
 
 #include "junit.h"
 #include "progress.h"
@@ -369,14 +371,19 @@ std::string ForeignMessage(const std::string& file, const sc::TraceOrigin& origi
 int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
            const std::string& log_level) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  if (!in || std::filesystem::is_directory(file)) {
     throw Usage(fmt::format("cannot read trace file \"{}\"", file));
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  // Read at most sim::kTraceFileMaxBytes: /dev/zero or an endless FIFO must not exhaust memory.
+  std::string text;
+  try {
+    text = sim::ReadTraceText(in);
+  } catch (const sim::TraceFileError& e) {
+    throw Usage(fmt::format("{}: {}", file, e.what()));
+  }
   sc::RecordedRun rec;
   try {
-    rec = sc::ParseTrace(text.str(),
+    rec = sc::ParseTrace(text,
                          [&scenarios](std::string_view name) { return scenarios.Find(name); });
   } catch (const sc::ForeignTraceError& e) {
     throw Usage(ForeignMessage(file, e.Origin(), e.what()));
