@@ -8,8 +8,8 @@
 #include "trace_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto problem = bubble::scenarios::fuzz::TraceInputProblem(
-      {reinterpret_cast<const char*>(data), size});
+  const auto problem =
+      bubble::scenarios::fuzz::TraceInputProblem({reinterpret_cast<const char*>(data), size});
   if (problem) {
     std::fprintf(stderr, "trace reader: %s\n", problem->c_str());
     std::abort();

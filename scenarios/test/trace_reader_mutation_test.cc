@@ -24,11 +24,30 @@ namespace sim = bubble::sim;
 namespace {
 
 // Tokens that reach the reader's type, range and nesting checks more often than random bytes.
-constexpr std::array<std::string_view, 24> kTokens = {
-    "[[[[[[[[[[[[[[[[[[[[",  "{\"a\":{\"a\":{\"a\":{\"a\":", "null", "true", "-1", "0", "1.5",
-    "1e308", "-1e308", "18446744073709551615", "18446744073709551616", "9223372036854775807",
-    "-9223372036854775808", "2147483648", "\"\"", "\"x\\ny\"", "\"\\u001b[2J\"", "\"\\ud800\"",
-    "\"\xff\xfe\"", "[]", "{}", "\"clock_jump\"", "\"999999999999h\"", "\"f1 t2 c3\""};
+constexpr std::array<std::string_view, 24> kTokens = {"[[[[[[[[[[[[[[[[[[[[",
+                                                      "{\"a\":{\"a\":{\"a\":{\"a\":",
+                                                      "null",
+                                                      "true",
+                                                      "-1",
+                                                      "0",
+                                                      "1.5",
+                                                      "1e308",
+                                                      "-1e308",
+                                                      "18446744073709551615",
+                                                      "18446744073709551616",
+                                                      "9223372036854775807",
+                                                      "-9223372036854775808",
+                                                      "2147483648",
+                                                      "\"\"",
+                                                      "\"x\\ny\"",
+                                                      "\"\\u001b[2J\"",
+                                                      "\"\\ud800\"",
+                                                      "\"\xff\xfe\"",
+                                                      "[]",
+                                                      "{}",
+                                                      "\"clock_jump\"",
+                                                      "\"999999999999h\"",
+                                                      "\"f1 t2 c3\""};
 
 std::string ReadAll(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

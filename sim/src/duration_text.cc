@@ -21,9 +21,12 @@ std::optional<Duration> ParseDuration(std::string_view text) {
   std::int64_t n = 0;
   std::from_chars(text.data(), text.data() + digits, n);
   const std::string_view unit = text.substr(digits);
-  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"ns", 1},          {"us", 1'000},          {"ms", 1'000'000},
-      {"s", 1'000'000'000}, {"m", 60'000'000'000}, {"h", 3'600'000'000'000}};
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {{"ns", 1},
+                                                                  {"us", 1'000},
+                                                                  {"ms", 1'000'000},
+                                                                  {"s", 1'000'000'000},
+                                                                  {"m", 60'000'000'000},
+                                                                  {"h", 3'600'000'000'000}};
   for (const auto& [name, unit_ns] : kUnits) {
     // Twelve digits of hours overflow the clock's nanoseconds: refused, not wrapped.
     if (unit == name && n > 0 && n <= Duration::max().count() / unit_ns) {

@@ -31,16 +31,17 @@ constexpr std::string_view kRecordAgain =
     "the file is damaged or was edited: record the run again with --trace";
 
 std::string TooLarge(std::size_t max_bytes) {
-  return fmt::format("is over {} MiB, more than any bubble trace (is it a trace? record the run "
-                     "again with --trace)",
-                     max_bytes >> 20);
+  return fmt::format(
+      "is over {} MiB, more than any bubble trace (is it a trace? record the run "
+      "again with --trace)",
+      max_bytes >> 20);
 }
 
 // A JSON value as a short one-line excerpt for a message (invalid UTF-8 replaced).
 std::string Excerpt(const nlohmann::json& value) {
   constexpr std::size_t kMax = 60;
-  std::string text = value.dump(-1, ' ', /*ensure_ascii=*/true,
-                                nlohmann::json::error_handler_t::replace);
+  std::string text =
+      value.dump(-1, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace);
   if (text.size() > kMax) {
     text.resize(kMax);
     text += "...";
@@ -115,8 +116,8 @@ class Metadata {
   const nlohmann::json& Get(const std::string& key, nlohmann::json::value_t type) const {
     const nlohmann::json& value = Get(key);
     if (value.type() != type) {
-      Malformed(fmt::format("\"{}\" is {}, not {}", key, TypeOf(value),
-                            TypeOf(nlohmann::json(type))));
+      Malformed(
+          fmt::format("\"{}\" is {}, not {}", key, TypeOf(value), TypeOf(nlohmann::json(type))));
     }
     return value;
   }
@@ -139,17 +140,18 @@ class Metadata {
   }
 
   std::string String(const std::string& key) const { return StringOf(key, Get(key)); }
+
   std::string String(const std::string& key, std::string fallback) const {
     return Find(key) == nullptr ? fallback : String(key);
   }
+
   std::string Text(const std::string& key) const { return CheckText(key, String(key)); }
+
   std::string Text(const std::string& key, std::string fallback) const {
     return Find(key) == nullptr ? fallback : Text(key);
   }
 
-  std::uint64_t Unsigned(const std::string& key) const {
-    return UnsignedOf(key, Get(key));
-  }
+  std::uint64_t Unsigned(const std::string& key) const { return UnsignedOf(key, Get(key)); }
 
   std::uint64_t UnsignedOf(std::string_view field, const nlohmann::json& value) const {
     if (!value.is_number_unsigned()) {
@@ -162,11 +164,10 @@ class Metadata {
     const nlohmann::json& value = Get(key);
     constexpr int kMin = std::numeric_limits<int>::min();
     constexpr int kMax = std::numeric_limits<int>::max();
-    const bool fits =
-        value.is_number_unsigned()
-            ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
-            : value.is_number_integer() && value.get<std::int64_t>() >= kMin &&
-                  value.get<std::int64_t>() <= kMax;
+    const bool fits = value.is_number_unsigned()
+                          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMax)
+                          : value.is_number_integer() && value.get<std::int64_t>() >= kMin &&
+                                value.get<std::int64_t>() <= kMax;
     if (!fits) {
       Malformed(fmt::format("\"{}\" is {}, not a 32-bit integer", key,
                             value.is_number_integer() ? Excerpt(value) : TypeOf(value)));
@@ -325,11 +326,11 @@ TraceFile ParseTraceFile(std::string_view json_text) {
   const nlohmann::json* version = m.Find("version");
   if (version == nullptr || !version->is_number_integer() ||
       *version != nlohmann::json(kTraceFileVersion)) {
-    throw TraceFileError(fmt::format("unsupported bubble trace version {} (this bubble reads {}: "
-                                     "record the run again with this bubble)",
-                                     version == nullptr ? "(none)" : Excerpt(*version),
-                                     kTraceFileVersion),
-                         origin);
+    throw TraceFileError(
+        fmt::format("unsupported bubble trace version {} (this bubble reads {}: "
+                    "record the run again with this bubble)",
+                    version == nullptr ? "(none)" : Excerpt(*version), kTraceFileVersion),
+        origin);
   }
   if (origin.kind == "scenario") {
     const nlohmann::json& options = m.Get("options", nlohmann::json::value_t::object);

@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/trace_divergence.h>
-#include <nlohmann/json.hpp>
 
 namespace sim = bubble::sim;
 
@@ -137,6 +137,7 @@ TEST_CASE("ParseTraceFile refuses every wrong type or range with one line, never
           "[sim][trace]") {
   REQUIRE_NOTHROW(sim::ParseTraceFile(ValidTrace().dump()));
   const auto big = std::uint64_t{1} << 63;
+
   const struct {
     const char* field;
     nlohmann::json value;
@@ -163,7 +164,8 @@ TEST_CASE("ParseTraceFile refuses every wrong type or range with one line, never
       {"strategy", "dfs", "unknown strategy \"dfs\""},
       {"pct_depth", 1e300, "\"pct_depth\" is a fraction, not a 32-bit integer"},
       {"pct_depth", std::uint64_t{1} << 40, "\"pct_depth\" is 1099511627776, not a 32-bit integer"},
-      {"pct_depth", -(std::int64_t{1} << 40), "\"pct_depth\" is -1099511627776, not a 32-bit integer"},
+      {"pct_depth", -(std::int64_t{1} << 40),
+       "\"pct_depth\" is -1099511627776, not a 32-bit integer"},
       {"step_limit", -1, "\"step_limit\" is a negative integer, not an unsigned integer"},
       {"time_limit", 90, "\"time_limit\" is an unsigned integer, not a string"},
       {"time_limit", "90 s", "malformed time limit \"90 s\""},
@@ -176,7 +178,9 @@ TEST_CASE("ParseTraceFile refuses every wrong type or range with one line, never
       {"failure", 1, "\"failure\" is an unsigned integer, not a string"},
       {"fiber_names", {nullptr}, "\"fiber_names\" is null, not a string"},
       {"records", nlohmann::json::object(), "\"records\" is an object, not an array"},
-      {"records", {{0, 1, "yield", 0}}, "\"records[0]\" is not [time_ns, fiber, kind, arg, detail]"},
+      {"records",
+       {{0, 1, "yield", 0}},
+       "\"records[0]\" is not [time_ns, fiber, kind, arg, detail]"},
       {"records", {{-1, 1, "yield", 0, ""}}, "\"records[0][0]\" is a negative integer"},
       {"records", {{0, 1.5, "yield", 0, ""}}, "\"records[0][1]\" is a fraction"},
       {"records", {{0, 1, 3, 0, ""}}, "\"records[0][2]\" is an unsigned integer, not a string"},
@@ -187,6 +191,7 @@ TEST_CASE("ParseTraceFile refuses every wrong type or range with one line, never
       {"records", {{big, 1, "yield", 0, ""}}, "(time) 9223372036854775808 is beyond"},
       {"records", {{0, 0, "clock_jump", big, ""}}, "(clock jump) 9223372036854775808 is beyond"},
   };
+
   for (const auto& c : cases) {
     nlohmann::json doc = ValidTrace();
     doc["bubble"][c.field] = c.value;

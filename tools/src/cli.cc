@@ -383,8 +383,8 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   }
   sc::RecordedRun rec;
   try {
-    rec = sc::ParseTrace(text,
-                         [&scenarios](std::string_view name) { return scenarios.Find(name); });
+    rec =
+        sc::ParseTrace(text, [&scenarios](std::string_view name) { return scenarios.Find(name); });
   } catch (const sc::ForeignTraceError& e) {
     throw Usage(ForeignMessage(file, e.Origin(), e.what()));
   } catch (const sc::ConfigError& e) {
