@@ -45,7 +45,7 @@ constexpr std::array<std::string_view, 24> kTokens = {"[[[[[[[[[[[[[[[[[[[[",
                                                       "\"\xff\xfe\"",
                                                       "[]",
                                                       "{}",
-                                                      "\"clock_jump\"",
+                                                      "\"clock\"",
                                                       "\"999999999999h\"",
                                                       "\"f1 t2 c3\""};
 

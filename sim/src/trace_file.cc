@@ -347,7 +347,7 @@ TraceFile ParseTraceFile(std::string_view json_text) {
   const std::string strategy = m.Text("strategy");
   const auto strategy_kind = ParseStrategy(strategy);
   if (!strategy_kind) {
-    m.Malformed(fmt::format("unknown strategy \"{}\"", Short(strategy)));
+    m.Malformed(fmt::format("\"strategy\" \"{}\" is not a strategy", Short(strategy)));
   }
   f.strategy = *strategy_kind;
   f.pct_depth = m.Int("pct_depth");
@@ -358,23 +358,24 @@ TraceFile ParseTraceFile(std::string_view json_text) {
     const std::string text = m.Text("time_limit");
     f.time_limit = ParseDuration(text);
     if (!f.time_limit) {
-      m.Malformed(fmt::format("malformed time limit \"{}\"", Short(text)));
+      m.Malformed(
+          fmt::format("\"time_limit\" \"{}\" is not a duration of at most 292 years", Short(text)));
     }
   }
   const auto decisions = ParseDecisions(m.Text("decisions"));
   if (!decisions) {
-    m.Malformed("malformed decisions");
+    m.Malformed("\"decisions\" is not a list of decisions like \"f1 t2 c1\"");
   }
   f.decisions = *decisions;
   const std::string fingerprint = m.Text("fingerprint");
   const auto parsed_fingerprint = ParseFingerprint(fingerprint);
   if (!parsed_fingerprint) {
-    m.Malformed(fmt::format("malformed fingerprint \"{}\"", Short(fingerprint)));
+    m.Malformed(fmt::format("\"fingerprint\" \"{}\" is not 16 hex digits", Short(fingerprint)));
   }
   f.fingerprint = *parsed_fingerprint;
   const std::string result = m.Text("result", "pass");
   if (result != "pass" && result != "fail") {
-    m.Malformed(fmt::format("result \"{}\" is neither \"pass\" nor \"fail\"", Short(result)));
+    m.Malformed(fmt::format("\"result\" \"{}\" is neither \"pass\" nor \"fail\"", Short(result)));
   }
   f.passed = result == "pass";
   f.failure = m.String("failure", "");
