@@ -1,7 +1,5 @@
 # BUBBLE_SANITIZE=address;undefined adds the sanitizers to every target. Fiber switches are
-# annotated for ASan in sim/src/fiber_switch.h, and the default fiber stack doubles.
-# (-fstack-clash-protection, which the stack guard relies on, is a usage requirement of
-# bubble::sim: see sim/CMakeLists.txt.)
+# annotated for ASan in sim/src/sanitizer.h, and the default fiber stack doubles.
 if(BUBBLE_SANITIZE)
   list(JOIN BUBBLE_SANITIZE "," _bubble_sanitizers)
   add_compile_options(-fsanitize=${_bubble_sanitizers} -fno-omit-frame-pointer

@@ -30,7 +30,8 @@ constexpr std::array<Switch, 12> kSwitches = {{
     {"watch-list", &Fidelity::watch_list},
 }};
 
-constexpr std::array<std::string_view, 2> kBugNames = {"legacy-watch", "seed-empty-rv"};
+constexpr std::array<std::string_view, 3> kBugNames = {"finalizer-delete-new-state", "legacy-watch",
+                                                       "seed-empty-rv"};
 
 // Every switch set to `on`; history_limit (a number, not a switch) unbounded.
 Fidelity WithEverySwitch(bool on) {
@@ -113,6 +114,10 @@ std::span<const std::string_view> PlantedBugs::Names() noexcept {
 }
 
 runtime::Result<void> PlantedBugs::Enable(std::string_view name) {
+  if (name == "finalizer-delete-new-state") {
+    finalizer_delete_new_state = true;
+    return {};
+  }
   if (name == "legacy-watch") {
     legacy_watch = true;
     return {};
@@ -127,6 +132,9 @@ runtime::Result<void> PlantedBugs::Enable(std::string_view name) {
 
 std::vector<std::string> PlantedBugs::EnabledNames() const {
   std::vector<std::string> out;
+  if (finalizer_delete_new_state) {
+    out.emplace_back("finalizer-delete-new-state");
+  }
   if (legacy_watch) {
     out.emplace_back("legacy-watch");
   }

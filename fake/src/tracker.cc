@@ -21,8 +21,18 @@
 #include <bubble/sim/rng.h>
 #include <bubble/sim/timer.h>
 
+#include "tracker_state.h"
+#include "watch_oracle.h"
+
 namespace bubble::fake {
 
+using detail::HistoryEvent;
+using detail::Key;
+using detail::KeyView;
+using detail::ResourceState;
+using detail::Stored;
+using detail::WatchRecord;
+using detail::WatchReplay;
 using runtime::Err;
 using runtime::FieldSelector;
 using runtime::GroupVersionResource;
@@ -60,104 +70,6 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-struct Key {
-  std::string ns;
-  std::string name;
-};
-
-struct KeyView {
-  std::string_view ns;
-  std::string_view name;
-};
-
-struct KeyLess {
-  using is_transparent = void;
-
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const {
-    const int c = std::string_view(a.ns).compare(std::string_view(b.ns));
-    if (c != 0) {
-      return c < 0;
-    }
-    return std::string_view(a.name) < std::string_view(b.name);
-  }
-};
-
-struct Stored {
-  ObjectPtr obj;
-  std::int64_t rv = 0;
-};
-
-struct HistoryEvent {
-  std::int64_t rv = 0;
-  WatchEventType type = WatchEventType::kAdded;
-  ObjectPtr obj;
-  ObjectPtr old;  // MODIFIED: the previous state (for selector transitions)
-};
-
-struct WatchRecord {
-  std::uint64_t id = 0;
-  std::weak_ptr<runtime::ChannelWatcher> watch;
-  std::optional<LabelSelector> labels;
-  std::optional<FieldSelector> fields;
-  bool bookmarks = false;
-
-  bool Filters() const { return labels.has_value() || fields.has_value(); }
-
-  bool Matches(const Object& obj) const {
-    if (labels && !labels->Matches(obj.metadata.labels)) {
-      return false;
-    }
-    if (fields) {
-      const Result<bool> m = fields->Matches(obj);
-      return m.has_value() && *m;
-    }
-    return true;
-  }
-
-  // The event this watch sees for a change, or nullopt (selector transitions as the real
-  // server's watch cache: leaving the selection is DELETED, entering it is ADDED).
-  std::optional<WatchEventType> See(WatchEventType type, const Object* obj,
-                                    const Object* old) const {
-    if (!Filters()) {
-      return type;
-    }
-    const bool now = obj != nullptr && Matches(*obj);
-    switch (type) {
-      case WatchEventType::kAdded:
-      case WatchEventType::kDeleted:
-        return now ? std::optional(type) : std::nullopt;
-      case WatchEventType::kModified: {
-        const bool before = old != nullptr && Matches(*old);
-        if (now && before) {
-          return WatchEventType::kModified;
-        }
-        if (now) {
-          return WatchEventType::kAdded;
-        }
-        if (before) {
-          return WatchEventType::kDeleted;
-        }
-        return std::nullopt;
-      }
-      default:
-        return type;
-    }
-  }
-};
-
-struct ResourceState {
-  GroupVersionResource gvr;
-  std::string label;  // gvr.String(), for the trace
-  std::int64_t counter = 1;
-  bool written = false;
-  // A watch from a resourceVersion below this gets 410 (compaction or history eviction).
-  std::int64_t floor = 0;
-  std::map<Key, Stored, KeyLess> objects;
-  std::map<std::string, std::vector<WatchRecord>, std::less<>> watchers;
-  std::deque<HistoryEvent> history;
-};
-
 // The object a write stores: the caller's immutable object while nothing changes, a private
 // copy from the first change on.
 class Draft {
@@ -191,9 +103,15 @@ constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 }  // namespace
 
 struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
-  explicit Impl(Options opts) : options(std::move(opts)) {}
+  explicit Impl(Options opts) : options(std::move(opts)) {
+    if (options.check_watches) {
+      oracle = std::make_unique<detail::WatchOracle>(options.fidelity);
+    }
+  }
 
   Options options;
+  // Options::check_watches: checks every watch stream against the state (watch_oracle.h).
+  std::unique_ptr<detail::WatchOracle> oracle;
   std::map<GroupVersionResource, ResourceState> resources;
   std::uint64_t next_watch_id = 1;
   // Outside a bubble (seeding before Run), draws come from a fixed local generator.
@@ -220,6 +138,17 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   }
 
   static std::string RvString(std::int64_t rv) { return std::to_string(rv); }
+
+  // `obj` as a change at `rv` carries it: a copy stamped with `rv` when the server stamps
+  // versions, else `obj` itself.
+  ObjectPtr AtVersion(const ObjectPtr& obj, std::int64_t rv) const {
+    if (!Fid().StampsResourceVersion() || obj->metadata.resource_version == RvString(rv)) {
+      return obj;
+    }
+    std::unique_ptr<Object> copy = obj->Clone();
+    copy->metadata.resource_version = RvString(rv);
+    return ObjectPtr(std::move(copy));
+  }
 
   void Commit(ResourceState& rs, std::int64_t rv) {
     rs.counter = rv;
@@ -289,6 +218,9 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
           w.Name(), options.watch_buffer, runtime::WatchEventTypeName(type),
           obj ? obj->metadata.Key() : std::string("-"), rv));
     }
+    if (oracle != nullptr) {
+      oracle->Sent(rs, rec.id, type, obj, rv);
+    }
     if (InBubble()) {
       // "w<id> <text>", built by hand: this runs once per delivery.
       std::string owned;
@@ -321,10 +253,26 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     Send(rs, rec, w, WatchEventType::kBookmark, ObjectPtr(std::move(b)), rs.counter);
   }
 
+  // Delivers a change of one object to the watches (Fanout), under the oracle's eye: `before`
+  // is the object's stored state before the change (null: created), `before_rv` its version,
+  // `counter_before` the resource's counter before the change.
+  void Publish(ResourceState& rs, std::string_view ns, WatchEventType type, const ObjectPtr& obj,
+               const ObjectPtr& old, std::int64_t rv, const ObjectPtr& before,
+               std::int64_t before_rv, std::int64_t counter_before) {
+    if (oracle != nullptr) {
+      oracle->BeginChange(rs, KeyView{ns, obj->metadata.name}, before, before_rv, counter_before);
+    }
+    Fanout(rs, ns, type, obj, old, rv);
+    if (oracle != nullptr) {
+      oracle->EndChange(rs);
+    }
+  }
+
   // Delivers a change to the watches of `ns`, then to the all-namespace watches.
   void Fanout(ResourceState& rs, std::string_view ns, WatchEventType type, const ObjectPtr& obj,
               const ObjectPtr& old, std::int64_t rv) {
     std::string text;  // formatted once per change, for the trace
+    ObjectPtr left;    // what a watch the object leaves gets: the state it held, at `rv`
     auto deliver = [&](std::vector<WatchRecord>& list) {
       bool prune = false;
       for (const WatchRecord& rec : list) {
@@ -338,7 +286,14 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
           continue;
         }
         if (*seen != type) {
-          Send(rs, rec, *w, *seen, obj, rv);
+          if (*seen == WatchEventType::kDeleted) {
+            if (left == nullptr) {
+              left = AtVersion(old, rv);
+            }
+            Send(rs, rec, *w, *seen, left, rv);
+          } else {
+            Send(rs, rec, *w, *seen, obj, rv);
+          }
           continue;
         }
         if (text.empty() && InBubble()) {
@@ -439,10 +394,11 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       d.Write().metadata.resource_version = RvString(rv);
     }
     ObjectPtr stored = std::move(d).Finish();
+    const std::int64_t counter_before = rs.counter;
     rs.objects.emplace(Key{std::string(ns), stored->metadata.name}, Stored{stored, rv});
     Commit(rs, rv);
     Record(rs, rv, WatchEventType::kAdded, stored, nullptr);
-    Fanout(rs, ns, WatchEventType::kAdded, stored, nullptr, rv);
+    Publish(rs, ns, WatchEventType::kAdded, stored, nullptr, rv, nullptr, 0, counter_before);
     return stored;
   }
 
@@ -487,6 +443,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       return Err(runtime::NewNotFound(gvr.GetGroupResource(), name));
     }
     const ObjectPtr old = it->second.obj;
+    const std::int64_t old_rv = it->second.rv;
+    const std::int64_t counter_before = rs.counter;
     const std::int64_t rv = rs.counter + 1;
     if (Fid().conflicts) {
       const std::string& want = prepared->Read().metadata.resource_version;
@@ -535,16 +493,21 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
                            next.Read().metadata.finalizers.empty();
     ObjectPtr stored = std::move(next).Finish();
     if (finalized) {
+      // As a real server (the registry's Update → deleteWithoutFinalizers): the update is not
+      // stored, the object is deleted as it was last stored. DELETED carries that state at the
+      // delete's version, and selectors judge it on that state, the one watchers hold
+      // (docs/semantics.md §1.3, §1.7).
+      ObjectPtr gone = options.bugs.finalizer_delete_new_state ? stored : AtVersion(old, rv);
       rs.objects.erase(it);
       Commit(rs, rv);
-      Record(rs, rv, WatchEventType::kDeleted, stored, nullptr);
-      Fanout(rs, ns, WatchEventType::kDeleted, stored, nullptr, rv);
-      return stored;
+      Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
+      Publish(rs, ns, WatchEventType::kDeleted, gone, nullptr, rv, old, old_rv, counter_before);
+      return gone;
     }
     it->second = Stored{stored, rv};
     Commit(rs, rv);
     Record(rs, rv, WatchEventType::kModified, stored, old);
-    Fanout(rs, ns, WatchEventType::kModified, stored, old, rv);
+    Publish(rs, ns, WatchEventType::kModified, stored, old, rv, old, old_rv, counter_before);
     return stored;
   }
 
@@ -556,6 +519,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       return Err(runtime::NewNotFound(gvr.GetGroupResource(), name));
     }
     const ObjectPtr last = it->second.obj;
+    const std::int64_t last_rv = it->second.rv;
+    const std::int64_t counter_before = rs.counter;
     if (Fid().conflicts) {
       const runtime::Preconditions& pre = opts.preconditions;
       if (pre.uid && *pre.uid != last->metadata.uid) {
@@ -587,7 +552,7 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       it->second = Stored{stored, rv};
       Commit(rs, rv);
       Record(rs, rv, WatchEventType::kModified, stored, last);
-      Fanout(rs, ns, WatchEventType::kModified, stored, last, rv);
+      Publish(rs, ns, WatchEventType::kModified, stored, last, rv, last, last_rv, counter_before);
       return {};
     }
     std::int64_t rv = it->second.rv;
@@ -596,15 +561,11 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     if (Fid().KeepsHistory()) {
       // A delete is a change with its own resourceVersion, as on a real server.
       rv = rs.counter + 1;
-      if (Fid().StampsResourceVersion()) {
-        std::unique_ptr<Object> copy = last->Clone();
-        copy->metadata.resource_version = RvString(rv);
-        gone = ObjectPtr(std::move(copy));
-      }
+      gone = AtVersion(last, rv);
       Commit(rs, rv);
       Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
     }
-    Fanout(rs, ns, WatchEventType::kDeleted, gone, nullptr, rv);
+    Publish(rs, ns, WatchEventType::kDeleted, gone, nullptr, rv, last, last_rv, counter_before);
     return {};
   }
 
@@ -777,24 +738,23 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     }
 
     // What this watch replays (§1.4, and the planted bugs).
-    enum class Replay { kNone, kAll, kNewer, kHistory };
-    Replay replay = Replay::kNone;
+    WatchReplay replay = WatchReplay::kNone;
     std::string_view why;
     if (opts == nullptr) {
       why = "no options: legacy, no replay";
     } else if (options.bugs.legacy_watch) {
       why = "planted bug legacy-watch: no replay";
     } else if (Fid().watch_list && opts->send_initial_events.value_or(false)) {
-      replay = Replay::kAll;
+      replay = WatchReplay::kAll;
       why = "sendInitialEvents: replay all";
     } else if (!from.has_value()) {
-      replay = options.bugs.seed_empty_rv ? Replay::kNone : Replay::kAll;
+      replay = options.bugs.seed_empty_rv ? WatchReplay::kNone : WatchReplay::kAll;
       why = options.bugs.seed_empty_rv ? "planted bug seed-empty-rv: no replay" : "replay all";
     } else if (Fid().tombstones && *from > 0) {
-      replay = Replay::kHistory;
+      replay = WatchReplay::kHistory;
       why = "replay the history after it";
     } else {
-      replay = Replay::kNewer;
+      replay = WatchReplay::kNewer;
       why = "replay newer objects";
     }
     Trace("watch", fmt::format("w{} {}: opened in {} from rv=\"{}\" ({})", rec.id, rs.label,
@@ -806,6 +766,17 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     std::vector<WatchRecord>& list = rs.watchers[std::string(ns)];
     list.push_back(rec);
     const WatchRecord& registered = list.back();
+    if (oracle != nullptr) {
+      std::string selectors;
+      if (registered.labels) {
+        selectors = fmt::format("labels \"{}\"", *registered.labels);
+      }
+      if (registered.fields) {
+        selectors +=
+            fmt::format("{}fields \"{}\"", selectors.empty() ? "" : ", ", *registered.fields);
+      }
+      oracle->Opened(rs, registered, ns, std::move(selectors), replay, from.value_or(0));
+    }
     auto replay_current = [&](std::int64_t newer_than) {
       ForScope(rs, ns, [&](const Stored& s) {
         if (s.rv > newer_than && (!registered.Filters() || registered.Matches(*s.obj))) {
@@ -814,15 +785,15 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       });
     };
     switch (replay) {
-      case Replay::kNone:
+      case WatchReplay::kNone:
         break;
-      case Replay::kAll:
+      case WatchReplay::kAll:
         replay_current(std::numeric_limits<std::int64_t>::min());
         break;
-      case Replay::kNewer:
+      case WatchReplay::kNewer:
         replay_current(*from);
         break;
-      case Replay::kHistory:
+      case WatchReplay::kHistory:
         for (const HistoryEvent& e : rs.history) {
           if (e.rv <= *from || w->Stopped()) {
             continue;
@@ -831,10 +802,14 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
             continue;
           }
           if (const auto seen = registered.See(e.type, e.obj.get(), e.old.get())) {
-            Send(rs, registered, *w, *seen, e.obj, e.rv);
+            const bool left = *seen == WatchEventType::kDeleted && e.type != *seen;
+            Send(rs, registered, *w, *seen, left ? AtVersion(e.old, e.rv) : e.obj, e.rv);
           }
         }
         break;
+    }
+    if (oracle != nullptr) {
+      oracle->Replayed(rs, registered.id);
     }
     const bool initial_events = opts != nullptr && Fid().watch_list &&
                                 opts->send_initial_events.value_or(false) &&

@@ -306,6 +306,72 @@ TEST_CASE("finalizers: delete marks, removing the last finalizer deletes", "[fak
   });
 }
 
+TEST_CASE(
+    "selectors and finalizers: the update that removes the last finalizer and changes labels "
+    "is a delete judged on the stored object (issue 11)",
+    "[fake][fidelity][selectors]") {
+  RunInBubble([] {
+    fake::Tracker t(With({"selectors", "finalizers", "tombstones", "stamp-rv"}));
+    rt::ConfigMap cm = Cm("ns", "a");
+    cm.metadata.labels = {{"app", "web"}};
+    cm.metadata.finalizers = {"example.com/cleanup"};
+    REQUIRE(t.Add(cm).has_value());  // rv 2
+    auto web = t.Watch(ConfigMaps(), "", {.label_selector = "app=web", .resource_version = "0"});
+    auto db = t.Watch(ConfigMaps(), "", {.label_selector = "app=db", .resource_version = "0"});
+    REQUIRE(t.Delete(ConfigMaps(), "ns", "a").has_value());  // rv 3: deletionTimestamp
+
+    rt::ConfigMap done = AsCm(*t.Get(ConfigMaps(), "ns", "a"));
+    done.metadata.finalizers.clear();
+    done.metadata.labels = {{"app", "db"}};
+    auto deleted = t.Update(ConfigMaps(), done, "ns");  // rv 4: deleted, as last stored
+    REQUIRE(deleted.has_value());
+    CHECK(rt::IsNotFound(t.Get(ConfigMaps(), "ns", "a").error()));
+    CHECK((*deleted)->metadata.labels.at("app") == "web");
+    CHECK((*deleted)->metadata.resource_version == "4");
+
+    // The watcher that holds the object sees it go; the other never saw it and sees nothing.
+    std::vector<rt::WatchEvent> seen;
+    while (auto ev = (*web)->ResultChan().TryRecv()) {
+      seen.push_back(*ev);
+    }
+    REQUIRE(seen.size() == 3);
+    CHECK(seen[0].type == rt::WatchEventType::kAdded);
+    CHECK(seen[1].type == rt::WatchEventType::kModified);
+    CHECK(seen[2].type == rt::WatchEventType::kDeleted);
+    CHECK(seen[2].object->metadata.labels.at("app") == "web");
+    CHECK(seen[2].object->metadata.resource_version == "4");
+    CHECK(Drain(**db).empty());
+
+    // Replay from the history judges the delete the same way.
+    CHECK(Drain(**t.Watch(ConfigMaps(), "",
+                          {.label_selector = "app=web", .resource_version = "2"})) ==
+          Events{"MODIFIED a", "DELETED a"});
+    CHECK(Drain(**t.Watch(ConfigMaps(), "", {.label_selector = "app=db", .resource_version = "2"}))
+              .empty());
+  });
+}
+
+TEST_CASE(
+    "selectors: an object that stops matching is DELETED with the state the watcher held, at "
+    "the new resourceVersion (the real server's watch cache)",
+    "[fake][fidelity][selectors]") {
+  RunInBubble([] {
+    fake::Tracker t(With({"selectors", "stamp-rv"}));
+    rt::ConfigMap cm = Cm("ns", "a");
+    cm.metadata.labels = {{"app", "web"}};
+    REQUIRE(t.Add(cm).has_value());  // rv 2
+    auto w = t.Watch(ConfigMaps(), "", {.label_selector = "app=web", .resource_version = "0"});
+    cm.metadata.labels = {{"app", "db"}};
+    REQUIRE(t.Update(ConfigMaps(), cm, "ns").has_value());  // rv 3
+    REQUIRE((*w)->ResultChan().TryRecv().has_value());      // ADDED
+    const auto left = (*w)->ResultChan().TryRecv();
+    REQUIRE(left.has_value());
+    CHECK(left->type == rt::WatchEventType::kDeleted);
+    CHECK(left->object->metadata.labels.at("app") == "web");
+    CHECK(left->object->metadata.resource_version == "3");
+  });
+}
+
 TEST_CASE("uid-timestamps: uid, creationTimestamp and generation come from the server",
           "[fake][fidelity]") {
   RunInBubble([] {

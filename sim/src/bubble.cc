@@ -39,6 +39,10 @@ std::string_view FailureKindName(FailureKind kind) noexcept {
       return "time limit";
     case FailureKind::kReplayDiverged:
       return "replay diverged";
+    case FailureKind::kTimerLoop:
+      return "timer loop";
+    case FailureKind::kRealTimeLimit:
+      return "real-time limit";
   }
   return "?";
 }
@@ -217,6 +221,48 @@ void Fire(WaitNode& node) {
   Scheduler* s = Scheduler::Current();
   BUBBLE_ASSERT(s != nullptr, "waking a fiber outside its bubble");
   s->Fire(node);
+}
+
+bool TearingDown() noexcept {
+  Scheduler* s = Scheduler::Current();
+  return s != nullptr && s->TearingDown();
+}
+
+void BlockWhileTearingDown(std::string_view what) {
+  Scheduler::Current()->BlockWhileTearingDown(what);
+}
+
+void CannotBlockWhileTearingDown(std::string_view what) {
+  Scheduler* s = Scheduler::Current();
+  FiberRecord* rec = s->Running();
+  BUBBLE_ASSERT(rec != nullptr, "{} while tearing down, outside a fiber", what);
+  if (std::uncaught_exceptions() == 0) {
+    throw FiberUnwind{};
+  }
+  s->Abandon(*rec, what, "blocked in a destructor");
+}
+
+void PrimitiveDiedInUse(std::string_view what, std::string_view name, const WaitList& waiters,
+                        std::uint64_t holder, std::string_view detail) {
+  Scheduler* s = Scheduler::Current();
+  if (s == nullptr || !s->IsRunning() || s->TearingDown()) {
+    return;
+  }
+  std::string user;
+  if (const FiberRecord* h = holder != 0 ? s->FindLive(holder) : nullptr; h != nullptr) {
+    user = fmt::format("fiber {} \"{}\" holds it", holder, h->name);
+  } else if (!waiters.Empty()) {
+    const FiberRecord* w = waiters.Front()->parking->fiber;
+    user = fmt::format("fiber {} \"{}\" waits on it", w->id, w->name);
+  } else if (!detail.empty()) {
+    user = std::string(detail);
+  } else {
+    return;  // held by a fiber that has finished: nobody can touch it any more
+  }
+  s->PrimitiveDiedInUse(fmt::format(
+      "{} '{}' destroyed while {}: the frame that owns it ended before the fibers using it (let "
+      "them finish first: WaitGroup::Wait, or cancel their context and wait)",
+      what, name, user));
 }
 
 FiberRecord* CurrentFiber() noexcept {

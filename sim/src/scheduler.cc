@@ -39,6 +39,37 @@ class CurrentSchedulerScope {
 // teardown gives up on it.
 constexpr int kMaxUnwindAttempts = 16;
 
+// How many operations that would block a destructor may complete at once during teardown
+// before the fiber is taken for a loop that waits for something that will never happen.
+constexpr std::uint32_t kMaxInertBlocks = 1000;
+
+// A quiet stretch is a timer loop only with at least this many timer firings: a single long
+// sleep over quiet_limit is not a loop.
+constexpr std::uint64_t kMinTimerLoopFires = 100;
+
+// How often (in steps) the loop asks the real-time budget; a step costs tens of nanoseconds.
+constexpr std::uint64_t kRealTimeCheckSteps = 4096;
+
+// Entries of each kind a movement report lists.
+constexpr std::size_t kMovementTop = 5;
+
+// Blocked fibers a report lists (RunResult::failure->blocked has them all): a deadlock of 100k
+// fibers would otherwise print megabytes.
+constexpr std::size_t kReportBlockedMax = 100;
+
+// Bytes of a failure's message a report shows (an exception's what() may be a whole document).
+constexpr std::size_t kReportMessageMax = 4096;
+// Bytes of one trace record a report shows.
+constexpr std::size_t kReportLineMax = 512;
+
+// Continuations of abandoned fibers. Destroying one would resume its fiber to unwind it (and
+// run the code that was just found unable to finish), so they are kept, reachable, for the
+// life of the process; their stacks are never reused.
+std::vector<boost::context::fiber>& AbandonedFibers() {
+  static auto* fibers = new std::vector<boost::context::fiber>();
+  return *fibers;
+}
+
 std::string DescribeException(const std::exception_ptr& error, FailureKind& kind) {
   kind = FailureKind::kException;
   try {
@@ -116,30 +147,45 @@ void Scheduler::FreeRecord(FiberRecord* rec) {
 }
 
 FiberId Scheduler::Spawn(std::string name, Task fn) {
+  if (tearing_down_ && running_) {
+    return 0;  // inert (detail/wait.h): a fiber spawned by a destructor of a failed run never runs
+  }
   BUBBLE_EXPECT(
       !tearing_down_ && !(ran_ && !running_),
       "Spawn(\"{}\") after the bubble finished: spawn fibers before Run() or from inside it", name);
   BUBBLE_EXPECT(static_cast<bool>(fn), "Spawn(\"{}\") with an empty function", name);
+  BUBBLE_EXPECT(options_.max_live_fibers == 0 || live_.size() < options_.max_live_fibers,
+                "Spawn(\"{}\") with {} fibers alive, the most Options::max_live_fibers allows: "
+                "a fiber leak? Raise the limit if the run needs more",
+                name, live_.size());
   FiberRecord* rec = NewRecord();
   rec->id = next_fiber_id_++;
   rec->name = std::move(name);
   rec->state = FiberRecord::State::kRunnable;
   rec->started = false;
   rec->unwinding = false;
+  rec->abandoned = false;
+  rec->inert_blocks = 0;
   rec->priority = strategy_->InitialPriority();
   rec->fn = std::move(fn);
+  rec->exceptions = {};
   rec->asan_fake_stack = nullptr;  // a reused record must not hand ASan a dead fiber's fake stack
-  rec->live_index = live_.size();
-  live_.push_back(rec);
-  ++fibers_spawned_;
-  {
+  try {
     // Constructing the fiber runs Boost.Context's entry function on the new stack, unannotated.
     AsanSwitchWindow window;
     rec->context = boost::context::fiber(
-        std::allocator_arg,
-        PoolStackAllocator(options_.stack_size, options_.guarded_stacks, &rec->stack),
+        std::allocator_arg, PoolStackAllocator(options_.stack_size, &rec->stack),
         [rec](boost::context::fiber&& loop) { return FiberMain(*rec, std::move(loop)); });
+  } catch (...) {  // no stack for it: the spawn fails and the record goes back unused
+    rec->name.clear();
+    rec->fn.Reset();
+    free_records_.push_back(rec);
+    throw;
   }
+  rec->live_index = live_.size();
+  live_.push_back(rec);
+  ++fibers_spawned_;
+  NoteActivity();
   trace_.NameFiber(rec->id, rec->name);
   Record(EventKind::kSpawn, rec->id, rec->name);
   ready_.push_back({rec, nullptr});
@@ -178,7 +224,10 @@ void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   }
   AsanStartSwitch(&loop_fake_stack_, static_cast<char*>(rec.stack.top) - rec.stack.size,
                   rec.stack.size);
+  ExceptionState* thread_exceptions = ThreadExceptionState();
+  const ExceptionState loop_exceptions = std::exchange(*thread_exceptions, rec.exceptions);
   rec.context = std::move(rec.context).resume();
+  rec.exceptions = std::exchange(*thread_exceptions, loop_exceptions);
   AsanFinishSwitch(loop_fake_stack_, nullptr, nullptr);
   if (watchdog_ != nullptr) {
     watchdog_->Leave();
@@ -196,6 +245,10 @@ void Scheduler::Yield() {
   FiberRecord* rec = current_;
   BUBBLE_EXPECT(rec != nullptr,
                 "Yield() outside a fiber: call it from a fiber of a running bubble");
+  if (tearing_down_) {
+    BlockWhileTearingDown("yield");
+    return;
+  }
   Record(EventKind::kYield, 0, {});
   rec->state = FiberRecord::State::kRunnable;
   ready_.push_back({rec, nullptr});
@@ -233,6 +286,15 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
                   "(Bubble::Run or Spawn)",
                   reason.what, reason.object);
   }
+  if (tearing_down_) {
+    // A primitive that does not check TearingDown() itself: never block, never return a wake-up
+    // that did not happen.
+    Unlink(parking);
+    if (std::uncaught_exceptions() == 0) {
+      throw FiberUnwind{};
+    }
+    Abandon(*rec, reason.what, "blocked in a destructor");
+  }
   parking.fiber = rec;
   parking.fired = -1;
   for (int i = 0; i < parking.count; ++i) {
@@ -254,7 +316,60 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
   return parking.fired;
 }
 
+void Scheduler::BlockWhileTearingDown(std::string_view what) {
+  FiberRecord* rec = current_;
+  if (rec == nullptr) {
+    return;  // teardown's own code (a timer's abandon hook): nothing blocks there
+  }
+  if (++rec->inert_blocks > kMaxInertBlocks) {
+    Abandon(*rec, what,
+            std::uncaught_exceptions() == 0
+                ? std::string("kept catching FiberUnwind (rethrow it from catch (...): "
+                              "RethrowIfUnwinding) and blocking again")
+                : fmt::format("blocked {} times in destructors (a loop waiting for something "
+                              "that cannot happen once the run is over?)",
+                              kMaxInertBlocks));
+  }
+  if (std::uncaught_exceptions() == 0) {
+    throw FiberUnwind{};
+  }
+}
+
+void Scheduler::Abandon(FiberRecord& rec, std::string_view what, std::string_view why) {
+  teardown_notes_ += fmt::format(
+      "note: while the failed run was torn down, fiber {} \"{}\" {} ({}); it was abandoned "
+      "(its remaining frames never run, their objects are not destroyed): a destructor must not "
+      "block on other fibers\n",
+      rec.id, rec.name, why, what);
+  rec.abandoned = true;
+  SwitchOut(rec);
+  BUBBLE_ASSERT(false, "abandoned fiber {} \"{}\" was resumed", rec.id, rec.name);
+  std::abort();  // unreachable: AssertFailed does not return
+}
+
+FiberRecord* Scheduler::FindLive(FiberId id) const noexcept {
+  auto it =
+      std::find_if(live_.begin(), live_.end(), [id](const FiberRecord* r) { return r->id == id; });
+  return it != live_.end() ? *it : nullptr;
+}
+
+void Scheduler::PrimitiveDiedInUse(std::string message) {
+  FailRun(FailureKind::kException, "usage error: " + std::move(message), current_,
+          /*provisional=*/std::uncaught_exceptions() > 0);
+}
+
+void Scheduler::NoteActivity() noexcept {
+  quiet_since_ = now_;
+  quiet_timer_fires_ = 0;
+  if (profile_.active) {
+    profile_ = MovementProfile{};
+  }
+}
+
 void Scheduler::Fire(WaitNode& node) {
+  if (current_ != nullptr) {
+    NoteActivity();  // a fiber woke another (a timer's wake-up runs with no fiber current)
+  }
   Parking* parking = node.parking;
   Unlink(*parking);
   parking->fired = node.index;
@@ -356,6 +471,9 @@ void Scheduler::HeapRemove(TimerNode& node) noexcept {
 }
 
 void Scheduler::StartTimer(TimerNode& node) {
+  if (tearing_down_) {
+    return;  // inert (detail/wait.h): a timer armed while the run is torn down never fires
+  }
   BUBBLE_EXPECT(running_ && !tearing_down_,
                 "starting timer '{}' outside a running bubble: create timers from a fiber",
                 node.name);
@@ -393,6 +511,14 @@ bool Scheduler::StopTimer(TimerNode& node) noexcept {
 
 void Scheduler::FireTimer(TimerNode& node) {
   node.state = TimerNode::State::kIdle;
+  ++quiet_timer_fires_;
+  if (profile_.active) {
+    auto it = profile_.timer_fires.find(node.name);
+    if (it == profile_.timer_fires.end()) {
+      it = profile_.timer_fires.emplace(std::string(node.name), 0).first;
+    }
+    ++it->second;
+  }
   Record(EventKind::kTimerFire, node.id, node.name);
   node.fire(node);
 }
@@ -402,12 +528,31 @@ void Scheduler::AdvanceClock() {
   if (next - Clock::Epoch() > options_.time_limit) {
     FailRun(
         FailureKind::kTimeLimit,
-        fmt::format("virtual time would pass the time limit of {} (next timer '{}' at {}): a "
-                    "fiber keeps time moving forever (a ticker loop that is never stopped?); "
-                    "raise Options::time_limit if the run is meant to be this long",
+        fmt::format("virtual time would pass the time limit of {} (next timer '{}' at {}): "
+                    "timers keep firing after the work is done? If the run should have ended, "
+                    "stop what keeps time moving (the report lists it: cancel a poller's "
+                    "context, stop a ticker); raise Options::time_limit only if the run is "
+                    "meant to last this long",
                     FormatDuration(options_.time_limit), heap_.front()->name, FormatIsoTime(next)),
         nullptr);
     return;
+  }
+  const bool quiet_check =
+      options_.quiet_limit > Duration::zero() && quiet_timer_fires_ >= kMinTimerLoopFires;
+  if (quiet_check && next - quiet_since_ > options_.quiet_limit) {
+    FailRun(FailureKind::kTimerLoop,
+            fmt::format("for {} of virtual time only timers woke fibers ({} timer firings; no "
+                        "fiber woke another or was spawned): what is left is a loop nobody stops "
+                        "(a poller or ticker whose context was never cancelled, or a wait for "
+                        "fibers that never end?). Stop it before waiting for the run to end; "
+                        "raise Options::quiet_limit if the run is meant to idle like this",
+                        FormatDuration(next - quiet_since_), quiet_timer_fires_),
+            nullptr);
+    return;
+  }
+  if (!profile_.active && ((quiet_check && next - quiet_since_ > options_.quiet_limit / 2) ||
+                           next - Clock::Epoch() > options_.time_limit / 2)) {
+    StartProfile();
   }
   Record(EventKind::kClockJump, static_cast<std::uint64_t>((next - now_).count()), {});
   now_ = next;
@@ -452,7 +597,68 @@ std::optional<ReadyEntry> Scheduler::PickNext() {
   return index == 0 ? ready_.pop_front() : ready_.erase(index);
 }
 
+void Scheduler::StartProfile() {
+  profile_ = MovementProfile{};
+  profile_.active = true;
+  profile_.since = now_;
+}
+
+void Scheduler::CheckRealTime() {
+  switch (real_time_->Check()) {
+    case RealTimeBudget::State::kFresh:
+      return;
+    case RealTimeBudget::State::kHalfSpent:
+      if (!profile_.active) {
+        StartProfile();
+      }
+      return;
+    case RealTimeBudget::State::kSpent:
+      FailRun(FailureKind::kRealTimeLimit,
+              fmt::format("the run used its real-time budget of {} (at virtual time +{}, after {} "
+                          "steps); runs usually take milliseconds: a loop of timers, or a much "
+                          "larger workload? Raise Options::real_time_budget (--real-time-budget) "
+                          "if this run is meant to take longer",
+                          FormatDuration(real_time_->Budget()),
+                          FormatDuration(now_ - Clock::Epoch()), steps_),
+              nullptr);
+      return;
+  }
+}
+
+std::string Scheduler::DescribeMovement() const {
+  if (!profile_.active || (profile_.timer_fires.empty() && profile_.fiber_runs.empty())) {
+    return {};
+  }
+  std::string out = fmt::format("what kept virtual time moving (since +{}):\n",
+                                FormatDuration(profile_.since - Clock::Epoch()));
+  std::vector<std::pair<std::uint64_t, std::string>> rows;
+  for (const auto& [name, fires] : profile_.timer_fires) {
+    rows.emplace_back(fires, fmt::format("timer '{}' fired {} times", name, fires));
+  }
+  auto by_count = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  std::sort(rows.begin(), rows.end(), by_count);
+  for (std::size_t i = 0; i < rows.size() && i < kMovementTop; ++i) {
+    out += "  " + rows[i].second + "\n";
+  }
+  rows.clear();
+  for (const auto& [id, entry] : profile_.fiber_runs) {
+    rows.emplace_back(entry.second,
+                      fmt::format("fiber {} \"{}\" ran {} times", id, entry.first, entry.second));
+  }
+  std::sort(rows.begin(), rows.end(), by_count);
+  for (std::size_t i = 0; i < rows.size() && i < kMovementTop; ++i) {
+    out += "  " + rows[i].second + "\n";
+  }
+  return out;
+}
+
 void Scheduler::RunFiber(FiberRecord& rec) {
+  if (profile_.active) {
+    auto [it, inserted] = profile_.fiber_runs.try_emplace(rec.id, rec.name, 0);
+    ++it->second.second;
+  }
   SwitchIn(rec);
   if (rec.state == FiberRecord::State::kDone) {
     FinishFiber(rec);
@@ -460,14 +666,17 @@ void Scheduler::RunFiber(FiberRecord& rec) {
 }
 
 void Scheduler::FinishFiber(FiberRecord& rec) {
-  if (rec.error && !failure_) {
+  if (rec.abandoned) {
+    AbandonedFibers().push_back(std::move(rec.context));
+  }
+  if (rec.error && (!failure_ || failure_provisional_)) {
     FailureKind kind;
     std::string message = DescribeException(rec.error, kind);
     current_ = &rec;  // attribute the exit and failure records to the fiber
     Record(EventKind::kExit, 0, message);
     current_ = nullptr;
     FailRun(kind, std::move(message), &rec);
-  } else if (!rec.unwinding) {
+  } else if (!rec.unwinding && !rec.abandoned) {
     current_ = &rec;
     Record(EventKind::kExit, 0, "ok");
     current_ = nullptr;
@@ -488,6 +697,12 @@ void Scheduler::Loop() {
         return;
       }
       ++steps_;  // counted once allowed: RunResult::steps is what ran, not what was refused
+      if (real_time_ && steps_ % kRealTimeCheckSteps == 0) {
+        CheckRealTime();
+        if (failure_) {
+          return;
+        }
+      }
       std::optional<ReadyEntry> next = PickNext();
       if (!next) {
         return;
@@ -500,6 +715,7 @@ void Scheduler::Loop() {
       continue;
     }
     if (wait_caller_ != nullptr) {  // everyone else is durably blocked: Wait() returns
+      NoteActivity();
       FiberRecord* rec = std::exchange(wait_caller_, nullptr);
       MakeRunnable(*rec);
       continue;
@@ -527,12 +743,22 @@ RunResult Scheduler::Run() {
   if (options_.watchdog.count() > 0) {
     watchdog_ = std::make_unique<WatchdogSlot>(options_.watchdog, *this);
   }
+  if (options_.real_time_budget.count() > 0) {
+    real_time_.emplace(options_.real_time_budget);
+  }
+  quiet_since_ = now_;
   Loop();
+  if (failure_ && failure_provisional_) {
+    // Nothing superseded it: the fiber whose frame died caught the exception and went on.
+    RecordFailure(FindLive(failure_->fiber));
+    failure_provisional_ = false;
+  }
   if (failure_) {
     failure_->blocked = BlockedFibers();
     report_ = BuildReport();
   }
   TearDown();
+  report_ += teardown_notes_;
   running_ = false;
   watchdog_.reset();
 
@@ -547,20 +773,28 @@ RunResult Scheduler::Run() {
   return result;
 }
 
-void Scheduler::FailRun(FailureKind kind, std::string message, FiberRecord* where) {
-  if (failure_) {
+void Scheduler::FailRun(FailureKind kind, std::string message, FiberRecord* where,
+                        bool provisional) {
+  if (failure_ && !(failure_provisional_ && !provisional)) {
     return;
   }
+  failure_provisional_ = provisional;
   Failure f;
   f.kind = kind;
   f.message = std::move(message);
   f.fiber = where != nullptr ? where->id : 0;
   f.fiber_name = where != nullptr ? where->name : "bubble";
   f.time = now_;
-  FiberRecord* saved = std::exchange(current_, where);
-  Record(EventKind::kFailure, static_cast<std::uint64_t>(kind), f.message);
-  current_ = saved;
   failure_ = std::move(f);
+  if (!provisional) {  // a provisional failure is recorded only if it stands (RecordFailure)
+    RecordFailure(where);
+  }
+}
+
+void Scheduler::RecordFailure(FiberRecord* where) {
+  FiberRecord* saved = std::exchange(current_, where);
+  Record(EventKind::kFailure, static_cast<std::uint64_t>(failure_->kind), failure_->message);
+  current_ = saved;
 }
 
 std::vector<BlockedFiber> Scheduler::BlockedFibers() const {
@@ -612,11 +846,15 @@ void Scheduler::TearDown() {
             [](const FiberRecord* a, const FiberRecord* b) { return a->id > b->id; });
   for (FiberRecord* rec : order) {
     rec->unwinding = true;
-    for (int attempt = 0; rec->state != FiberRecord::State::kDone; ++attempt) {
-      BUBBLE_ASSERT(attempt < kMaxUnwindAttempts,
-                    "fiber {} \"{}\" keeps catching FiberUnwind: rethrow it from catch (...) "
-                    "(RethrowIfUnwinding)",
-                    rec->id, rec->name);
+    for (int attempt = 0; rec->state != FiberRecord::State::kDone && !rec->abandoned; ++attempt) {
+      if (attempt == kMaxUnwindAttempts) {
+        teardown_notes_ += fmt::format(
+            "note: while the failed run was torn down, fiber {} \"{}\" kept catching "
+            "FiberUnwind and was abandoned: rethrow it from catch (...) (RethrowIfUnwinding)\n",
+            rec->id, rec->name);
+        rec->abandoned = true;
+        break;
+      }
       SwitchIn(*rec);
     }
     FinishFiber(*rec);
@@ -627,7 +865,13 @@ void Scheduler::TearDown() {
 std::string Scheduler::BuildReport() const {
   const Failure& f = *failure_;
   std::string out = fmt::format("bubble: run failed: {}\n", FailureKindName(f.kind));
-  out += fmt::format("  what:     {}\n", f.message);
+  if (f.message.size() > kReportMessageMax) {
+    out += fmt::format("  what:     {}... ({} more bytes cut from the report)\n",
+                       std::string_view(f.message).substr(0, kReportMessageMax),
+                       f.message.size() - kReportMessageMax);
+  } else {
+    out += fmt::format("  what:     {}\n", f.message);
+  }
   out += fmt::format("  fiber:    {} \"{}\"\n", f.fiber, f.fiber_name);
   out += fmt::format("  time:     {} (+{})\n", FormatIsoTime(f.time),
                      FormatDuration(f.time - Clock::Epoch()));
@@ -639,7 +883,8 @@ std::string Scheduler::BuildReport() const {
   out += fmt::format("\n  steps:    {}\n", steps_);
   if (!f.blocked.empty()) {
     out += "blocked fibers (wait-for):\n";
-    for (const BlockedFiber& b : f.blocked) {
+    for (std::size_t i = 0; i < f.blocked.size() && i < kReportBlockedMax; ++i) {
+      const BlockedFiber& b = f.blocked[i];
       out += fmt::format("  fiber {} \"{}\" waits on {} since {}", b.id, b.name, b.waits_on,
                          FormatKlogTime(b.since).substr(5));
       if (b.holder != 0) {
@@ -650,12 +895,29 @@ std::string Scheduler::BuildReport() const {
       }
       out += "\n";
     }
+    if (f.blocked.size() > kReportBlockedMax) {
+      out += fmt::format(
+          "  ... and {} more blocked fibers (cut from the report; "
+          "RunResult::failure->blocked lists them all)\n",
+          f.blocked.size() - kReportBlockedMax);
+    }
+  }
+  if (f.kind == FailureKind::kTimeLimit || f.kind == FailureKind::kTimerLoop ||
+      f.kind == FailureKind::kRealTimeLimit) {
+    out += DescribeMovement();
   }
   std::vector<TraceEvent> tail = trace_.Tail();
   if (!tail.empty()) {
     out += fmt::format("last {} trace events:\n", tail.size());
     for (const TraceEvent& e : tail) {
-      out += "  " + FormatEvent(e, trace_.FiberNames()) + "\n";
+      const std::string line = FormatEvent(e, trace_.FiberNames());
+      if (line.size() > kReportLineMax) {
+        out += fmt::format("  {}... ({} more bytes cut)\n",
+                           std::string_view(line).substr(0, kReportLineMax),
+                           line.size() - kReportLineMax);
+      } else {
+        out += "  " + line + "\n";
+      }
     }
   }
   if (!options_.replay_command.empty()) {

@@ -23,7 +23,9 @@
 #include <bubble/sim/detail/timer_node.h>
 #include <bubble/sim/detail/wait.h>
 
+#include "exception_state.h"
 #include "ready_queue.h"
+#include "real_time_budget.h"
 #include "stack_pool.h"
 
 namespace bubble::sim::detail {
@@ -38,6 +40,8 @@ struct FiberRecord {
   State state = State::kRunnable;
   bool started = false;
   bool unwinding = false;
+  bool abandoned = false;          // blocked in a destructor during teardown: never resumed
+  std::uint32_t inert_blocks = 0;  // operations that would have blocked during teardown
   std::uint64_t priority = 0;
   boost::context::fiber context;  // the fiber's continuation while it is not running
   boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
@@ -52,7 +56,17 @@ struct FiberRecord {
   Parking* parking = nullptr;  // what it is parked on, while blocked
   Stack stack;
   void* asan_fake_stack = nullptr;
+  ExceptionState exceptions;  // its catch blocks and exceptions in flight, while switched out
   std::size_t live_index = 0;
+};
+
+// What keeps virtual time moving: counted only once a run has used half of one of its bounds
+// (time limit, quiet limit, real-time budget), for the report if it then fails on it.
+struct MovementProfile {
+  bool active = false;
+  TimePoint since{};
+  std::map<std::string, std::uint64_t, std::less<>> timer_fires;        // by timer name
+  std::map<FiberId, std::pair<std::string, std::uint64_t>> fiber_runs;  // name, runs
 };
 
 struct ReadyEntry {
@@ -99,6 +113,14 @@ class Scheduler {
   // Lets the strategy choose among `count` ready select cases (ids are case indexes).
   std::size_t ChooseCase(const int* case_indexes, std::size_t count);
 
+  // Teardown of a failed run: see detail/wait.h.
+  bool TearingDown() const noexcept { return tearing_down_; }
+
+  void BlockWhileTearingDown(std::string_view what);
+  [[noreturn]] void Abandon(FiberRecord& rec, std::string_view what, std::string_view why);
+  void PrimitiveDiedInUse(std::string message);
+  FiberRecord* FindLive(FiberId id) const noexcept;
+
   // Records a trace event attributed to the running fiber (0 in the scheduler). Inline so that
   // with tracing off a scheduling step pays one predictable branch.
   void Record(EventKind kind, std::uint64_t arg, std::string_view a, std::string_view b = {}) {
@@ -124,12 +146,20 @@ class Scheduler {
   void MakeRunnable(FiberRecord& rec);
   void FireTimer(TimerNode& node);
   void AdvanceClock();
+  // A fiber woke another or was spawned: the quiet stretch (only timers waking fibers) ends.
+  void NoteActivity() noexcept;
+  void StartProfile();
+  void CheckRealTime();
+  std::string DescribeMovement() const;
   void HeapPush(TimerNode& node);
   void HeapRemove(TimerNode& node) noexcept;
   void HeapSiftUp(std::size_t i) noexcept;
   void HeapSiftDown(std::size_t i) noexcept;
   bool HeapLess(const TimerNode* a, const TimerNode* b) const noexcept;
-  void FailRun(FailureKind kind, std::string message, FiberRecord* where);
+  // The first failure wins, except that a provisional one (a primitive that died in use while
+  // its owner's frame was unwinding) yields to the failure that unwound the frame.
+  void FailRun(FailureKind kind, std::string message, FiberRecord* where, bool provisional = false);
+  void RecordFailure(FiberRecord* where);
   std::vector<BlockedFiber> BlockedFibers() const;
   void TearDown();
   std::string BuildReport() const;
@@ -166,12 +196,19 @@ class Scheduler {
   std::uint64_t fibers_spawned_ = 0;
 
   std::optional<Failure> failure_;
+  bool failure_provisional_ = false;
   std::string report_;
+  std::string teardown_notes_;  // fibers abandoned during teardown, appended to the report
 
   // Where the loop's own stack is, learned on the first switch into a fiber (ASan needs it).
   const void* loop_stack_bottom_ = nullptr;
   std::size_t loop_stack_size_ = 0;
   void* loop_fake_stack_ = nullptr;
+
+  TimePoint quiet_since_{};  // start of the current stretch of timer-only wake-ups
+  std::uint64_t quiet_timer_fires_ = 0;
+  MovementProfile profile_;
+  std::optional<RealTimeBudget> real_time_;
 
   std::unique_ptr<WatchdogSlot> watchdog_;
   std::shared_ptr<spdlog::logger> default_logger_;

@@ -14,6 +14,14 @@ constexpr std::size_t kMaxCases = 16;
 }
 
 int SelectImpl(std::span<const CaseOps> cases, bool blocking) {
+  if (TearingDown()) [[unlikely]] {
+    // Inert (detail/wait.h): the channels may be gone. A try-select finds nothing ready; a
+    // blocking select has no case that could complete.
+    if (!blocking) {
+      return -1;
+    }
+    CannotBlockWhileTearingDown("select");
+  }
   BUBBLE_EXPECT(!cases.empty() && cases.size() <= kMaxCases,
                 "Select over {} cases: use between 1 and {}", cases.size(), kMaxCases);
   std::array<int, kMaxCases> ready{};

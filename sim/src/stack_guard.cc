@@ -2,6 +2,7 @@
 #include "stack_guard.h"
 
 #include <signal.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -41,20 +42,40 @@ void PutNumber(std::uint64_t v) noexcept {
   (void)ignored;
 }
 
+// The stack pointer of the interrupted code, or null where bubble does not know the layout.
+const char* InterruptedStackPointer(void* uctx) noexcept {
+  const auto* uc = static_cast<const ucontext_t*>(uctx);
+#if defined(__x86_64__)
+  return reinterpret_cast<const char*>(uc->uc_mcontext.gregs[REG_RSP]);
+#elif defined(__aarch64__)
+  return reinterpret_cast<const char*>(uc->uc_mcontext.sp);
+#else
+  (void)uc;
+  return nullptr;
+#endif
+}
+
+// Whether `p` lies in the guard gap under a stack whose usable part starts at `bottom`.
+bool InGuardGap(const char* p, const char* bottom) noexcept {
+  return p != nullptr && p < bottom && static_cast<std::size_t>(bottom - p) <= kGuardGap;
+}
+
 void OnSegv(int sig, siginfo_t* info, void* uctx) {
-  // The running fiber is the one the scheduler switched into; its record knows its stack.
+  // The running fiber is the one the scheduler switched into; its record knows its stack. The
+  // fault is an overflow if it touched the gap under that stack, or if the stack pointer itself
+  // has left the stack for the gap (a frame larger than the gap faults elsewhere first).
   const auto* addr = static_cast<const char*>(info->si_addr);
   const Scheduler* s = Scheduler::Current();
   const FiberRecord* rec = s != nullptr ? s->Running() : nullptr;
   const char* bottom =
       rec != nullptr ? static_cast<const char*>(rec->stack.top) - rec->stack.size : nullptr;
-  if (rec != nullptr && rec->stack.guarded && addr >= bottom - StackPool::PageSize() &&
-      addr < bottom) {
+  if (rec != nullptr &&
+      (InGuardGap(addr, bottom) || InGuardGap(InterruptedStackPointer(uctx), bottom))) {
     Put("bubble: stack overflow in fiber \"");
     PutView(rec->name);
     Put("\": its frames outgrew its ");
     PutNumber(rec->stack.size / 1024);
-    Put(" KiB stack and hit the guard page");
+    Put(" KiB stack and ran into the guard gap below it");
     {
       Put("\n  seed ");
       PutNumber(s->GetOptions().seed);

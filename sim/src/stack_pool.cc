@@ -3,8 +3,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
-#include <new>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
 
 #include <bubble/sim/error.h>
 
@@ -17,8 +22,23 @@ namespace {
 // Stacks kept for reuse per thread; more are unmapped on release.
 constexpr std::size_t kMaxCached = 8192;
 
+// Mapped stacks of the whole process (bubbles may run on several threads).
+std::atomic<std::size_t> g_mapped_stacks{0};
+
 std::size_t RoundUp(std::size_t n, std::size_t page) {
   return (n + page - 1) / page * page;
+}
+
+std::size_t ReadMaxMapCount() noexcept {
+  std::size_t value = 65530;  // the kernel's default, if /proc cannot be read
+  if (std::FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r"); f != nullptr) {
+    unsigned long long v = 0;
+    if (std::fscanf(f, "%llu", &v) == 1 && v > 0) {
+      value = static_cast<std::size_t>(v);
+    }
+    std::fclose(f);
+  }
+  return value;
 }
 
 }  // namespace
@@ -28,18 +48,33 @@ std::size_t StackPool::PageSize() noexcept {
   return page;
 }
 
+std::size_t StackPool::MaxMappedStacks() noexcept {
+  // An eighth of the maps (at least 4096) stays for libraries, malloc arenas, sanitizers.
+  static const std::size_t max = [] {
+    const std::size_t maps = ReadMaxMapCount();
+    const std::size_t reserve = std::max<std::size_t>(4096, maps / 8);
+    return maps > reserve ? (maps - reserve) / 2 : 1;
+  }();
+  return max;
+}
+
 StackPool& StackPool::ForThisThread() {
   thread_local StackPool pool;
   return pool;
 }
 
 StackPool::~StackPool() {
+  UnmapCached();
+}
+
+void StackPool::UnmapCached() noexcept {
   for (const Stack& s : free_) {
     Unmap(s);
   }
+  free_.clear();
 }
 
-Stack StackPool::Allocate(std::size_t size, std::size_t max_guarded) {
+Stack StackPool::Allocate(std::size_t size) {
   const std::size_t page = PageSize();
   size = RoundUp(size, page);
   // Reuse the most recent cached stack of this size.
@@ -51,21 +86,45 @@ Stack StackPool::Allocate(std::size_t size, std::size_t max_guarded) {
       return s;
     }
   }
-  const bool guard = guarded_live_ < max_guarded;
-  const std::size_t mapped = size + (guard ? page : 0);
-  void* base = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+  if (g_mapped_stacks.load(std::memory_order_relaxed) >= MaxMappedStacks()) {
+    UnmapCached();  // cached stacks of other sizes count against the budget too
+  }
+  const std::size_t limit = MaxMappedStacks();
+  if (g_mapped_stacks.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    g_mapped_stacks.fetch_sub(1, std::memory_order_relaxed);
+    ::bubble::detail::ThrowUsageError(
+        __FILE__, __LINE__,
+        fmt::format("no guarded stack left for a new fiber: {} fiber stacks are mapped, "
+                    "the most the kernel's memory-map limit allows (vm.max_map_count "
+                    "= {}, two maps per stack); keep fewer fibers alive at once, or "
+                    "raise the limit (sysctl -w vm.max_map_count=1048576)",
+                    limit, ReadMaxMapCount()));
+  }
+  // The whole region starts inaccessible; only the usable top `size` bytes become writable.
+  const std::size_t mapped = size + kGuardGap;
+  void* base = ::mmap(nullptr, mapped, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (base == MAP_FAILED) {
-    throw std::bad_alloc();
+    const int err = errno;
+    g_mapped_stacks.fetch_sub(1, std::memory_order_relaxed);
+    ::bubble::detail::ThrowUsageError(
+        __FILE__, __LINE__,
+        fmt::format("cannot map a {} KiB fiber stack with its guard gap: {}; keep "
+                    "fewer fibers alive at once",
+                    size / 1024, std::strerror(err)));
   }
-  if (guard) {
-    if (::mprotect(base, page, PROT_NONE) != 0) {
-      ::munmap(base, mapped);
-      throw std::bad_alloc();
-    }
-    ++guarded_live_;
+  char* usable = static_cast<char*>(base) + kGuardGap;
+  if (::mprotect(usable, size, PROT_READ | PROT_WRITE) != 0) {
+    const int err = errno;
+    ::munmap(base, mapped);
+    g_mapped_stacks.fetch_sub(1, std::memory_order_relaxed);
+    ::bubble::detail::ThrowUsageError(
+        __FILE__, __LINE__,
+        fmt::format("cannot make a fiber stack writable: {} (the kernel's memory-map "
+                    "limit vm.max_map_count = {}?); keep fewer fibers alive at once",
+                    std::strerror(err), ReadMaxMapCount()));
   }
-  return Stack{static_cast<char*>(base) + mapped, size, guard};
+  return Stack{usable + size, size};
 }
 
 void StackPool::Release(const Stack& stack) noexcept {
@@ -77,16 +136,13 @@ void StackPool::Release(const Stack& stack) noexcept {
 }
 
 void StackPool::Unmap(const Stack& stack) noexcept {
-  const std::size_t page = PageSize();
-  const std::size_t mapped = stack.size + (stack.guarded ? page : 0);
+  const std::size_t mapped = stack.size + kGuardGap;
   ::munmap(static_cast<char*>(stack.top) - mapped, mapped);
-  if (stack.guarded) {
-    --guarded_live_;
-  }
+  g_mapped_stacks.fetch_sub(1, std::memory_order_relaxed);
 }
 
 boost::context::stack_context PoolStackAllocator::allocate() {
-  Stack s = StackPool::ForThisThread().Allocate(size_, max_guarded_);
+  Stack s = StackPool::ForThisThread().Allocate(size_);
   *out_ = s;
   boost::context::stack_context sctx;
   sctx.sp = s.top;
@@ -95,8 +151,7 @@ boost::context::stack_context PoolStackAllocator::allocate() {
 }
 
 void PoolStackAllocator::deallocate(boost::context::stack_context& sctx) noexcept {
-  // Boost hands back only (sp, size); the guard bit is recovered from the record it reported to.
-  StackPool::ForThisThread().Release(Stack{sctx.sp, sctx.size, out_->guarded});
+  StackPool::ForThisThread().Release(Stack{sctx.sp, sctx.size});
 }
 
 }  // namespace bubble::sim::detail

@@ -34,11 +34,28 @@ bool ParkOn(detail::WaitList& list, const Context* ctx, const detail::BlockReaso
   return detail::Park(parking, reason) == 0;
 }
 
+std::uint64_t RunningFiberId() noexcept {
+  const detail::FiberRecord* rec = detail::CurrentFiber();
+  return rec != nullptr ? rec->id : 0;
+}
+
 }  // namespace
 
 // ---- Mutex --------------------------------------------------------------------------------
+//
+// While a failed run tears down, every operation is inert (detail/wait.h): the mutex may live in
+// a frame that is already gone.
+
+Mutex::~Mutex() {
+  if ((holder_ != 0 && holder_ != RunningFiberId()) || !waiters_.Empty()) [[unlikely]] {
+    detail::PrimitiveDiedInUse("mutex", name_, waiters_, holder_ != RunningFiberId() ? holder_ : 0);
+  }
+}
 
 bool Mutex::TryLock() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return true;
+  }
   detail::FiberRecord& me = NeedFiber("locking mutex", name_);
   BUBBLE_EXPECT(holder_ != me.id,
                 "mutex '{}' locked twice by fiber {} \"{}\": bubble mutexes are not recursive",
@@ -51,6 +68,10 @@ bool Mutex::TryLock() {
 }
 
 void Mutex::Lock() {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("mutex lock");
+    return;
+  }
   if (TryLock()) {
     return;
   }
@@ -59,6 +80,10 @@ void Mutex::Lock() {
 }
 
 bool Mutex::Lock(const Context& ctx) {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("mutex lock");
+    return true;
+  }
   if (TryLock()) {
     return true;
   }
@@ -69,6 +94,9 @@ bool Mutex::Lock(const Context& ctx) {
 }
 
 void Mutex::Unlock() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   detail::FiberRecord& me = NeedFiber("Unlock of mutex", name_);
   BUBBLE_EXPECT(holder_ == me.id,
                 "unlock of mutex '{}' by fiber {} \"{}\", which does not hold it (holder: {}): "
@@ -96,7 +124,19 @@ void CheckHeld(std::unique_lock<Mutex>& lock, const std::string& cv_name) {
 
 }  // namespace
 
+ConditionVariable::~ConditionVariable() {
+  if (!waiters_.Empty()) [[unlikely]] {
+    detail::PrimitiveDiedInUse("condition variable", name_, waiters_, 0);
+  }
+}
+
+// While a failed run tears down, a wait returns at once (a spurious wake-up) and a notify does
+// nothing (detail/wait.h).
 void ConditionVariable::Wait(std::unique_lock<Mutex>& lock) {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("condition variable wait");
+    return;
+  }
   CheckHeld(lock, name_);
   detail::WaitNode node;
   detail::Parking parking{nullptr, &node, 1, -1};
@@ -107,6 +147,10 @@ void ConditionVariable::Wait(std::unique_lock<Mutex>& lock) {
 }
 
 bool ConditionVariable::Wait(std::unique_lock<Mutex>& lock, const Context& ctx) {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("condition variable wait");
+    return false;
+  }
   CheckHeld(lock, name_);
   if (ctx.IsDone()) {
     return false;
@@ -124,12 +168,18 @@ bool ConditionVariable::Wait(std::unique_lock<Mutex>& lock, const Context& ctx) 
 }
 
 void ConditionVariable::NotifyOne() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   if (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());
   }
 }
 
 void ConditionVariable::NotifyAll() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   while (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());
   }
@@ -137,7 +187,20 @@ void ConditionVariable::NotifyAll() {
 
 // ---- WaitGroup ----------------------------------------------------------------------------
 
+WaitGroup::~WaitGroup() {
+  if (count_ > 0 || !waiters_.Empty()) [[unlikely]] {
+    detail::PrimitiveDiedInUse(
+        "wait group", name_, waiters_, 0,
+        fmt::format("its counter is {} (fibers it counts would call Done() on it)", count_));
+  }
+}
+
+// While a failed run tears down, Add and Done do nothing and Wait returns at once
+// (detail/wait.h).
 void WaitGroup::Add(std::int64_t delta) {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   BUBBLE_EXPECT(count_ + delta >= 0,
                 "WaitGroup '{}' counter would go negative ({} + {}): call Done() once per Add(1)",
                 name_, count_, delta);
@@ -150,6 +213,10 @@ void WaitGroup::Add(std::int64_t delta) {
 }
 
 void WaitGroup::Wait() {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("wait group wait");
+    return;
+  }
   NeedFiber("Wait on wait group", name_);
   if (count_ == 0) {
     return;
@@ -158,6 +225,10 @@ void WaitGroup::Wait() {
 }
 
 bool WaitGroup::Wait(const Context& ctx) {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("wait group wait");
+    return true;
+  }
   NeedFiber("Wait on wait group", name_);
   if (count_ == 0) {
     return true;

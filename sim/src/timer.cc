@@ -66,6 +66,10 @@ class SleepGuard {
 
 void SleepUntil(TimePoint t) {
   detail::Scheduler* s = detail::Scheduler::Current();
+  if (s != nullptr && s->TearingDown()) [[unlikely]] {
+    s->BlockWhileTearingDown("sleep");  // inert (detail/wait.h): the sleep ends at once
+    return;
+  }
   BUBBLE_EXPECT(s != nullptr && s->Running() != nullptr,
                 "SleepUntil/SleepFor outside a fiber: call it from a fiber of a running bubble");
   if (t <= s->Now()) {
@@ -86,6 +90,10 @@ void SleepFor(Duration d) {
 }
 
 bool SleepFor(Duration d, const Context& ctx) {
+  if (detail::TearingDown()) [[unlikely]] {
+    detail::BlockWhileTearingDown("sleep");
+    return false;
+  }
   if (ctx.IsDone()) {
     return false;
   }
@@ -115,6 +123,9 @@ void Timer::Fire(detail::TimerNode& node) {
 }
 
 bool Timer::Stop() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return false;  // inert (detail/wait.h): the timer may live in a frame that is gone
+  }
   const bool was_pending = detail::StopTimer(node_);
   // As in Go 1.23, a timer whose value was never received still counts as running: draining
   // that value is stopping it.
@@ -123,6 +134,9 @@ bool Timer::Stop() {
 }
 
 bool Timer::Reset(Duration d) {
+  if (detail::TearingDown()) [[unlikely]] {
+    return false;
+  }
   const bool was_pending = Stop();
   ArmAt(node_, Clock::now() + d);
   return was_pending;
@@ -152,11 +166,17 @@ void Ticker::Fire(detail::TimerNode& node) {
 }
 
 void Ticker::Stop() {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   detail::StopTimer(node_);
   Drain(channel_);
 }
 
 void Ticker::Reset(Duration period) {
+  if (detail::TearingDown()) [[unlikely]] {
+    return;
+  }
   BUBBLE_EXPECT(period > Duration::zero(), "Ticker '{}' reset to non-positive period {}", name_,
                 FormatDuration(period));
   Stop();
@@ -200,6 +220,9 @@ bool AfterFunc::Stop() {
 }
 
 bool AfterFunc::Reset(Duration d) {
+  if (detail::TearingDown()) [[unlikely]] {
+    return false;  // inert (detail/wait.h): nothing fires once the run is over
+  }
   const bool was_pending = detail::StopTimer(state_->node);
   state_->keep_alive = state_;
   ArmAt(state_->node, Clock::now() + d);

@@ -12,7 +12,9 @@
 #include <catch2/catch.hpp>
 
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/channel.h>
 
+#include "big_frames.h"
 #include <sys/wait.h>
 
 using namespace std::chrono_literals;
@@ -90,7 +92,7 @@ ChildExit RunInChild(int expected_signal, const std::function<void()>& body) {
 
 }  // namespace
 
-TEST_CASE("a fiber's stack overflow hits the guard page and is reported by fiber name",
+TEST_CASE("a fiber's stack overflow hits the guard gap and is reported by fiber name",
           "[sim][crash]") {
   if (kUnderAsan) {
     // ASan moves large frames to its fake stacks and has its own SIGSEGV handling: the guard
@@ -118,6 +120,48 @@ TEST_CASE("a fiber's stack overflow hits the guard page and is reported by fiber
   CHECK_THAT(child.output, Contains("bubble: stack overflow in fiber \"deep recursion\""));
   CHECK_THAT(child.output, Contains("seed 9, strategy fifo"));
   CHECK_THAT(child.output, Contains("fix: raise Options::stack_size"));
+}
+
+TEST_CASE("frames that jump a one-page guard are caught, in code built without stack probes",
+          "[sim][crash]") {
+  if (kUnderAsan) {
+    SUCCEED("skipped under AddressSanitizer (large frames live on its fake stacks)");
+    return;
+  }
+  SECTION("a 256 KiB local") {
+    const ChildExit child = RunInChild(SIGSEGV, [] {
+      sim::Bubble b({.seed = 5});
+      b.Run(
+          [] { sim::Spawn("big local", [] { std::printf("%d\n", sim::test::TouchBigLocal()); }); });
+    });
+    INFO(child.output);
+    REQUIRE(WIFSIGNALED(child.status));
+    CHECK(WTERMSIG(child.status) == SIGSEGV);
+    CHECK_THAT(child.output, Contains("bubble: stack overflow in fiber \"big local\""));
+    CHECK_THAT(child.output, Contains("seed 5, strategy fifo"));
+  }
+  SECTION("16 KiB frames next to another fiber's stack") {
+    // Before the gap, the overflow's writes landed in the neighbouring fiber's stack and the
+    // run went on with a corrupted neighbour.
+    const ChildExit child = RunInChild(SIGSEGV, [] {
+      sim::Bubble b({.seed = 6});
+      b.Run([] {
+        sim::Channel<int> never(0, "never");
+        for (int i = 0; i < 8; ++i) {
+          sim::Spawn("neighbour", [&] { never.Recv(); });
+        }
+        sim::Spawn("recursion", [] { std::printf("%d\n", sim::test::RecurseWith16KiBFrames(0)); });
+        for (int i = 0; i < 8; ++i) {
+          sim::Spawn("neighbour", [&] { never.Recv(); });
+        }
+        never.Recv();
+      });
+    });
+    INFO(child.output);
+    REQUIRE(WIFSIGNALED(child.status));
+    CHECK(WTERMSIG(child.status) == SIGSEGV);
+    CHECK_THAT(child.output, Contains("bubble: stack overflow in fiber \"recursion\""));
+  }
 }
 
 TEST_CASE("the watchdog aborts a fiber that spins without returning to the scheduler",

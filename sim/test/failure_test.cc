@@ -270,8 +270,78 @@ TEST_CASE("the time limit catches a ticker loop that runs forever", "[sim][failu
   CHECK(r.failure->time == kEpoch + 1h);
   CHECK(r.failure->message ==
         "virtual time would pass the time limit of 3600s (next timer 'resync' at "
-        "2000-01-01T01:01:00.000000Z): a fiber keeps time moving forever (a ticker loop that is "
-        "never stopped?); raise Options::time_limit if the run is meant to be this long");
+        "2000-01-01T01:01:00.000000Z): timers keep firing after the work is done? If the run "
+        "should have ended, stop what keeps time moving (the report lists it: cancel a poller's "
+        "context, stop a ticker); raise Options::time_limit only if the run is meant to last "
+        "this long");
+  // Counted from half the limit on: the last 30 of the 60 ticks.
+  CHECK_THAT(r.report, Contains("what kept virtual time moving (since +1800s):\n"
+                                "  timer 'resync' fired 30 times\n"
+                                "  fiber 1 \"main\" ran 30 times\n"));
+}
+
+TEST_CASE("a forgotten poller fails the run as a timer loop, naming the poller",
+          "[sim][failure][poller]") {
+  sim::Bubble b({.quiet_limit = 1h});
+  auto r = b.Run([&] {
+    sim::WaitGroup wg("pollers");
+    wg.Go("poller", [] {
+      for (;;) {
+        sim::SleepFor(1ms);
+      }
+    });
+    wg.Wait();  // waits for a fiber that never ends
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == sim::FailureKind::kTimerLoop);
+  CHECK(sim::FailureKindName(r.failure->kind) == "timer loop");
+  CHECK_THAT(r.failure->message,
+             StartsWith("for 3600s of virtual time only timers woke fibers (3600000 timer "
+                        "firings; no fiber woke another or was spawned): what is left is a loop "
+                        "nobody stops"));
+  CHECK_THAT(r.report, Contains("timer 'sleep' fired 1800000 times"));
+  CHECK_THAT(r.report, Contains("fiber 2 \"poller\" ran 1800000 times"));
+  CHECK_THAT(r.report, Contains("fiber 1 \"main\" waits on waitgroup 'pollers'"));
+}
+
+TEST_CASE("long sleeps and periodic work that wakes other fibers are not timer loops",
+          "[sim][failure][poller]") {
+  sim::Bubble b({.quiet_limit = 1h});
+  auto r = b.Run([&] {
+    sim::SleepFor(48h);  // one long sleep: not a loop
+    sim::Channel<int> work(0, "work");
+    sim::WaitGroup wg("worker");
+    wg.Go("worker", [&] {
+      while (work.Recv()) {
+      }
+    });
+    for (int i = 0; i < 10'000; ++i) {  // a resync every second for hours, each waking a worker
+      sim::SleepFor(1s);
+      work.Send(i);
+    }
+    work.Close();
+    wg.Wait();
+  });
+  INFO(r.report);
+  CHECK(r.Passed());
+}
+
+TEST_CASE("a run past its real-time budget fails with what kept virtual time moving",
+          "[sim][failure][poller]") {
+  sim::Bubble b({.time_limit = 24h * 365 * 100,
+                 .quiet_limit = sim::Duration::zero(),
+                 .real_time_budget = 300ms});
+  auto r = b.Run([&] {
+    for (;;) {
+      sim::SleepFor(1us);
+    }
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == sim::FailureKind::kRealTimeLimit);
+  CHECK_THAT(r.failure->message,
+             StartsWith("the run used its real-time budget of 300ms (at virtual time +"));
+  CHECK_THAT(r.report, Contains("timer 'sleep' fired"));
+  CHECK_THAT(r.report, Contains("fiber 1 \"main\" ran"));
 }
 
 TEST_CASE("a parent that fails while a child waits on its objects is reported, not a crash",
@@ -292,4 +362,67 @@ TEST_CASE("a parent that fails while a child waits on its objects is reported, n
   CHECK_THAT(r.report, Catch::Matchers::Contains("parent fails"));
   CHECK_THAT(r.report,
              Catch::Matchers::Contains("'a channel with a name longer than fifteen characters'"));
+}
+
+TEST_CASE("a spawn beyond Options::max_live_fibers fails the run with the limit named",
+          "[sim][failure]") {
+  bubble::sim::Bubble b({.max_live_fibers = 50});
+  auto r = b.Run([&] {
+    bubble::sim::Channel<int> never(0, "never");
+    for (int i = 0; i < 100; ++i) {
+      bubble::sim::Spawn("leaked", [&] { never.Recv(); });
+    }
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == bubble::sim::FailureKind::kException);
+  CHECK(r.failure->message ==
+        "usage error: Spawn(\"leaked\") with 50 fibers alive, the most Options::max_live_fibers "
+        "allows: a fiber leak? Raise the limit if the run needs more");
+}
+
+TEST_CASE("every fiber stack is guarded: past the memory-map budget a spawn fails clearly",
+          "[sim][failure][stacks]") {
+  // Spawns until the stacks the kernel's vm.max_map_count allows are all alive; the next spawn
+  // is refused with the limit named instead of getting a stack without a guard.
+  bubble::sim::Bubble b;
+  std::size_t spawned = 0;
+  auto r = b.Run([&] {
+    bubble::sim::Channel<int> never(0, "never");
+    for (;;) {
+      bubble::sim::Spawn("many", [&] { never.Recv(); });
+      ++spawned;
+    }
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(spawned > 16'384);  // more than the old pool guarded
+  CHECK_THAT(r.failure->message,
+             Catch::Matchers::Contains("usage error: no guarded stack left for a new fiber"));
+  CHECK_THAT(r.failure->message, Catch::Matchers::Contains("vm.max_map_count"));
+}
+
+TEST_CASE("a report stays small: a deadlock of many fibers lists the first hundred",
+          "[sim][failure]") {
+  sim::Bubble b;
+  auto r = b.Run([&] {
+    sim::Channel<int> never(0, "never");
+    for (int i = 0; i < 5000; ++i) {
+      sim::Spawn("waiter", [&] { never.Recv(); });
+    }
+    never.Recv();
+  });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->kind == sim::FailureKind::kDeadlock);
+  CHECK(r.failure->blocked.size() == 5001);
+  CHECK_THAT(r.report, Contains("  ... and 4901 more blocked fibers (cut from the report; "
+                                "RunResult::failure->blocked lists them all)\n"));
+  CHECK(r.report.size() < 16 * 1024);
+}
+
+TEST_CASE("a report shows at most 4 KiB of a failure's message", "[sim][failure]") {
+  sim::Bubble b;
+  auto r = b.Run([&] { throw std::runtime_error(std::string(100'000, 'x')); });
+  REQUIRE_FALSE(r.Passed());
+  CHECK(r.failure->message.size() == 100'000 + std::string("exception: ").size());
+  CHECK_THAT(r.report, Contains("... (95915 more bytes cut from the report)\n"));
+  CHECK(r.report.size() < 8 * 1024);
 }

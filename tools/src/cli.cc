@@ -1,14 +1,18 @@
 // tools/src/cli.cc
 #include "bubble/cli/cli.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -22,11 +26,15 @@
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_file.h>
 
+#include "fingerprints.h"
+#include "interrupt.h"
 #include "junit.h"
 #include "progress.h"
 #include "seed_range.h"
 #include "shard_env.h"
 #include "sweep.h"
+#include "sweep_tally.h"
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #ifndef BUBBLE_VERSION
@@ -49,6 +57,31 @@ constexpr int kFail = 1;
 constexpr int kUsage = 2;
 
 constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay"};
+
+// PCT draws depth-1 change points among the first pct_horizon (100) scheduling decisions: past a
+// depth of about 100 more change points only pile up on the same decisions, and each costs the
+// run memory and time up front. 1000 leaves room for a longer horizon; 2^31 would allocate 16 GB.
+constexpr int kMaxPctDepth = 1000;
+// Worker processes. Each costs memory, a process slot and an open file (checked against the
+// open-file limit separately); beyond a few thousand a sweep only thrashes.
+constexpr int kMaxJobs = 4096;
+
+// Everything written to stdout goes through Print, which never throws: fmt::print throws on a
+// full disk or a closed pipe and the process aborted. Errors are checked once at the end
+// (CheckStdout), and reported as one line with exit 2.
+// The errno of the first failed write to stdout, or 0.
+int& StdoutError() {
+  static int error = 0;
+  return error;
+}
+
+template <typename... Args>
+void Print(fmt::format_string<Args...> format, Args&&... args) {
+  const std::string text = fmt::format(format, std::forward<Args>(args)...);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() && StdoutError() == 0) {
+    StdoutError() = errno;
+  }
+}
 
 // ---- argument checks (CLI11 validators: a bad value is a usage error before any work) -------
 
@@ -89,7 +122,10 @@ const CLI::Validator kStrategy = Check(
 
 const CLI::Validator kPctDepth = Check(
     [](const std::string& v) {
-      return ParseSmallInt(v, 1, 1000) ? "" : fmt::format("\"{}\" is not a depth: use 1..1000", v);
+      return ParseSmallInt(v, 1, kMaxPctDepth)
+                 ? ""
+                 : fmt::format("\"{}\" is not a depth: use 1..{} (PCT's limit here)", v,
+                               kMaxPctDepth);
     },
     "DEPTH");
 
@@ -120,10 +156,10 @@ const CLI::Validator kPercent = Check(
 
 const CLI::Validator kJobs = Check(
     [](const std::string& v) {
-      return ParseSmallInt(v, 0, 4096)
+      return ParseSmallInt(v, 0, kMaxJobs)
                  ? ""
-                 : fmt::format("\"{}\" is not a number of workers: use 1 or more (0: one per CPU)",
-                               v);
+                 : fmt::format("\"{}\" is not a number of workers: use 1..{} (0: one per CPU)", v,
+                               kMaxJobs);
     },
     "J");
 
@@ -275,18 +311,18 @@ struct LimitArgs {
 int List(const Scenarios& scenarios) {
   for (const sc::Scenario* sp : scenarios.All()) {
     const sc::Scenario& s = *sp;
-    fmt::print("{}{}\n  {}\n", s.name, s.catalogue.empty() ? "" : fmt::format(" ({})", s.catalogue),
-               s.description);
+    Print("{}{}\n  {}\n", s.name, s.catalogue.empty() ? "" : fmt::format(" ({})", s.catalogue),
+          s.description);
     if (!s.options.empty()) {
-      fmt::print("  options (--set KEY=VALUE):\n");
+      Print("  options (--set KEY=VALUE):\n");
       for (const sc::OptionSpec& o : s.options) {
-        fmt::print("    {}={} [{}]  {}\n", o.key, o.default_value, o.AllowedText(), o.description);
+        Print("    {}={} [{}]  {}\n", o.key, o.default_value, o.AllowedText(), o.description);
       }
     }
     if (!s.bugs.empty()) {
-      fmt::print("  planted bugs (--bug NAME):\n");
+      Print("  planted bugs (--bug NAME):\n");
       for (const sc::BugSpec& b : s.bugs) {
-        fmt::print("    {}  found within {} seeds: {}\n", b.name, b.seed_budget, b.description);
+        Print("    {}  found within {} seeds: {}\n", b.name, b.seed_budget, b.description);
       }
     }
   }
@@ -312,14 +348,14 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
   sc::RunConfig c;
   c.seed = *ParseSeed(a.seed);
   c.strategy = *sim::ParseStrategy(a.strategy);
-  c.pct_depth = *ParseSmallInt(a.pct_depth, 1, 1000);
+  c.pct_depth = *ParseSmallInt(a.pct_depth, 1, kMaxPctDepth);
   c.bugs = a.bugs;
   c.set = SettingsArg(a.set);
   c.log_level = *sim::ParseLogLevel(a.log_level);
   c.program = program;
   a.limits.Apply(c);
   const sc::ResolvedRun run = sc::ResolveRun(s, c);  // usage errors before anything runs
-  fmt::print("{}\n", run.Command());
+  Print("{}\n", run.Command());
   std::fflush(stdout);
   sim::RunResult r;
   if (!a.trace.empty()) {
@@ -331,9 +367,9 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
     if (!out) {
       std::fflush(stderr);
       if (!r.Passed()) {
-        fmt::print("{}", r.report);
+        Print("{}", r.report);
       }
-      fmt::print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
+      Print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
       std::fflush(stdout);
       throw Usage(fmt::format("cannot write the trace to \"{}\"", a.trace));
     }
@@ -342,13 +378,13 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
   }
   std::fflush(stderr);
   if (!r.Passed()) {
-    fmt::print("{}", r.report);
+    Print("{}", r.report);
   }
   if (!a.trace.empty()) {
-    fmt::print("trace: {} (open in https://ui.perfetto.dev; replay with: {} replay {})\n", a.trace,
-               sim::ShellWord(program), sim::ShellWord(a.trace));
+    Print("trace: {} (open in https://ui.perfetto.dev; replay with: {} replay {})\n", a.trace,
+          sim::ShellWord(program), sim::ShellWord(a.trace));
   }
-  fmt::print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
+  Print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
   return r.Passed() ? kPass : kFail;
 }
 
@@ -402,7 +438,7 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   c.trace = sim::TraceMode::kFull;
   c.log_level = *sim::ParseLogLevel(log_level);
   c.replay_command = sim::ShellWord(program) + " replay " + sim::ShellWord(file);
-  fmt::print("replaying {} decisions of: {}\n", rec.config.replay.size(), original);
+  Print("replaying {} decisions of: {}\n", rec.config.replay.size(), original);
   std::fflush(stdout);
   std::vector<sim::TraceEvent> events;
   std::vector<std::string> names;
@@ -414,18 +450,18 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
       });
   std::fflush(stderr);
   if (!r.Passed()) {
-    fmt::print("{}", r.report);
+    Print("{}", r.report);
   }
   const bool matches = r.fingerprint == rec.fingerprint;
   if (matches) {
-    fmt::print("fingerprint: {} (matches)\n", r.FingerprintHex());
+    Print("fingerprint: {} (matches)\n", r.FingerprintHex());
   } else {
-    fmt::print("fingerprint: {} (recorded {}: MISMATCH)\n", r.FingerprintHex(),
-               sim::FormatFingerprint(rec.fingerprint));
-    fmt::print("{}\n", sc::FirstDivergence(rec.records, rec.fiber_names, events, names)
-                           .value_or("the trace records are identical"));
+    Print("fingerprint: {} (recorded {}: MISMATCH)\n", r.FingerprintHex(),
+          sim::FormatFingerprint(rec.fingerprint));
+    Print("{}\n", sc::FirstDivergence(rec.records, rec.fiber_names, events, names)
+                      .value_or("the trace records are identical"));
   }
-  fmt::print("result: {}\n", r.Passed() ? "pass" : "fail");
+  Print("result: {}\n", r.Passed() ? "pass" : "fail");
   return matches ? kPass : kFail;
 }
 
@@ -443,59 +479,128 @@ struct SweepArgs {
   std::string jobs = "0";
   std::string shard;
   std::string junit;
+  std::string fingerprints;
   std::string check_determinism = "0";
   std::string progress_interval = "10";
   LimitArgs limits;
 };
 
-std::string StrategyLabel(const SweepItem& item) {
-  return item.strategy == sim::StrategyKind::kPct ? fmt::format("pct d={}", item.pct_depth)
-                                                  : std::string(sim::StrategyName(item.strategy));
+// --jobs against the open-file limit: each worker costs the sweep one descriptor (its result
+// pipe; two while it starts), on top of what the sweep holds itself (stdio, the files it
+// writes, the interrupt pipe). Raises the soft limit toward the hard one when that is enough.
+struct FileBudget {
+  std::uint64_t limit = 0;    // RLIMIT_NOFILE's soft limit (after raising it), or 0: unlimited
+  std::uint64_t reserve = 0;  // descriptors the sweep needs besides its workers
+};
+
+std::uint64_t OpenDescriptors() {
+  std::uint64_t n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (const dirent* e = ::readdir(d)) {
+      n += e->d_name[0] != '.' ? 1 : 0;
+    }
+    ::closedir(d);
+    return n > 0 ? n - 1 : 3;  // not the directory's own descriptor
+  }
+  return 3;
 }
 
-std::vector<JUnitSuite> JUnitFor(const SweepPlan& plan, const std::vector<ItemResult>& results,
-                                 const std::vector<GroupOutcome>& outcomes) {
-  std::vector<JUnitSuite> suites;
+FileBudget BudgetFor(int jobs) {
+  // Besides what is open now: the interrupt pipe (2), --fingerprints and --junit (2), and a
+  // starting worker's write end (1).
+  FileBudget b{.limit = 0, .reserve = OpenDescriptors() + 5};
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) {
+    return b;
+  }
+  const std::uint64_t want = b.reserve + static_cast<std::uint64_t>(jobs) + 1;
+  if (rl.rlim_cur < want && (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > rl.rlim_cur)) {
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min<rlim_t>(want, rl.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  b.limit = rl.rlim_cur;
+  return b;
+}
+
+int JobsWithinFileLimit(int requested, int cpus) {
+  const int jobs = requested > 0 ? requested : cpus;
+  const FileBudget b = BudgetFor(jobs);
+  if (b.limit == 0 || b.reserve + static_cast<std::uint64_t>(jobs) + 1 <= b.limit) {
+    return jobs;
+  }
+  const std::uint64_t fit = b.limit > b.reserve + 1 ? b.limit - b.reserve - 1 : 0;
+  if (fit == 0) {
+    throw Usage(fmt::format(
+        "the open-file limit is {}, too low for a sweep (one worker needs {}): raise it "
+        "(ulimit -n {})",
+        b.limit, b.reserve + 2, b.reserve + 2 + static_cast<std::uint64_t>(jobs) - 1));
+  }
+  if (requested > 0) {
+    throw Usage(fmt::format(
+        "--jobs {} needs {} open files but the open-file limit is {}: use --jobs {} or fewer, "
+        "or raise the limit (ulimit -n {})",
+        jobs, b.reserve + static_cast<std::uint64_t>(jobs) + 1, b.limit, fit,
+        b.reserve + static_cast<std::uint64_t>(jobs) + 1));
+  }
+  // One per CPU was only a default: fit it to the limit, and say so.
+  std::fprintf(stderr,
+               "bubble: note: %d job(s) instead of one per CPU (%d): the open-file limit is %llu "
+               "(ulimit -n)\n",
+               static_cast<int>(fit), cpus, static_cast<unsigned long long>(b.limit));
+  return static_cast<int>(fit);
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return abbrev != nullptr ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
+void PrintSweepResults(const SweepPlan& plan, const SweepTally& tally, bool interrupted) {
+  std::uint64_t passed = 0;
+  std::uint64_t failed = 0;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
     const SweepGroup& group = plan.groups[g];
-    JUnitSuite suite{
-        .name = group.hunt ? group.scenario->name + " --bug " + *group.hunt : group.Label(),
-        .cases = {}};
-    const std::string classname = "bubble." + group.scenario->name;
+    const GroupTally& t = tally.Group(g);
     if (group.hunt) {
-      JUnitCase c{
-          .classname = classname,
-          .name = fmt::format("finds planted bug {} within {} seeds", *group.hunt, group.budget)};
-      for (std::size_t i = 0; i < plan.items.size(); ++i) {
-        if (plan.items[i].group == g) {
-          c.time_seconds += results[i].seconds;
-        }
+      if (t.found_at) {
+        Print("  {} --bug {}: found at seed {} (budget {})\n", group.scenario->name, *group.hunt,
+              *t.found_at, group.budget);
+      } else if (interrupted && t.passed + t.failed < group.budget) {
+        Print("  {} --bug {}: not found in the {} of {} seeds run before the interrupt\n",
+              group.scenario->name, *group.hunt, t.passed + t.failed, group.budget);
+      } else {
+        Print("  {} --bug {}: NOT FOUND within {} seeds\n", group.scenario->name, *group.hunt,
+              group.budget);
       }
-      if (!outcomes[g].found_at) {
-        c.failure_message =
-            fmt::format("planted bug {} was not found within its budget of {} seeds", *group.hunt,
-                        group.budget);
-      }
-      suite.cases.push_back(std::move(c));
-    } else {
-      for (std::size_t i = 0; i < plan.items.size(); ++i) {
-        if (plan.items[i].group != g || results[i].state == ItemState::kSkipped) {
-          continue;
-        }
-        JUnitCase c{
-            .classname = classname,
-            .name = fmt::format("seed {} ({})", plan.items[i].seed, StrategyLabel(plan.items[i])),
-            .time_seconds = results[i].seconds};
-        if (results[i].state == ItemState::kFailed) {
-          c.failure_message = results[i].message;
-          c.failure_text = results[i].report + "replay: " + RunCommandFor(plan, plan.items[i]);
-        }
-        suite.cases.push_back(std::move(c));
-      }
+      continue;
     }
-    suites.push_back(std::move(suite));
+    Print("  {}: {} passed, {} failed\n", group.Label(), t.passed, t.failed);
+    passed += t.passed;
+    failed += t.failed;
   }
-  return suites;
+  Print("{} passed, {} failed\n", passed, failed);
+  const std::vector<TalliedRun> first = tally.FirstFailures();
+  if (!first.empty()) {
+    Print("first failing seeds:\n");
+    for (const TalliedRun& run : first) {
+      Print("  seed {} ({}): {}\n    {}\n", run.item.seed, StrategyLabel(run.item), run.message,
+            RunCommandFor(plan, run.item));
+    }
+  }
+}
+
+// On stderr: informational, and never part of what a script reads.
+void PrintSlowest(const SweepPlan& plan, const SweepTally& tally) {
+  const std::vector<TalliedRun> slowest = tally.Slowest();
+  if (slowest.empty()) {
+    return;
+  }
+  std::string text = "slowest runs (wall time):\n";
+  for (const TalliedRun& run : slowest) {
+    text += fmt::format("  {:.3f}s  {}\n", run.seconds, RunCommandFor(plan, run.item));
+  }
+  std::fputs(text.c_str(), stderr);
 }
 
 int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArgs& a) {
@@ -518,7 +623,7 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   if (!a.strategy.empty()) {
     spec.strategy = *sim::ParseStrategy(a.strategy);
   }
-  spec.pct_depth = *ParseSmallInt(a.pct_depth, 1, 1000);
+  spec.pct_depth = *ParseSmallInt(a.pct_depth, 1, kMaxPctDepth);
   std::string shard_text = a.shard;
   if (a.shard == "auto") {
     const EnvShard env = ShardFromEnvironment([](const char* name) { return std::getenv(name); });
@@ -540,21 +645,34 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   a.limits.Apply(limits);
   spec.step_limit = limits.step_limit;
   spec.time_limit = limits.time_limit;
-  const int requested_jobs = *ParseSmallInt(a.jobs, 0, 4096);
-  const int jobs = requested_jobs > 0
-                       ? requested_jobs
-                       : std::max(1, static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)));
+  if (!a.fingerprints.empty() && !a.junit.empty() && a.fingerprints == a.junit) {
+    throw Usage("--fingerprints and --junit name the same file: give each its own");
+  }
   const SweepPlan plan = PlanSweep(spec);  // ConfigError for bad bugs, options or limits
+  const int jobs = JobsWithinFileLimit(
+      *ParseSmallInt(a.jobs, 0, kMaxJobs),
+      std::clamp(static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)), 1, kMaxJobs));
 
-  fmt::print("sweep: {} group(s), {} runs, seeds {}..{}{}, strategy {}, {} job(s){}\n",
-             plan.groups.size(), plan.items.size(), spec.seeds.first, spec.seeds.last,
-             shard_text.empty() ? "" : fmt::format(" (shard {})", shard_text),
-             spec.strategy ? std::string(sim::StrategyName(*spec.strategy))
-                           : fmt::format("portfolio ({})", sc::PortfolioDescription()),
-             jobs,
-             check_determinism > 0
-                 ? fmt::format(", determinism check on {}% of seeds", check_determinism)
-                 : "");
+  // Every argument is checked: from here on, files are written.
+  std::ofstream fingerprint_out;
+  std::optional<FingerprintFile> fingerprints;
+  if (!a.fingerprints.empty()) {
+    fingerprint_out.open(a.fingerprints, std::ios::binary | std::ios::trunc);
+    if (!fingerprint_out) {
+      throw Usage(fmt::format("cannot write fingerprints to {}", sim::ShellWord(a.fingerprints)));
+    }
+    fingerprints.emplace(plan, fingerprint_out);
+  }
+
+  Print("sweep: {} group(s), {} runs, seeds {}..{}{}, strategy {}, {} job(s){}\n",
+        plan.groups.size(), plan.runs, spec.seeds.first, spec.seeds.last,
+        shard_text.empty() ? "" : fmt::format(" (shard {})", shard_text),
+        spec.strategy ? std::string(sim::StrategyName(*spec.strategy))
+                      : fmt::format("portfolio ({})", sc::PortfolioDescription()),
+        jobs,
+        check_determinism > 0
+            ? fmt::format(", determinism check on {}% of seeds", check_determinism)
+            : "");
   std::fflush(stdout);
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   // Wall time paces the progress output only (the CLI; never a simulated run).
@@ -562,71 +680,74 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   auto now = [] {
     return std::chrono::duration_cast<Seconds>(std::chrono::steady_clock::now().time_since_epoch());
   };
-  ProgressMeter meter(plan.items.size(), tty,
-                      Seconds(std::strtod(a.progress_interval.c_str(), nullptr)), now());
+  ProgressMeter meter(plan.runs, tty, Seconds(std::strtod(a.progress_interval.c_str(), nullptr)),
+                      now());
+  SweepTally tally(plan);
+  InterruptWatch interrupt;
   ExecuteOptions eo;
   eo.jobs = jobs;
-  eo.progress = [&meter, &now](std::size_t done, std::size_t failed) {
+  eo.interrupt = &interrupt;
+  eo.on_result = [&](const SweepItem& item, ItemResult&& r) {
+    if (fingerprints) {
+      fingerprints->Add(item, r.fingerprint);
+    }
+    tally.Add(item, std::move(r));
+  };
+  if (fingerprints) {
+    eo.may_start = [&fingerprints] { return !fingerprints->HoldingTooMany(); };
+  }
+  eo.progress = [&meter, &now](std::uint64_t done, std::uint64_t failed) {
     if (const auto line = meter.Update(done, failed, now())) {
       std::fputs(line->c_str(), stderr);
       std::fflush(stderr);
     }
   };
-  const std::vector<ItemResult> results = ExecuteSweep(plan, RunItem, eo);
+  const ExecuteSummary summary = ExecuteSweep(plan, RunItem, eo);
   if (tty) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
   }
-  const std::vector<GroupOutcome> outcomes = Summarize(plan, results);
 
-  // Per group lines, then the totals and the first failures.
-  std::size_t passed = 0;
-  std::size_t failed = 0;
-  bool ok = true;
-  std::vector<std::size_t> first_failures;
+  std::string incomplete;
+  if (summary.interrupted_by != 0) {
+    incomplete = fmt::format("interrupted by {} after {} of {} runs",
+                             SignalName(summary.interrupted_by), summary.done, plan.runs);
+  }
+  PrintSweepResults(plan, tally, summary.interrupted_by != 0);
+  PrintSlowest(plan, tally);
+
+  int code = kPass;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
-    const SweepGroup& group = plan.groups[g];
-    const GroupOutcome& o = outcomes[g];
-    ok = ok && o.ok;
-    if (group.hunt) {
-      if (o.found_at) {
-        fmt::print("  {} --bug {}: found at seed {} (budget {})\n", group.scenario->name,
-                   *group.hunt, *o.found_at, group.budget);
-      } else {
-        fmt::print("  {} --bug {}: NOT FOUND within {} seeds\n", group.scenario->name, *group.hunt,
-                   group.budget);
-      }
-      continue;
-    }
-    fmt::print("  {}: {} passed, {} failed\n", group.Label(), o.passed, o.failed);
-    passed += o.passed;
-    failed += o.failed;
+    code = tally.Ok(g) ? code : kFail;
   }
-  for (std::size_t i = 0; i < plan.items.size() && first_failures.size() < 5; ++i) {
-    if (results[i].state == ItemState::kFailed && !plan.groups[plan.items[i].group].hunt) {
-      first_failures.push_back(i);
+  if (fingerprints) {
+    if (!incomplete.empty()) {
+      fingerprints->MarkIncomplete(incomplete);
+    }
+    fingerprint_out.close();
+    if (!fingerprint_out) {
+      std::fprintf(stderr, "bubble: error: cannot write fingerprints to %s\n",
+                   sim::ShellWord(a.fingerprints).c_str());
+      code = kUsage;
     }
   }
-  fmt::print("{} passed, {} failed\n", passed, failed);
-  if (!first_failures.empty()) {
-    fmt::print("first failing seeds:\n");
-    for (std::size_t i : first_failures) {
-      fmt::print("  seed {} ({}): {}\n    {}\n", plan.items[i].seed, StrategyLabel(plan.items[i]),
-                 results[i].message, RunCommandFor(plan, plan.items[i]));
-    }
-  }
-
   if (!a.junit.empty()) {
     std::ofstream out(a.junit, std::ios::binary | std::ios::trunc);
-    WriteJUnit(out, JUnitFor(plan, results, outcomes));
+    WriteJUnit(out, SweepJUnit(plan, tally, incomplete));
     out.close();
     if (!out) {
       // Checked before the sweep; this is a disk that filled up or a path that vanished since.
-      std::fprintf(stderr, "bubble: error: cannot write JUnit XML to \"%s\"\n", a.junit.c_str());
-      return kUsage;
+      std::fprintf(stderr, "bubble: error: cannot write JUnit XML to %s\n",
+                   sim::ShellWord(a.junit).c_str());
+      code = kUsage;
     }
   }
-  return ok ? kPass : kFail;
+  if (summary.interrupted_by != 0) {
+    std::fprintf(stderr, "bubble: sweep %s; its workers are stopped%s\n", incomplete.c_str(),
+                 a.junit.empty() ? "" : ", the JUnit file says it is incomplete");
+    return 128 + summary.interrupted_by;
+  }
+  return code;
 }
 
 // What --version prints.
@@ -653,13 +774,23 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
 
   // CLI11 would say "A subcommand is required" or "The following arguments were not expected":
   // name the commands instead.
+  const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage("a command is required: list, run, sweep or replay (--help)");
+    throw Usage(fmt::format("a command is required: list, run, sweep or replay ({})", help));
   }
-  if (argc > 1 && argv[1][0] != '-' &&
-      std::find(std::begin(kCommands), std::end(kCommands), argv[1]) == std::end(kCommands)) {
+  const std::string_view first = argv[1];
+  if (!first.starts_with('-') &&
+      std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
     throw Usage(
-        fmt::format("unknown command \"{}\": use list, run, sweep or replay (--help)", argv[1]));
+        fmt::format("unknown command \"{}\": use list, run, sweep or replay ({})", first, help));
+  }
+  constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
+  if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
+                                          first) == std::end(kGlobalFlags)) {
+    throw Usage(fmt::format(
+        "unknown option \"{}\" before the command: put a command first (list, run, sweep or "
+        "replay), its options after it ({} COMMAND --help)",
+        first, sim::ShellWord(self)));
   }
 
   app.add_subcommand("list", "List scenarios, their options and planted bugs (with seed budgets)");
@@ -719,6 +850,11 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kWritableFile)
       ->type_name("FILE");
   sweep_cmd
+      ->add_option("--fingerprints", sweep.fingerprints,
+                   "Write each run's fingerprint, one line per run in seed order (golden files)")
+      ->check(kWritableFile)
+      ->type_name("FILE");
+  sweep_cmd
       ->add_option("--check-determinism", sweep.check_determinism,
                    "Rerun P% of seeds and compare fingerprints")
       ->check(kPercent)
@@ -769,18 +905,37 @@ Described& MainDescription() {
   return d;
 }
 
+// Whether everything written to stdout (Print, CLI11's help on std::cout) reached it; exit 2 with
+// one line on stderr when not (a full disk, `> /dev/full`, a closed pipe).
+int CheckStdout(int code) {
+  std::cout.flush();
+  errno = 0;
+  const bool failed = std::fflush(stdout) != 0 || std::ferror(stdout) != 0 || !std::cout;
+  if (!failed) {
+    return code;
+  }
+  const int err = StdoutError() != 0 ? StdoutError() : errno;
+  std::fprintf(stderr, "bubble: error: cannot write to standard output%s%s\n", err != 0 ? ": " : "",
+               err != 0 ? std::strerror(err) : "");
+  return kUsage;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv, const Program& program) {
+  int code = kUsage;
   try {
-    return MainOrThrow(argc, argv, program);
+    code = MainOrThrow(argc, argv, program);
   } catch (const Usage& e) {
     std::fprintf(stderr, "bubble: error: %s\n", e.what());
-    return kUsage;
   } catch (const sc::ConfigError& e) {
     std::fprintf(stderr, "bubble: error: %s\n", e.what());
-    return kUsage;
+  } catch (const std::exception& e) {
+    // The environment failed under the command (no process or file left to start a worker,
+    // ...): one line, not an abort.
+    std::fprintf(stderr, "bubble: error: %s\n", e.what());
   }
+  return CheckStdout(code);
 }
 
 std::string_view Version() noexcept {

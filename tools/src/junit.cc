@@ -69,6 +69,14 @@ void WriteJUnit(std::ostream& out, const std::vector<JUnitSuite>& suites) {
     }
     out << "  <testsuite name=\"" << XmlEscape(s.name) << "\" tests=\"" << s.cases.size()
         << "\" failures=\"" << f << "\" errors=\"0\" time=\"" << Seconds(t) << "\">\n";
+    if (!s.properties.empty()) {
+      out << "    <properties>\n";
+      for (const auto& [name, value] : s.properties) {
+        out << "      <property name=\"" << XmlEscape(name) << "\" value=\"" << XmlEscape(value)
+            << "\"/>\n";
+      }
+      out << "    </properties>\n";
+    }
     for (const JUnitCase& c : s.cases) {
       out << "    <testcase classname=\"" << XmlEscape(c.classname) << "\" name=\""
           << XmlEscape(c.name) << "\" time=\"" << Seconds(c.time_seconds) << "\"";
@@ -78,6 +86,12 @@ void WriteJUnit(std::ostream& out, const std::vector<JUnitSuite>& suites) {
       }
       out << ">\n      <failure message=\"" << XmlEscape(*c.failure_message) << "\">"
           << XmlEscape(c.failure_text) << "</failure>\n    </testcase>\n";
+    }
+    if (!s.system_out.empty()) {
+      out << "    <system-out>" << XmlEscape(s.system_out) << "</system-out>\n";
+    }
+    if (!s.system_err.empty()) {
+      out << "    <system-err>" << XmlEscape(s.system_err) << "</system-err>\n";
     }
     out << "  </testsuite>\n";
   }

@@ -1,15 +1,16 @@
 // tools/src/junit.h
 //
 // JUnit XML, the dialect every CI system reads (Jenkins, GitLab, GitHub actions' reporters):
-// <testsuites tests failures time><testsuite name tests failures time><testcase classname name
-// time><failure message>text
-// </failure></testcase>...</testsuite></testsuites>.
+// <testsuites tests failures time><testsuite name tests failures time>[<properties>...]<testcase
+// classname name time><failure message>text</failure></testcase>...[<system-out>][<system-err>]
+// </testsuite></testsuites>.
 #pragma once
 
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bubble::cli {
@@ -26,6 +27,10 @@ struct JUnitCase {
 struct JUnitSuite {
   std::string name;
   std::vector<JUnitCase> cases;  // the suite's time is the sum of its cases'
+  // <properties><property name value/>...</properties>, before the cases.
+  std::vector<std::pair<std::string, std::string>> properties{};
+  std::string system_out{};  // <system-out> after the cases, when not empty
+  std::string system_err{};  // <system-err>, when not empty
 };
 
 // Escapes &, <, >, ", ' and drops characters XML 1.0 cannot carry.

@@ -9,6 +9,10 @@
 namespace bubble::cli {
 
 std::string FormatEta(ProgressMeter::Seconds s) {
+  constexpr double kYear = 365.0 * 24 * 3600;
+  if (s.count() >= kYear) {
+    return "over a year";  // a sweep over 1..2^64-1 would print hours with 12 digits
+  }
   const auto total = static_cast<long long>(std::ceil(std::max(0.0, s.count())));
   if (total < 60) {
     return fmt::format("{}s", total);

@@ -35,7 +35,7 @@ class ProgressMeter {
   Seconds last_;
 };
 
-// "25s", "4m05s", "1h02m".
+// "25s", "4m05s", "1h02m", "over a year".
 std::string FormatEta(ProgressMeter::Seconds s);
 
 }  // namespace bubble::cli

@@ -16,6 +16,18 @@ std::optional<Shard> ParseShard(std::string_view text) {
   return Shard{*i, *n};
 }
 
+ShardSeeds SeedsInShard(SeedRange range, Shard shard) noexcept {
+  // The first seed s >= range.first with s % count == index, without overflowing near 2^64.
+  const std::uint64_t offset =
+      (shard.index + shard.count - range.first % shard.count) % shard.count;
+  if (offset > range.last - range.first) {
+    return {.first = range.first, .step = shard.count, .count = 0};
+  }
+  const std::uint64_t first = range.first + offset;
+  // ParseSeedRange refuses 0..2^64-1, so (last - first) / step + 1 cannot overflow.
+  return {.first = first, .step = shard.count, .count = (range.last - first) / shard.count + 1};
+}
+
 bool SelectedForDeterminismCheck(std::uint64_t seed, int percent) noexcept {
   if (percent <= 0) {
     return false;

@@ -28,6 +28,18 @@ struct Shard {
 // "I/N" with N >= 1 and I < N.
 std::optional<Shard> ParseShard(std::string_view text);
 
+// The seeds of a range that belong to a shard, ascending: At(k) for k < count. Arithmetic, not a
+// list: a sweep over 1..2^64-1 costs no memory for its seeds.
+struct ShardSeeds {
+  std::uint64_t first = 0;
+  std::uint64_t step = 1;
+  std::uint64_t count = 0;
+
+  std::uint64_t At(std::uint64_t k) const noexcept { return first + k * step; }
+};
+
+ShardSeeds SeedsInShard(SeedRange range, Shard shard) noexcept;
+
 // Whether the determinism check (--check-determinism P) reruns `seed`: a fixed hash of the seed
 // below P percent, so the same seeds are chosen on every machine and in every shard.
 bool SelectedForDeterminismCheck(std::uint64_t seed, int percent) noexcept;

@@ -1,36 +1,75 @@
 // tools/src/sweep.cc
 #include "sweep.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cut_text.h"
+#include "interrupt.h"
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 namespace bubble::cli {
 
 namespace {
 
+// Consecutive items [begin, end) of one group.
 struct Batch {
-  std::vector<std::size_t> items;
+  std::size_t group = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
   bool isolated = false;  // re-running a suspected crasher alone
+
+  std::uint64_t Size() const noexcept { return end - begin; }
 };
 
 struct Worker {
   pid_t pid = -1;
   int fd = -1;
   Batch batch;
-  std::size_t reported = 0;  // items of the batch finished so far
+  std::uint64_t reported = 0;  // items of the batch finished so far
   std::string buffer;
+};
+
+// The running workers. Whatever way the executor leaves (a result, an interrupt, an exception),
+// no worker outlives it: the destructor kills and reaps those still running.
+class WorkerSet {
+ public:
+  WorkerSet() = default;
+  WorkerSet(const WorkerSet&) = delete;
+  WorkerSet& operator=(const WorkerSet&) = delete;
+
+  ~WorkerSet() { KillAll(); }
+
+  std::vector<Worker>& All() { return workers_; }
+
+  void KillAll() noexcept {
+    for (const Worker& w : workers_) {
+      ::kill(w.pid, SIGKILL);
+    }
+    for (const Worker& w : workers_) {
+      ::close(w.fd);
+      while (::waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    workers_.clear();
+  }
+
+ private:
+  std::vector<Worker> workers_;
 };
 
 void WriteAll(int fd, const std::string& text) {
@@ -49,21 +88,25 @@ void WriteAll(int fd, const std::string& text) {
 
 [[noreturn]] void WorkerMain(int fd, const SweepPlan& plan, const ItemRunner& runner,
                              const Batch& batch) {
-  for (std::size_t index : batch.items) {
+  for (std::uint64_t index = batch.begin; index < batch.end; ++index) {
     ItemResult r;
     // Wall time only measures the run for the JUnit report; it never reaches a simulation.
     const auto start = std::chrono::steady_clock::now();
     try {
-      r = runner(plan, plan.items[index]);
+      r = runner(plan, plan.Item(batch.group, index));
     } catch (const std::exception& e) {
-      r = {ItemState::kFailed, "", fmt::format("error: {}", e.what()), "", 0};
+      r = {ItemState::kFailed, "", FailureLine("error", e.what()), "", 0};
     }
     if (r.seconds == 0) {
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    nlohmann::json j = {{"i", index},          {"pass", r.state == ItemState::kPassed},
-                        {"fp", r.fingerprint}, {"msg", r.message},
-                        {"report", r.report},  {"s", r.seconds}};
+    const std::string how = "rerun the seed alone for all of it";
+    nlohmann::json j = {{"k", index},
+                        {"pass", r.state == ItemState::kPassed},
+                        {"fp", r.fingerprint},
+                        {"msg", CutText(std::move(r.message), kMaxMessageBytes, how)},
+                        {"report", CutText(std::move(r.report), kMaxReportBytes, how)},
+                        {"s", r.seconds}};
     WriteAll(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   ::close(fd);
@@ -83,6 +126,51 @@ std::string DescribeStatus(int status) {
   return "worker ended abnormally";
 }
 
+// Forks a worker for `batch`; -1 when fork fails with EAGAIN (too many processes: the caller
+// waits for a running worker). SIGINT and SIGTERM are blocked across fork so that a signal lands
+// either in the parent's handler or, after the child restored the default, kills the child:
+// never in a child still running the parent's handler.
+pid_t ForkWorker(const SweepPlan& plan, const ItemRunner& runner, const Batch& batch, int fds[2],
+                 const std::vector<Worker>& running, const InterruptWatch* interrupt) {
+  sigset_t block;
+  sigset_t old;
+  ::sigemptyset(&block);
+  ::sigaddset(&block, SIGINT);
+  ::sigaddset(&block, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &block, &old);
+  const pid_t parent = ::getpid();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Die with the sweep: a worker whose parent is gone (killed with SIGKILL, crashed) must not
+    // run on. getppid() catches a parent that died before prctl took effect.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) {
+      ::_exit(4);
+    }
+    if (interrupt != nullptr) {
+      interrupt->RestoreInChild();
+    }
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::close(fds[0]);
+    for (const Worker& w : running) {
+      ::close(w.fd);
+    }
+    WorkerMain(fds[1], plan, runner, batch);
+  }
+  const int fork_errno = errno;
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    if (fork_errno == EAGAIN && !running.empty()) {
+      return -1;
+    }
+    throw std::runtime_error(
+        fmt::format("cannot start a sweep worker: fork: {}", std::strerror(fork_errno)));
+  }
+  return pid;
+}
+
 }  // namespace
 
 std::string SweepGroup::Label() const {
@@ -96,8 +184,27 @@ std::string SweepGroup::Label() const {
   return out;
 }
 
+SweepItem SweepPlan::Item(std::size_t group, std::uint64_t index) const {
+  const SweepGroup& g = groups[group];
+  SweepItem item{.group = group, .index = index, .seed = g.seeds.At(index)};
+  if (strategy && !g.hunt) {
+    item.strategy = *strategy;
+    item.pct_depth = pct_depth;
+  } else {
+    const scenarios::PortfolioEntry e = scenarios::PortfolioFor(item.seed);
+    item.strategy = e.strategy;
+    item.pct_depth = e.pct_depth;
+  }
+  item.check_determinism =
+      !g.hunt && SelectedForDeterminismCheck(item.seed, check_determinism_percent);
+  return item;
+}
+
 SweepPlan PlanSweep(const SweepSpec& spec) {
   SweepPlan plan;
+  plan.strategy = spec.strategy;
+  plan.pct_depth = spec.pct_depth;
+  plan.check_determinism_percent = spec.check_determinism_percent;
   // Each group is resolved once, here (ConfigError for bad bugs, options or limits).
   auto resolve = [&spec](const scenarios::Scenario& s, const std::vector<std::string>& bugs) {
     scenarios::RunConfig c;
@@ -109,57 +216,38 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
     c.pct_depth = spec.pct_depth;
     return scenarios::ResolveRun(s, c);
   };
+  const ShardSeeds seeds = SeedsInShard(spec.seeds, spec.shard);
   for (const scenarios::Scenario* s : spec.scenarios) {
-    plan.groups.push_back(
-        {.scenario = s, .bugs = spec.bugs, .set = spec.set, .base = resolve(*s, spec.bugs)});
+    plan.groups.push_back({.scenario = s,
+                           .bugs = spec.bugs,
+                           .set = spec.set,
+                           .base = resolve(*s, spec.bugs),
+                           .seeds = seeds});
   }
-  const std::size_t normal = plan.groups.size();
-  std::uint64_t hunt_index = 0;
-  std::vector<std::size_t> hunts;
   if (spec.with_bugs) {
+    std::uint64_t hunt_index = 0;
     for (const scenarios::Scenario* s : spec.scenarios) {
       for (const scenarios::BugSpec& b : s->bugs) {
         if (spec.shard.Contains(hunt_index++)) {
-          hunts.push_back(plan.groups.size());
           plan.groups.push_back({.scenario = s,
                                  .bugs = {b.name},
                                  .set = spec.set,
                                  .hunt = b.name,
                                  .budget = b.seed_budget,
-                                 .base = resolve(*s, {b.name})});
+                                 .base = resolve(*s, {b.name}),
+                                 .seeds = {.first = 1, .step = 1, .count = b.seed_budget}});
         }
       }
     }
   }
-  for (std::size_t g = 0; g < normal; ++g) {
-    for (std::uint64_t seed = spec.seeds.first;; ++seed) {
-      if (spec.shard.Contains(seed)) {
-        SweepItem item{.group = g, .seed = seed};
-        if (spec.strategy) {
-          item.strategy = *spec.strategy;
-          item.pct_depth = spec.pct_depth;
-        } else {
-          const scenarios::PortfolioEntry e = scenarios::PortfolioFor(seed);
-          item.strategy = e.strategy;
-          item.pct_depth = e.pct_depth;
-        }
-        item.check_determinism = SelectedForDeterminismCheck(seed, spec.check_determinism_percent);
-        plan.items.push_back(item);
-      }
-      if (seed == spec.seeds.last) {
-        break;
-      }
+  for (const SweepGroup& g : plan.groups) {
+    if (plan.runs > UINT64_MAX - g.seeds.count) {
+      throw scenarios::ConfigError(fmt::format(
+          "the sweep would be more than 2^64-1 runs ({} scenario variants x {} seeds): use a "
+          "smaller --seeds range",
+          plan.groups.size(), seeds.count));
     }
-  }
-  for (std::size_t g : hunts) {
-    for (std::uint64_t seed = 1; seed <= plan.groups[g].budget; ++seed) {
-      const scenarios::PortfolioEntry e = scenarios::PortfolioFor(seed);
-      plan.items.push_back({.group = g,
-                            .seed = seed,
-                            .strategy = e.strategy,
-                            .pct_depth = e.pct_depth,
-                            .check_determinism = false});
-    }
+    plan.runs += g.seeds.count;
   }
   return plan;
 }
@@ -176,6 +264,14 @@ std::string RunCommandFor(const SweepPlan& plan, const SweepItem& item) {
   return RunFor(plan, item).Command();
 }
 
+std::string FailureLine(std::string_view kind, std::string_view message) {
+  if (message.size() > kind.size() && message.substr(0, kind.size()) == kind &&
+      message[kind.size()] == ':') {
+    return std::string(message);
+  }
+  return fmt::format("{}: {}", kind, message);
+}
+
 ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
   const scenarios::ResolvedRun run = RunFor(plan, item);
   const sim::RunResult r = scenarios::RunScenario(run);
@@ -183,7 +279,7 @@ ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
   out.fingerprint = r.FingerprintHex();
   if (!r.Passed()) {
     out.state = ItemState::kFailed;
-    out.message = fmt::format("{}: {}", sim::FailureKindName(r.failure->kind), r.failure->message);
+    out.message = FailureLine(sim::FailureKindName(r.failure->kind), r.failure->message);
     out.report = r.report;
     return out;
   }
@@ -201,91 +297,105 @@ ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
   return out;
 }
 
-std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
-                                     const ExecuteOptions& options) {
-  std::vector<ItemResult> results(plan.items.size());
+ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
+                            const ExecuteOptions& options) {
   const int jobs = std::max(1, options.jobs);
-  std::size_t batch_size = options.batch_size;
+  std::uint64_t batch_size = options.batch_size;
   if (batch_size == 0) {
     batch_size =
-        std::clamp<std::size_t>(plan.items.size() / (static_cast<std::size_t>(jobs) * 8), 1, 1024);
+        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, 1024);
   }
-  // Items of a group are consecutive; batches never span groups, so a found hunt skips whole
-  // batches.
-  std::deque<Batch> queue;
-  for (std::size_t i = 0; i < plan.items.size();) {
-    Batch b;
-    const std::size_t group = plan.items[i].group;
-    while (i < plan.items.size() && plan.items[i].group == group && b.items.size() < batch_size) {
-      b.items.push_back(i++);
-    }
-    queue.push_back(std::move(b));
-  }
+  ExecuteSummary summary;
   std::vector<bool> found(plan.groups.size(), false);
-  std::size_t done = 0;
-  std::size_t failed = 0;
-  auto finish = [&](std::size_t index, ItemResult r) {
-    const SweepItem& item = plan.items[index];
+  // New batches come from a cursor over the groups; re-runs after a crash wait in `requeued`
+  // (at most two per crashed worker: the suspect and the rest of its batch).
+  std::size_t next_group = 0;
+  std::uint64_t next_index = 0;
+  std::deque<Batch> requeued;
+  // `force`: nothing runs, so nothing a may_start caller waits for can arrive: start regardless.
+  auto next_batch = [&](bool force) -> std::optional<Batch> {
+    while (!requeued.empty()) {
+      Batch b = requeued.front();
+      requeued.pop_front();
+      if (!found[b.group]) {
+        return b;
+      }
+    }
+    if (!force && options.may_start && !options.may_start()) {
+      return std::nullopt;
+    }
+    // Batches never span groups, so a found hunt skips whole batches.
+    while (next_group < plan.groups.size() &&
+           (found[next_group] || next_index >= plan.groups[next_group].seeds.count)) {
+      ++next_group;
+      next_index = 0;
+    }
+    if (next_group == plan.groups.size()) {
+      return std::nullopt;
+    }
+    const std::uint64_t left = plan.groups[next_group].seeds.count - next_index;
+    Batch b{
+        .group = next_group, .begin = next_index, .end = next_index + std::min(left, batch_size)};
+    next_index = b.end;
+    return b;
+  };
+  auto finish = [&](std::size_t group, std::uint64_t index, ItemResult r) {
     if (r.state == ItemState::kFailed) {
-      ++failed;
-      if (plan.groups[item.group].hunt) {
-        found[item.group] = true;
+      ++summary.failed;
+      if (plan.groups[group].hunt) {
+        found[group] = true;
       }
     }
-    results[index] = std::move(r);
-    ++done;
+    ++summary.done;
+    if (options.on_result) {
+      options.on_result(plan.Item(group, index), std::move(r));
+    }
     if (options.progress) {
-      options.progress(done, failed);
+      options.progress(summary.done, summary.failed);
     }
   };
-  auto skip_found = [&](Batch& b) {
-    std::vector<std::size_t> keep;
-    for (std::size_t index : b.items) {
-      if (found[plan.items[index].group]) {
-        results[index].state = ItemState::kSkipped;
-      } else {
-        keep.push_back(index);
-      }
-    }
-    b.items = std::move(keep);
-  };
+  auto interrupted = [&] { return options.interrupt != nullptr ? options.interrupt->Signal() : 0; };
 
-  std::vector<Worker> workers;
-  while (!queue.empty() || !workers.empty()) {
-    while (!queue.empty() && static_cast<int>(workers.size()) < jobs) {
-      Batch b = std::move(queue.front());
-      queue.pop_front();
-      skip_found(b);
-      if (b.items.empty()) {
-        continue;
+  WorkerSet set;
+  std::vector<Worker>& workers = set.All();
+  std::optional<Batch> pending;  // taken from the queue but not started (fork said EAGAIN)
+  bool fork_busy = false;
+  while (interrupted() == 0) {
+    while (!fork_busy && static_cast<int>(workers.size()) < jobs) {
+      if (!pending) {
+        pending = next_batch(workers.empty());
+      }
+      if (!pending) {
+        break;
       }
       int fds[2];
-      if (::pipe(fds) != 0) {
-        throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
-      }
-      std::fflush(stdout);
-      std::fflush(stderr);
-      const pid_t pid = ::fork();
-      if (pid < 0) {
-        throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
-      }
-      if (pid == 0) {
-        ::close(fds[0]);
-        for (const Worker& w : workers) {
-          ::close(w.fd);
+      if (::pipe2(fds, O_CLOEXEC) != 0) {
+        if ((errno == EMFILE || errno == ENFILE) && !workers.empty()) {
+          fork_busy = true;
+          break;
         }
-        WorkerMain(fds[1], plan, runner, b);
+        throw std::runtime_error(
+            fmt::format("cannot start a sweep worker: pipe: {}", std::strerror(errno)));
       }
+      const pid_t pid = ForkWorker(plan, runner, *pending, fds, workers, options.interrupt);
       ::close(fds[1]);
-      workers.push_back(
-          {.pid = pid, .fd = fds[0], .batch = std::move(b), .reported = 0, .buffer = {}});
+      if (pid < 0) {
+        ::close(fds[0]);
+        fork_busy = true;  // until a worker ends
+        break;
+      }
+      workers.push_back({.pid = pid, .fd = fds[0], .batch = *pending, .reported = 0, .buffer = {}});
+      pending.reset();
     }
     if (workers.empty()) {
-      continue;
+      break;  // nothing runs and nothing is left to start
     }
     std::vector<pollfd> polls;
     for (const Worker& w : workers) {
       polls.push_back({.fd = w.fd, .events = POLLIN, .revents = 0});
+    }
+    if (options.interrupt != nullptr) {
+      polls.push_back({.fd = options.interrupt->Fd(), .events = POLLIN, .revents = 0});
     }
     if (::poll(polls.data(), polls.size(), -1) < 0) {
       if (errno == EINTR) {
@@ -315,7 +425,7 @@ std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& ru
           r.message = j.at("msg").get<std::string>();
           r.report = j.at("report").get<std::string>();
           r.seconds = j.at("s").get<double>();
-          finish(j.at("i").get<std::size_t>(), std::move(r));
+          finish(w.batch.group, j.at("k").get<std::uint64_t>(), std::move(r));
           ++w.reported;
         }
         continue;
@@ -325,57 +435,35 @@ std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& ru
       int status = 0;
       while (::waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
       }
-      const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      if (w.reported < w.batch.items.size()) {
-        const std::size_t suspect = w.batch.items[w.reported];
-        if (w.batch.isolated || w.batch.items.size() == 1) {
-          finish(suspect,
-                 {ItemState::kFailed, "", fmt::format("crashed: {}", DescribeStatus(status)),
-                  fmt::format("the seed crashed its worker process ({}); rerun it "
-                              "alone to see its output\n",
-                              DescribeStatus(status)),
-                  0});
-          Batch rest;
-          rest.items.assign(w.batch.items.begin() + static_cast<std::ptrdiff_t>(w.reported) + 1,
-                            w.batch.items.end());
-          if (!rest.items.empty()) {
-            queue.push_front(std::move(rest));
-          }
-        } else {
-          Batch rest;
-          rest.items.assign(w.batch.items.begin() + static_cast<std::ptrdiff_t>(w.reported) + 1,
-                            w.batch.items.end());
-          if (!rest.items.empty()) {
-            queue.push_front(std::move(rest));
-          }
-          queue.push_front(Batch{.items = {suspect}, .isolated = true});
-        }
-      } else if (!clean) {
-        // Every item reported, then the worker failed on its way out: nothing to attribute.
-      }
+      const Batch batch = w.batch;
+      const std::uint64_t reported = w.reported;
       workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(k));
-    }
-  }
-  return results;
-}
-
-std::vector<GroupOutcome> Summarize(const SweepPlan& plan, const std::vector<ItemResult>& results) {
-  std::vector<GroupOutcome> out(plan.groups.size());
-  for (std::size_t i = 0; i < plan.items.size(); ++i) {
-    GroupOutcome& g = out[plan.items[i].group];
-    if (results[i].state == ItemState::kPassed) {
-      ++g.passed;
-    } else if (results[i].state == ItemState::kFailed) {
-      ++g.failed;
-      if (!g.found_at || plan.items[i].seed < *g.found_at) {
-        g.found_at = plan.items[i].seed;
+      fork_busy = false;
+      if (reported >= batch.Size() || interrupted() != 0) {
+        // Done; or killed by the same Ctrl-C as the sweep: not the seed's fault.
+        continue;
+      }
+      const std::uint64_t suspect = batch.begin + reported;
+      const Batch rest{.group = batch.group, .begin = suspect + 1, .end = batch.end};
+      if (rest.Size() > 0) {
+        requeued.push_front(rest);
+      }
+      if (batch.isolated || batch.Size() == 1) {
+        finish(batch.group, suspect,
+               {ItemState::kFailed, "", fmt::format("crashed: {}", DescribeStatus(status)),
+                fmt::format("the seed crashed its worker process ({}); rerun it "
+                            "alone to see its output\n",
+                            DescribeStatus(status)),
+                0});
+      } else {
+        requeued.push_front(
+            Batch{.group = batch.group, .begin = suspect, .end = suspect + 1, .isolated = true});
       }
     }
   }
-  for (std::size_t k = 0; k < plan.groups.size(); ++k) {
-    out[k].ok = plan.groups[k].hunt ? out[k].found_at.has_value() : out[k].failed == 0;
-  }
-  return out;
+  summary.interrupted_by = interrupted();
+  set.KillAll();
+  return summary;
 }
 
 }  // namespace bubble::cli

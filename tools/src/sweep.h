@@ -8,18 +8,24 @@
 // with --with-bugs, a hunt for one planted bug. Seeds of a normal group come from the range, and
 // seed s belongs to shard s % N. A hunt runs seeds 1..budget under the default portfolio, stops
 // at the first failing seed (the bug is found) and fails when none fails; hunt k belongs to shard
-// k % N (a hunt is never split, so "not found" means what it says).
+// k % N (a hunt is never split, so "not found" means what it says). A group's seeds are
+// arithmetic (ShardSeeds), never a list: memory does not grow with the range, and a sweep over
+// 1..2^64-1 starts at once.
 //
-// Executor. Items are cut into batches; each batch runs in a forked worker that writes one JSON
-// line per finished item to a pipe. If a worker dies before finishing its batch, the first
-// unfinished item is re-run alone in a fresh worker: dying alone, it is reported failed with the
-// signal (or exit status); the rest of the batch is queued again.
+// Executor. Items are cut into batches (consecutive seeds of one group); each batch runs in a
+// forked worker that writes one JSON line per finished item to a pipe, and the parent hands each
+// result to a callback as it arrives (nothing is kept per item). If a worker dies before
+// finishing its batch, the first unfinished item is re-run alone in a fresh worker: dying alone,
+// it is reported failed with the signal (or exit status); the rest of the batch is queued again.
+// A worker dies with the sweep (PR_SET_PDEATHSIG), and on SIGINT/SIGTERM (InterruptWatch) the
+// executor kills and reaps its workers and returns what it has.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -53,6 +59,8 @@ struct SweepGroup {
   std::uint64_t budget = 0;           // for a hunt
   // The group resolved once (options, bugs, limits, program); items fill in seed and strategy.
   scenarios::ResolvedRun base{};
+  // The group's seeds: the range in this shard, or a hunt's 1..budget.
+  ShardSeeds seeds{};
 
   // "conflicting-writers", "conflicting-writers --bug no-retry".
   std::string Label() const;
@@ -60,6 +68,7 @@ struct SweepGroup {
 
 struct SweepItem {
   std::size_t group = 0;
+  std::uint64_t index = 0;  // the item's position in its group's seeds
   std::uint64_t seed = 0;
   sim::StrategyKind strategy = sim::StrategyKind::kRandom;
   int pct_depth = 3;
@@ -67,8 +76,14 @@ struct SweepItem {
 };
 
 struct SweepPlan {
-  std::vector<SweepGroup> groups;
-  std::vector<SweepItem> items;  // grouped, seeds ascending within a group
+  std::vector<SweepGroup> groups;  // normal groups first, then hunts
+  std::optional<sim::StrategyKind> strategy{};
+  int pct_depth = 3;
+  int check_determinism_percent = 0;
+  std::uint64_t runs = 0;  // items in all groups (PlanSweep refuses more than 2^64-1)
+
+  // Item `index` of group `group` (index < groups[group].seeds.count).
+  SweepItem Item(std::size_t group, std::uint64_t index) const;
 };
 
 // Validates (ConfigError) and plans.
@@ -81,13 +96,23 @@ std::string RunCommandFor(const SweepPlan& plan, const SweepItem& item);
 
 enum class ItemState { kPending, kPassed, kFailed, kSkipped };
 
+// What a worker sends back per item is bounded: a message over kMaxMessageBytes or a report over
+// kMaxReportBytes is cut, with a note (a 100k-fiber deadlock report is megabytes; thousands of
+// them filled JUnit files of 80 MB).
+inline constexpr std::size_t kMaxMessageBytes = 1000;
+inline constexpr std::size_t kMaxReportBytes = 16 * 1024;
+
 struct ItemResult {
   ItemState state = ItemState::kPending;
-  std::string fingerprint;  // 16 hex digits, or empty (crashed)
-  std::string message;      // one line, for failures
-  std::string report;       // the failure report
-  double seconds = 0;       // wall time of the run (for JUnit's time attribute), 0 if unknown
+  std::string fingerprint{};  // 16 hex digits, or empty (crashed)
+  std::string message{};      // one line, for failures
+  std::string report{};       // the failure report
+  double seconds = 0;         // wall time of the run (for JUnit's time attribute), 0 if unknown
 };
+
+// "invariant failed: ..." for a failed run: the kind, then the message, without repeating a kind
+// the message already starts with ("exception: boom", not "exception: exception: boom").
+std::string FailureLine(std::string_view kind, std::string_view message);
 
 // Runs one item; the executor calls it inside worker processes.
 using ItemRunner = std::function<ItemResult(const SweepPlan&, const SweepItem&)>;
@@ -95,26 +120,32 @@ using ItemRunner = std::function<ItemResult(const SweepPlan&, const SweepItem&)>
 // The scenario run (with the determinism rerun when the item asks for it).
 ItemResult RunItem(const SweepPlan& plan, const SweepItem& item);
 
+class InterruptWatch;
+
 struct ExecuteOptions {
   int jobs = 1;
-  std::size_t batch_size = 0;  // 0: chosen from the item count and jobs
+  std::uint64_t batch_size = 0;  // 0: chosen from the run count and jobs
+  // Called in the parent for every finished item, in the order results arrive.
+  std::function<void(const SweepItem&, ItemResult&&)> on_result{};
   // Called in the parent after every finished item.
-  std::function<void(std::size_t done, std::size_t failed)> progress{};
+  std::function<void(std::uint64_t done, std::uint64_t failed)> progress{};
+  // Asked before a new batch starts (re-runs after a crash always start); false: wait for a
+  // running worker to finish first. Bounds what a caller that orders results must hold.
+  std::function<bool()> may_start{};
+  // When set and a signal arrives: kill and reap the workers and return.
+  const InterruptWatch* interrupt = nullptr;
 };
 
-// Runs every item of `plan` (hunts stop at their first failure: the rest are kSkipped).
-std::vector<ItemResult> ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
-                                     const ExecuteOptions& options);
-
-// The outcome of a group: for a normal group, whether every seed passed; for a hunt, the seed
-// that found the bug, if any.
-struct GroupOutcome {
-  std::size_t passed = 0;
-  std::size_t failed = 0;
-  std::optional<std::uint64_t> found_at{};
-  bool ok = true;
+struct ExecuteSummary {
+  std::uint64_t done = 0;
+  std::uint64_t failed = 0;
+  // The signal that stopped the sweep (its workers killed and reaped), or 0: every item ran (or
+  // was skipped by a found hunt).
+  int interrupted_by = 0;
 };
 
-std::vector<GroupOutcome> Summarize(const SweepPlan& plan, const std::vector<ItemResult>& results);
+// Runs every item of `plan` (hunts stop at their first failure: their later items never run).
+ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
+                            const ExecuteOptions& options);
 
 }  // namespace bubble::cli

@@ -108,7 +108,7 @@ expect_err corrupt-trace '^bubble: error: .*not a JSON document'
 check no-command 2 -- "$bubble"
 expect_err no-command '^bubble: error: a command is required: list, run, sweep or replay'
 check unknown-command 2 -- "$bubble" frob
-expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep or replay'
+expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep or replay \(.*bubble --help\)$'
 check bad-strategy 2 -- "$bubble" run conflicting-writers --strategy nope
 expect_err bad-strategy '^bubble: error: --strategy: "nope" is not a strategy'
 check bad-depth 2 -- "$bubble" sweep conflicting-writers --strategy pct --pct-depth 0
@@ -137,6 +137,57 @@ if [ "$(id -u)" != 0 ]; then
   check readonly-junit-dir 2 -- "$bubble" sweep conflicting-writers --seeds 1..2 --junit "$tmp/ro/j.xml"
   expect_err readonly-junit-dir 'is not writable'
 fi
+
+# Hostile input (issue 11): bounds named in one line, nothing written, checked before any work.
+check huge-depth 2 -- "$bubble" sweep conflicting-writers --strategy pct --pct-depth 2147483647
+expect_err huge-depth '^bubble: error: --pct-depth: "2147483647" is not a depth: use 1\.\.1000'
+check huge-jobs 2 -- "$bubble" sweep conflicting-writers --jobs 5000
+expect_err huge-jobs '^bubble: error: --jobs: "5000" is not a number of workers: use 1\.\.4096'
+check fd-limit 2 -- bash -c 'ulimit -n 40 && exec "$@"' sh "$bubble" sweep conflicting-writers --jobs 64 --junit "$tmp/fd.xml"
+expect_err fd-limit '^bubble: error: --jobs 64 needs [0-9]+ open files but the open-file limit is 40: use --jobs [0-9]+ or fewer, or raise the limit \(ulimit -n [0-9]+\)$'
+[ "$(wc -l <"$tmp/err")" = 1 ] || { echo "FAIL fd-limit: more than one line"; fails=$((fails + 1)); }
+[ ! -e "$tmp/fd.xml" ] && [ ! -s "$tmp/out" ] || { echo "FAIL fd-limit: the sweep ran or wrote"; fails=$((fails + 1)); }
+check fd-limit-default 0 -- bash -c 'ulimit -n 24 && exec "$@"' sh "$bubble" sweep conflicting-writers --seeds 1..4
+check overflow-runs 2 -- "$bubble" sweep --all --seeds 1..18446744073709551615 --junit "$tmp/of.xml"
+expect_err overflow-runs '^bubble: error: the sweep would be more than 2\^64-1 runs .*use a smaller --seeds range$'
+[ ! -e "$tmp/of.xml" ] || { echo "FAIL overflow-runs wrote its junit"; fails=$((fails + 1)); }
+check same-file 2 -- "$bubble" sweep conflicting-writers --junit "$tmp/same" --fingerprints "$tmp/same"
+expect_err same-file 'name the same file'
+[ ! -e "$tmp/same" ] || { echo "FAIL same-file wrote"; fails=$((fails + 1)); }
+check list-dev-full 2 -- sh -c '"$1" list >/dev/full' sh "$bubble"
+expect_err list-dev-full '^bubble: error: cannot write to standard output: No space left on device$'
+check help-dev-full 2 -- sh -c '"$1" --help >/dev/full' sh "$bubble"
+expect_err help-dev-full '^bubble: error: cannot write to standard output'
+check sweep-dev-full 2 -- sh -c '"$1" sweep conflicting-writers --seeds 1..3 >/dev/full' sh "$bubble"
+expect_err sweep-dev-full '^bubble: error: cannot write to standard output'
+check option-first 2 -- "$bubble" --frob list
+expect_err option-first '^bubble: error: unknown option "--frob" before the command: put a command first'
+
+# Printed commands quote file names.
+check quoted-trace 0 -- "$bubble" run conflicting-writers --trace "$tmp/a b's.json" --log-level off
+grep -qF "replay with: $bubble replay '$tmp/a b'\''s.json')" "$tmp/out" || { echo "FAIL quoted-trace: replay hint not quoted"; sed 's/^/  out: /' "$tmp/out"; fails=$((fails + 1)); }
+check quoted-replay 0 -- "$bubble" replay "$tmp/a b's.json" --log-level off
+expect_out quoted-replay '^fingerprint: [0-9a-f]{16} \(matches\)$'
+
+# JUnit stays bounded for a sweep where every seed fails (uncapped: 80 MB for 50k seeds).
+check junit-cap 1 -- "$user" sweep counter --bug no-lock --set workers=6 --seeds 1..6000 --jobs 2 --junit "$tmp/cap.xml" --progress-interval 100
+size=$(wc -c <"$tmp/cap.xml")
+[ "$size" -lt 3000000 ] || { echo "FAIL junit-cap: $size bytes"; fails=$((fails + 1)); }
+grep -qE '<testcase classname="bubble.counter" name="(99[5-9]|1000) more runs \(seeds past the first 5000' "$tmp/cap.xml" || { echo "FAIL junit-cap: no summary case"; fails=$((fails + 1)); }
+grep -q '<system-out>bubble: JUnit lists the first 5000 runs' "$tmp/cap.xml" || { echo "FAIL junit-cap: no note"; fails=$((fails + 1)); }
+# The slowest runs, on stderr, informational.
+expect_err junit-cap '^slowest runs \(wall time\):$'
+expect_err junit-cap '^  [0-9]+\.[0-9]{3}s  .* run counter --seed [0-9]+ '
+
+# Fingerprints: one line per run in seed order, the same for any --jobs.
+check fingerprints-1 1 -- "$bubble" sweep conflicting-writers --bug no-retry --seeds 1..30 --jobs 1 --fingerprints "$tmp/fp1.txt"
+check fingerprints-2 1 -- "$bubble" sweep conflicting-writers --bug no-retry --seeds 1..30 --jobs 2 --fingerprints "$tmp/fp2.txt"
+cmp -s "$tmp/fp1.txt" "$tmp/fp2.txt" || { echo "FAIL fingerprints differ between --jobs 1 and 2"; fails=$((fails + 1)); }
+[ "$(wc -l <"$tmp/fp1.txt")" = 30 ] || { echo "FAIL fingerprints: not 30 lines"; fails=$((fails + 1)); }
+[ "$(head -1 "$tmp/fp1.txt" | cut -d' ' -f1-3)" = "conflicting-writers no-retry 1" ] || { echo "FAIL fingerprints: first line $(head -1 "$tmp/fp1.txt")"; fails=$((fails + 1)); }
+fp7=$(awk '$3 == 7 {print $4}' "$tmp/fp1.txt")
+check fingerprint-matches-run 1 -- "$bubble" run conflicting-writers --bug no-retry --seed 7 --strategy pct --pct-depth 3 --log-level off
+expect_out fingerprint-matches-run "^fingerprint: $fp7\$"
 
 # Small rough edges.
 check version 0 -- "$bubble" --version

@@ -29,4 +29,6 @@ TEST_CASE("FormatEta uses seconds, minutes and hours", "[tools][progress]") {
   CHECK(t::FormatEta(S(25)) == "25s");
   CHECK(t::FormatEta(S(245)) == "4m05s");
   CHECK(t::FormatEta(S(3720)) == "1h02m");
+  CHECK(t::FormatEta(S(1e15)) == "over a year");  // --seeds 1..2^64-1
+  CHECK(t::FormatEta(S(3e7)) == "8333h20m");
 }

@@ -1,6 +1,9 @@
 // tools/test/seed_range_test.cc
 #include "seed_range.h"
 
+#include <cstdint>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 namespace t = bubble::cli;
@@ -59,4 +62,37 @@ TEST_CASE("the determinism check picks a fixed share of seeds", "[tools][seeds]"
   }
   CHECK(picked > 60);
   CHECK(picked < 140);
+}
+
+TEST_CASE("SeedsInShard enumerates a shard's seeds without listing them", "[tools][seeds]") {
+  // Against a plain filter over small ranges.
+  for (std::uint64_t first = 0; first < 8; ++first) {
+    for (std::uint64_t last = first; last < 12; ++last) {
+      for (std::uint64_t n = 1; n <= 4; ++n) {
+        for (std::uint64_t i = 0; i < n; ++i) {
+          std::vector<std::uint64_t> want;
+          for (std::uint64_t s = first; s <= last; ++s) {
+            if (s % n == i) {
+              want.push_back(s);
+            }
+          }
+          const t::ShardSeeds seeds = t::SeedsInShard({first, last}, {i, n});
+          std::vector<std::uint64_t> got;
+          for (std::uint64_t k = 0; k < seeds.count; ++k) {
+            got.push_back(seeds.At(k));
+          }
+          CHECK(got == want);
+        }
+      }
+    }
+  }
+  // The largest ranges: counts near 2^64, no overflow.
+  const t::ShardSeeds all = t::SeedsInShard({1, UINT64_MAX}, {0, 1});
+  CHECK(all.count == UINT64_MAX);
+  CHECK(all.At(all.count - 1) == UINT64_MAX);
+  const t::ShardSeeds top = t::SeedsInShard({UINT64_MAX - 2, UINT64_MAX}, {1, 3});
+  REQUIRE(top.count == 1);
+  CHECK(top.At(0) % 3 == 1);
+  CHECK(t::SeedsInShard({UINT64_MAX, UINT64_MAX}, {0, 2}).count == 0);  // 2^64-1 is odd
+  CHECK(t::SeedsInShard({UINT64_MAX, UINT64_MAX}, {1, 2}).count == 1);
 }

@@ -5,6 +5,7 @@
 // the planted bug "no-lock" leaves out the mutex, so an increment can be lost.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/mutex.h>
+#include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
 namespace user {
@@ -63,6 +65,25 @@ inline bubble::scenarios::Scenario CounterScenario() {
                     .seed_budget = 20}},
           .step_limit = 100'000,
           .body = CounterBody};
+}
+
+// A seed that takes a while in real time (the sweep signal tests interrupt it): one fiber sleeps
+// 1 ms of virtual time `sleeps` times.
+inline bubble::scenarios::Scenario SlowScenario() {
+  return {.name = "slow",
+          .description = "one fiber sleeps 1 ms `sleeps` times: a long run for signal tests",
+          .options = {{.key = "sleeps",
+                       .default_value = "1000",
+                       .description = "1 ms sleeps",
+                       .int_range = std::pair<std::int64_t, std::int64_t>{1, 1'000'000'000}}},
+          .body = [](const bubble::scenarios::ScenarioContext& ctx) -> bubble::sim::Task {
+            const std::int64_t sleeps = ctx.IntOption("sleeps");
+            return [sleeps] {
+              for (std::int64_t i = 0; i < sleeps; ++i) {
+                bubble::sim::SleepFor(std::chrono::milliseconds(1));
+              }
+            };
+          }};
 }
 
 }  // namespace user

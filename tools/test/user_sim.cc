@@ -8,5 +8,6 @@
 #include "user_scenario.h"
 
 BUBBLE_REGISTER_SCENARIO(user::CounterScenario());
+BUBBLE_REGISTER_SCENARIO(user::SlowScenario());
 
 static const bool kDescribed = bubble::cli::DescribeProgram("user-sim: the counter races", "1.4.0");

@@ -99,6 +99,11 @@ struct PlantedBugs {
   // "seed-empty-rv": List of a never-written collection returns resourceVersion "", and a Watch
   // from "" replays nothing (the gap of #135959 itself, fixed by #136143).
   bool seed_empty_rv = false;
+  // "finalizer-delete-new-state": the update that removes the last finalizer of an object being
+  // deleted sends DELETED with the update's new state, and selectors judge it by that state (the
+  // fake before issue 11: a watcher whose selector the new labels leave keeps the object forever,
+  // one they enter gets DELETED for an object it never saw).
+  bool finalizer_delete_new_state = false;
 
   // Every bug name, sorted.
   static std::span<const std::string_view> Names() noexcept;
@@ -129,6 +134,13 @@ struct Options {
   bool requests_yield = true;
   // Record every call in Clientset::Actions() (turn off for long benchmarks).
   bool record_actions = true;
+  // The watch-consistency oracle: the server checks every watch stream it sends against its own
+  // state — what a watch held at its start plus its events equals, after every change, the
+  // objects filtered the same way (namespace, label and field selectors); no event lost,
+  // duplicated or out of order (docs/semantics.md §1.5). A violation is a bug in the fake, not
+  // in the code under test, and fails the run with a report. Costs a few selector matches per
+  // watch per write (fake/bench/fake_bench.cc measures it on and off); off, nothing is checked.
+  bool check_watches = true;
   // The kinds the server knows (for decoding, bookmarks and field-selector validation).
   runtime::Scheme scheme = runtime::Scheme::Builtin();
 };

@@ -68,6 +68,8 @@ enum class FailureKind {
   kStepLimit,  // livelock: too many steps at one virtual instant
   kTimeLimit,  // virtual time passed Options::time_limit
   kReplayDiverged,
+  kTimerLoop,      // for Options::quiet_limit only timers woke fibers: a loop nobody stops
+  kRealTimeLimit,  // the run took longer than Options::real_time_budget of real time
 };
 
 std::string_view FailureKindName(FailureKind kind) noexcept;

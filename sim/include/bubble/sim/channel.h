@@ -47,10 +47,26 @@ class Channel {
 
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
-  ~Channel() = default;
+
+  // Fails the run if fibers still wait on it (its owner's frame ended first).
+  ~Channel() {
+    if (!receivers_.Empty()) [[unlikely]] {
+      detail::PrimitiveDiedInUse("channel", name_, receivers_, 0);
+    } else if (!senders_.Empty()) [[unlikely]] {
+      detail::PrimitiveDiedInUse("channel", name_, senders_, 0);
+    }
+  }
+
+  // While a failed run tears down, every operation is inert and touches nothing (the channel
+  // may live in a frame that is gone, detail/wait.h): it acts as closed and empty, and a send
+  // is dropped.
 
   // Blocks until the value is handed to a receiver or buffered.
   void Send(T value) {
+    if (detail::TearingDown()) [[unlikely]] {
+      detail::BlockWhileTearingDown("chan send");
+      return;
+    }
     if (TrySendImpl(value)) {
       return;
     }
@@ -70,6 +86,10 @@ class Channel {
   // Blocks until a value arrives (returned) or the channel is closed and drained (nullopt).
   std::optional<T> Recv() {
     std::optional<T> out;
+    if (detail::TearingDown()) [[unlikely]] {
+      detail::BlockWhileTearingDown("chan recv");
+      return out;
+    }
     if (TryRecvImpl(out)) {
       return out;
     }
@@ -86,17 +106,23 @@ class Channel {
   std::optional<T> Recv(const Context& ctx);
 
   // Sends without blocking; false if that would block. Precondition: not closed.
-  bool TrySend(T value) { return TrySendImpl(value); }
+  bool TrySend(T value) { return !detail::TearingDown() && TrySendImpl(value); }
 
   // Receives without blocking; nullopt if nothing is available (or closed and drained).
   std::optional<T> TryRecv() {
     std::optional<T> out;
+    if (detail::TearingDown()) [[unlikely]] {
+      return out;
+    }
     TryRecvImpl(out);
     return out;
   }
 
   // Closes the channel. Precondition: not already closed.
   void Close() {
+    if (detail::TearingDown()) [[unlikely]] {
+      return;
+    }
     BUBBLE_EXPECT(!closed_, "close of closed channel '{}': close a channel exactly once", name_);
     closed_ = true;
     while (!receivers_.Empty()) {

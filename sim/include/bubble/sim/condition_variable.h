@@ -22,6 +22,8 @@ class ConditionVariable {
 
   ConditionVariable(const ConditionVariable&) = delete;
   ConditionVariable& operator=(const ConditionVariable&) = delete;
+  // Fails the run if fibers still hold or wait on it (its owner's frame ended first).
+  ~ConditionVariable();
 
   // Atomically releases `lock` and blocks until notified; re-acquires before returning.
   void Wait(std::unique_lock<Mutex>& lock);

@@ -18,7 +18,7 @@ class Event {
   explicit Event(std::string name = "event") : channel_(0, std::move(name)) {}
 
   void Set() {
-    if (!channel_.Closed()) {
+    if (!detail::TearingDown() && !channel_.Closed()) {
       channel_.Close();
     }
   }

@@ -23,6 +23,8 @@ class Mutex {
 
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
+  // Fails the run if fibers still hold or wait on it (its owner's frame ended first).
+  ~Mutex();
 
   void Lock();
   // Locks, or gives up when `ctx` is done (false: not locked).

@@ -44,16 +44,27 @@ struct Options {
   // (which then only names the run in reports). It must be a pure function of its inputs.
   std::function<std::unique_ptr<Strategy>()> custom_strategy{};
 
+  // Every fiber stack has a guard gap below it as large as a thread's default stack, so an
+  // overflow is reported however the code on it was compiled. Each stack costs two kernel memory
+  // mappings: with the default vm.max_map_count (65530) about 28,000 fibers can be alive at
+  // once in a process; a Spawn beyond that fails with a usage error naming the limit.
   std::size_t stack_size = kDefaultStackSize;
-  // Guard pages catch stack overflow. Each guarded stack costs two kernel memory mappings, so
-  // the pool guards at most this many stacks at once and hands out unguarded ones beyond it
-  // (vm.max_map_count is 65530 by default).
-  std::size_t guarded_stacks = 16'384;
+  // Bounds the fibers alive at once (a runaway spawner fails fast, with the spawn's name and
+  // this limit, instead of exhausting memory). 0: only the memory-map limit above.
+  std::size_t max_live_fibers = 0;
 
   // Livelock bound: scheduling steps allowed at one virtual instant.
   std::uint64_t step_limit = 10'000'000;
   // Runaway bound: the run fails when virtual time passes Epoch() + time_limit.
   Duration time_limit = std::chrono::hours(24 * 365);
+  // Forgotten-poller bound: the run fails when, for this long in virtual time and over at least
+  // 100 timer firings, only timers woke fibers (no fiber woke another, none was spawned): what
+  // is left is a loop nobody stops. 0: off.
+  Duration quiet_limit = std::chrono::hours(24);
+  // Real time a run may take before it fails, with a report of what kept virtual time moving.
+  // Real time decides nothing in a run; it only ends one that takes too long, so a run that
+  // passes has the same fingerprint on any machine. 0: off.
+  std::chrono::milliseconds real_time_budget{120'000};
   // Real time a fiber may run without returning to the scheduler before the watchdog reports
   // it and aborts the process (the only use of real time, and only to report). 0: off.
   std::chrono::milliseconds watchdog{60'000};

@@ -19,6 +19,8 @@ class WaitGroup {
 
   WaitGroup(const WaitGroup&) = delete;
   WaitGroup& operator=(const WaitGroup&) = delete;
+  // Fails the run if fibers still hold or wait on it (its owner's frame ended first).
+  ~WaitGroup();
 
   void Add(std::int64_t delta);
 

@@ -85,4 +85,32 @@ void Fire(WaitNode& node);
 // The fiber record running now, or null in the scheduler / outside a bubble.
 FiberRecord* CurrentFiber() noexcept;
 
+// ---- a failed run's teardown (docs/concepts.md, "When a run fails") -------------------------
+//
+// Once a failed run is being torn down, fibers are unwound one after another and their
+// destructors may touch primitives whose owner's frame is already gone (a parent that failed
+// first). So during teardown every primitive is inert: an operation returns at once without
+// touching the object (a release does nothing, a lock or wait-for-zero succeeds, a receive sees
+// a closed channel, a send is dropped, a sleep ends), and nothing can block.
+
+// True while the running thread's bubble tears down a finished run.
+bool TearingDown() noexcept;
+
+// Called first by an operation that could block, when TearingDown(). Outside a destructor it
+// throws FiberUnwind (the fiber is being unwound; code that caught the unwind must not go on).
+// In a destructor it returns, and the operation completes at once; a fiber that keeps doing so
+// (a loop in a destructor) is abandoned with a note in the report.
+void BlockWhileTearingDown(std::string_view what);
+
+// Like BlockWhileTearingDown for an operation that cannot complete at once (a blocking
+// select): in a destructor the fiber is abandoned, its remaining frames never run.
+[[noreturn]] void CannotBlockWhileTearingDown(std::string_view what);
+
+// A primitive's destructor found fibers still holding or waiting on it: its owner's frame ended
+// before the fibers using it. Fails the run with a usage error naming both; the failure yields to
+// the exception or Fail() that is unwinding the owner's frame, if any. Nothing during teardown.
+// `waiters` is the primitive's wait list (its first fiber is named), `holder` a fiber id or 0.
+void PrimitiveDiedInUse(std::string_view what, std::string_view name, const WaitList& waiters,
+                        std::uint64_t holder, std::string_view detail = {});
+
 }  // namespace bubble::sim::detail

@@ -1,0 +1,140 @@
+// fake/src/tracker_state.h: the tracker's storage per resource, shared by the tracker
+// (tracker.cc) and the watch oracle (watch_oracle.cc). Private to the fake.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <bubble/runtime/field_selector.h>
+#include <bubble/runtime/group_version.h>
+#include <bubble/runtime/label_selector.h>
+#include <bubble/runtime/object.h>
+#include <bubble/runtime/status.h>
+#include <bubble/runtime/watch.h>
+
+namespace bubble::fake::detail {
+
+using runtime::FieldSelector;
+using runtime::GroupVersionResource;
+using runtime::LabelSelector;
+using runtime::Object;
+using runtime::ObjectPtr;
+using runtime::Result;
+using runtime::WatchEventType;
+
+struct Key {
+  std::string ns;
+  std::string name;
+};
+
+struct KeyView {
+  std::string_view ns;
+  std::string_view name;
+};
+
+struct KeyLess {
+  using is_transparent = void;
+
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    const int c = std::string_view(a.ns).compare(std::string_view(b.ns));
+    if (c != 0) {
+      return c < 0;
+    }
+    return std::string_view(a.name) < std::string_view(b.name);
+  }
+};
+
+struct Stored {
+  ObjectPtr obj;
+  std::int64_t rv = 0;
+};
+
+struct HistoryEvent {
+  std::int64_t rv = 0;
+  WatchEventType type = WatchEventType::kAdded;
+  ObjectPtr obj;
+  ObjectPtr old;  // MODIFIED: the previous state (for selector transitions)
+};
+
+struct WatchRecord {
+  std::uint64_t id = 0;
+  std::weak_ptr<runtime::ChannelWatcher> watch;
+  std::optional<LabelSelector> labels;
+  std::optional<FieldSelector> fields;
+  bool bookmarks = false;
+
+  bool Filters() const { return labels.has_value() || fields.has_value(); }
+
+  bool Matches(const Object& obj) const {
+    if (labels && !labels->Matches(obj.metadata.labels)) {
+      return false;
+    }
+    if (fields) {
+      const Result<bool> m = fields->Matches(obj);
+      return m.has_value() && *m;
+    }
+    return true;
+  }
+
+  // The event this watch sees for a change, or nullopt (selector transitions as the real
+  // server's watch cache: leaving the selection is DELETED, entering it is ADDED).
+  std::optional<WatchEventType> See(WatchEventType type, const Object* obj,
+                                    const Object* old) const {
+    if (!Filters()) {
+      return type;
+    }
+    const bool now = obj != nullptr && Matches(*obj);
+    switch (type) {
+      case WatchEventType::kAdded:
+      case WatchEventType::kDeleted:
+        return now ? std::optional(type) : std::nullopt;
+      case WatchEventType::kModified: {
+        const bool before = old != nullptr && Matches(*old);
+        if (now && before) {
+          return WatchEventType::kModified;
+        }
+        if (now) {
+          return WatchEventType::kAdded;
+        }
+        if (before) {
+          return WatchEventType::kDeleted;
+        }
+        return std::nullopt;
+      }
+      default:
+        return type;
+    }
+  }
+};
+
+struct ResourceState {
+  GroupVersionResource gvr;
+  std::string label;  // gvr.String(), for the trace
+  std::int64_t counter = 1;
+  bool written = false;
+  // A watch from a resourceVersion below this gets 410 (compaction or history eviction).
+  std::int64_t floor = 0;
+  std::map<Key, Stored, KeyLess> objects;
+  std::map<std::string, std::vector<WatchRecord>, std::less<>> watchers;
+  std::deque<HistoryEvent> history;
+};
+
+// What a new watch replays before it streams (docs/semantics.md §1.4), as the tracker decides
+// from its options and the planted bugs.
+enum class WatchReplay {
+  kNone,     // nothing (legacy watches, planted bugs)
+  kAll,      // every current object, as ADDED
+  kNewer,    // every current object newer than the start version, as ADDED
+  kHistory,  // every change after the start version, with its real type
+};
+
+using ObjectMap = std::map<Key, Stored, KeyLess>;
+
+}  // namespace bubble::fake::detail

@@ -1,0 +1,17 @@
+// tools/src/cut_text.h
+//
+// Bounding the text a sweep carries and writes (failure messages, reports, JUnit): keep the head,
+// which holds what failed, where and when, and say how much was cut and how to see all of it.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bubble::cli {
+
+// `text` when it fits in `max` bytes; otherwise its first bytes (cut at a UTF-8 character
+// boundary) and " [... N bytes cut: <how>]", the whole at most max + the note's length.
+std::string CutText(std::string text, std::size_t max, std::string_view how);
+
+}  // namespace bubble::cli
