@@ -151,8 +151,9 @@ sim::Task Body(const scenarios::ScenarioContext& ctx) {
     auto [run, stop] = sim::WithCancel(sim::Context::Background());
     factory.Start(run);
     sim::WaitGroup fibers("website scenario");
-    fibers.Go("website-controller", [&] { controller.Run(run); });
-    fibers.Go("kube-controller-manager", [&] { KubeControllerManager(*cs, run); });
+    // Init-captures: clang 14 cannot capture a structured binding.
+    fibers.Go("website-controller", [&controller, &run = run] { controller.Run(run); });
+    fibers.Go("kube-controller-manager", [&cs, &run = run] { KubeControllerManager(*cs, run); });
     User(*cs, sites);
     sim::SleepFor(kSettleWithin);
     Check(*cs);

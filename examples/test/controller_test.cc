@@ -45,7 +45,8 @@ void WithController(fake::Clientset& cs, website::ControllerOptions options, Act
   auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
   factory.Start(ctx);
   sim::WaitGroup fibers("controller");
-  fibers.Go("website-controller", [&] { controller.Run(ctx); });
+  // An init-capture: clang 14 cannot capture a structured binding.
+  fibers.Go("website-controller", [&controller, &ctx = ctx] { controller.Run(ctx); });
   act();
   REQUIRE(rt::AwaitQuiescence([] { return true; }));
   cancel();

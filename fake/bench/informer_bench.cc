@@ -113,7 +113,7 @@ void BM_InitialSync(benchmark::State& state) {
           cache::ResourceEventHandlerFuncs{.add = [&](const rt::ObjectPtr&, bool) { ++adds; }});
       auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
       sim::WaitGroup wg("informer");
-      wg.Go("informer", [&] { informer.Run(ctx); });
+      wg.Go("informer", [&informer, &ctx = ctx] { informer.Run(ctx); });
       (void)cache::WaitFor(ctx, "", {(*reg)->HasSyncedChecker()});
       cancel();
       wg.Wait();
@@ -169,7 +169,7 @@ void BM_EventThroughput(benchmark::State& state) {
       });
       auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
       sim::WaitGroup wg("informer");
-      wg.Go("informer", [&] { informer.Run(ctx); });
+      wg.Go("informer", [&informer, &ctx = ctx] { informer.Run(ctx); });
       for (int i = 0; i < n; ++i) {
         (void)watcher->Send(
             {i < kObjects ? rt::WatchEventType::kAdded : rt::WatchEventType::kModified,
@@ -225,7 +225,7 @@ void BM_ControllerColdStart(benchmark::State& state) {
       auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
       factory.Start(ctx);
       sim::WaitGroup wg("controller");
-      wg.Go("controller", [&] { controller.Run(ctx); });
+      wg.Go("controller", [&controller, &ctx = ctx] { controller.Run(ctx); });
       all_done.Wait();
       virtual_ms =
           std::chrono::duration<double, std::milli>(sim::Now() - sim::Clock::Epoch()).count();

@@ -191,7 +191,8 @@ void Run(State& s) {
   auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
   factory.Start(ctx);
   sim::WaitGroup fibers("widget scenario");
-  fibers.Go("controller", [&controller, &ctx] { controller.Run(ctx); });
+  // An init-capture: clang 14 cannot capture a structured binding.
+  fibers.Go("controller", [&controller, &ctx = ctx] { controller.Run(ctx); });
   fibers.Go("driver", [&s] {
     auto client = s.cs->Resource(WidgetResource(), kNamespace);
     for (int i = 0; i < s.widgets; ++i) {

@@ -21,26 +21,19 @@ std::optional<Duration> ParseDuration(std::string_view text) {
   std::int64_t n = 0;
   std::from_chars(text.data(), text.data() + digits, n);
   const std::string_view unit = text.substr(digits);
-  Duration d{};
-  if (unit == "ns") {
-    d = std::chrono::nanoseconds(n);
-  } else if (unit == "us") {
-    d = std::chrono::microseconds(n);
-  } else if (unit == "ms") {
-    d = std::chrono::milliseconds(n);
-  } else if (unit == "s") {
-    d = std::chrono::seconds(n);
-  } else if (unit == "m") {
-    d = std::chrono::minutes(n);
-  } else if (unit == "h") {
-    d = std::chrono::hours(n);
-  } else {
-    return std::nullopt;
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {{"ns", 1},
+                                                                  {"us", 1'000},
+                                                                  {"ms", 1'000'000},
+                                                                  {"s", 1'000'000'000},
+                                                                  {"m", 60'000'000'000},
+                                                                  {"h", 3'600'000'000'000}};
+  for (const auto& [name, unit_ns] : kUnits) {
+    // Twelve digits of hours overflow the clock's nanoseconds: refused, not wrapped.
+    if (unit == name && n > 0 && n <= Duration::max().count() / unit_ns) {
+      return Duration(n * unit_ns);
+    }
   }
-  if (d <= Duration::zero()) {
-    return std::nullopt;
-  }
-  return d;
+  return std::nullopt;
 }
 
 std::string FormatExactDuration(Duration d) {

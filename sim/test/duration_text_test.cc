@@ -16,6 +16,13 @@ TEST_CASE("ParseDuration and FormatExactDuration round-trip", "[sim][duration]")
   CHECK(!sim::ParseDuration("1.5s"));
   CHECK(!sim::ParseDuration("s"));
   CHECK(!sim::ParseDuration("10 s"));
+  // Beyond the clock's 64-bit nanoseconds (about 292 years): refused, not wrapped (twelve digits
+  // of hours once overflowed into a time limit read from a trace).
+  CHECK(!sim::ParseDuration("999999999999h"));
+  CHECK(!sim::ParseDuration("9223372037s"));
+  CHECK(sim::ParseDuration("9223372036s") == std::chrono::seconds(9223372036));
+  CHECK(sim::ParseDuration("2562047h") == std::chrono::hours(2562047));
+  CHECK(!sim::ParseDuration("2562048h"));
   CHECK(sim::FormatExactDuration(std::chrono::seconds(90)) == "90s");
   CHECK(sim::FormatExactDuration(std::chrono::hours(24 * 365)) == "8760h");
   CHECK(sim::FormatExactDuration(std::chrono::milliseconds(1500)) == "1500ms");

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -23,6 +24,7 @@
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
 #include <bubble/sim/shell_word.h>
+#include <bubble/sim/trace_file.h>
 
 #include "fingerprints.h"
 #include "interrupt.h"
@@ -437,15 +439,20 @@ std::string ForeignMessage(const std::string& file, const sc::TraceOrigin& origi
 int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
            const std::string& log_level) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  if (!in || std::filesystem::is_directory(file)) {
     throw Usage(fmt::format("cannot read trace file \"{}\"", file));
   }
-  std::stringstream text;
-  text << in.rdbuf();
+  // Read at most sim::kTraceFileMaxBytes: /dev/zero or an endless FIFO must not exhaust memory.
+  std::string text;
+  try {
+    text = sim::ReadTraceText(in);
+  } catch (const sim::TraceFileError& e) {
+    throw Usage(fmt::format("{}: {}", file, e.what()));
+  }
   sc::RecordedRun rec;
   try {
-    rec = sc::ParseTrace(text.str(),
-                         [&scenarios](std::string_view name) { return scenarios.Find(name); });
+    rec =
+        sc::ParseTrace(text, [&scenarios](std::string_view name) { return scenarios.Find(name); });
   } catch (const sc::ForeignTraceError& e) {
     throw Usage(ForeignMessage(file, e.Origin(), e.what()));
   } catch (const sc::ConfigError& e) {

@@ -14,7 +14,7 @@ namespace bubble::sim {
 
 // "90s", "5m", "2h", "250ms", "1500us", "10ns": a positive whole number (at most 12 digits)
 // followed by one of the units ns, us, ms, s, m, h. nullopt for anything else (no unit, zero,
-// a sign, a fraction).
+// a sign, a fraction, more than the clock holds: about 292 years).
 std::optional<Duration> ParseDuration(std::string_view text);
 
 // The inverse of ParseDuration, in the largest unit that is exact ("90s", "2h", "1500ms"),

@@ -11,9 +11,15 @@
 // decisions, fingerprint, result ("pass"/"fail"), failure, fiber_names and every trace record as
 // [time_ns, fiber, kind, arg, detail].
 //
+// Hostile input: a reader refuses, with a TraceFileError naming the problem, a file over
+// kTraceFileMaxBytes (ReadTraceText stops reading there: /dev/zero, a FIFO), JSON nested deeper
+// than kTraceFileMaxDepth (a bubble trace nests 4 levels), a field of the wrong type, a number out
+// of its range and control characters in the fields that error messages and commands echo.
+//
 // The JSON library stays in the .cc: including this header costs no JSON parsing code.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <map>
@@ -34,6 +40,11 @@ class Bubble;
 struct RunResult;
 
 inline constexpr int kTraceFileVersion = 1;
+
+// The most a reader takes: traces of bubble's scenarios are well under 1 MiB.
+inline constexpr std::size_t kTraceFileMaxBytes = std::size_t{64} << 20;
+// The deepest nesting of JSON arrays and objects a reader takes.
+inline constexpr int kTraceFileMaxDepth = 16;
 
 // Who wrote a trace and how to rerun it (empty when an older trace does not say).
 struct TraceOrigin {
@@ -85,9 +96,13 @@ class TraceFileError : public std::runtime_error {
 // kept in TraceMode::kFull for the records) and `result`.
 void WriteTraceFile(std::ostream& out, TraceFile file, Bubble& bubble, const RunResult& result);
 
-// Reads a trace file. TraceFileError if it is not JSON, not a bubble trace, of an unknown kind
-// or another format version, or if a field is missing or malformed. A missing "kind" is
-// "scenario" (older traces).
+// Reads the text of a trace from `in`, stopping after `max_bytes`: TraceFileError if there is
+// more (a huge file, /dev/zero, an endless FIFO) or reading fails.
+std::string ReadTraceText(std::istream& in, std::size_t max_bytes = kTraceFileMaxBytes);
+
+// Reads a trace file. TraceFileError if it is not JSON, is over kTraceFileMaxBytes or nested
+// deeper than kTraceFileMaxDepth, is not a bubble trace, is of an unknown kind or another format
+// version, or if a field is missing or malformed. A missing "kind" is "scenario" (older traces).
 TraceFile ParseTraceFile(std::string_view json_text);
 
 }  // namespace bubble::sim
