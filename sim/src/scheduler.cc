@@ -165,6 +165,7 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   rec->started = false;
   rec->unwinding = false;
   rec->abandoned = false;
+  rec->timer_spawned = running_ && current_ == nullptr;
   rec->inert_blocks = 0;
   rec->priority = strategy_->InitialPriority();
   rec->fn = std::move(fn);
@@ -366,8 +367,10 @@ void Scheduler::NoteActivity() noexcept {
 }
 
 void Scheduler::Fire(WaitNode& node) {
-  if (current_ != nullptr) {
-    NoteActivity();  // a fiber woke another (a timer's wake-up runs with no fiber current)
+  if (current_ != nullptr && !current_->timer_spawned) {
+    // A fiber woke another. A timer's own wake-up runs with no fiber current, and a fiber a timer
+    // spawned to run its callback (AfterFunc) wakes on the timer's behalf.
+    NoteActivity();
   }
   Parking* parking = node.parking;
   Unlink(*parking);

@@ -40,7 +40,9 @@ struct FiberRecord {
   State state = State::kRunnable;
   bool started = false;
   bool unwinding = false;
-  bool abandoned = false;          // blocked in a destructor during teardown: never resumed
+  bool abandoned = false;  // blocked in a destructor during teardown: never resumed
+  bool timer_spawned =
+      false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
   std::uint32_t inert_blocks = 0;  // operations that would have blocked during teardown
   std::uint64_t priority = 0;
   boost::context::fiber context;  // the fiber's continuation while it is not running

@@ -296,7 +296,7 @@ TEST_CASE("a forgotten poller fails the run as a timer loop, naming the poller",
   CHECK(r.failure->kind == sim::FailureKind::kTimerLoop);
   CHECK(sim::FailureKindName(r.failure->kind) == "timer loop");
   CHECK_THAT(r.failure->message,
-             StartsWith("for 3600s of virtual time only timers woke fibers (3600000 timer "
+             StartsWith("for 3600.001s of virtual time only timers woke fibers (3600000 timer "
                         "firings; no fiber woke another): what is left is a loop "
                         "nobody stops"));
   CHECK_THAT(r.report, Contains("timer 'sleep' fired 1800000 times"));
