@@ -119,6 +119,7 @@ void BM_InitialSync(benchmark::State& state) {
       wg.Wait();
     });
     if (!r.Passed() || adds != n) {
+      std::fprintf(stderr, "%s adds=%lld\n", r.report.c_str(), static_cast<long long>(adds));
       state.SkipWithError("the informer did not sync every object");
       break;
     }

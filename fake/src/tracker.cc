@@ -712,10 +712,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     ResourceState& rs = State(gvr);
     rec.id = next_watch_id++;
     rec.bookmarks = opts != nullptr && opts->allow_watch_bookmarks && Fid().bookmarks;
-    auto w = std::make_shared<runtime::ChannelWatcher>(
-        options.watch_buffer,
-        fmt::format("watch w{} {} {}", rec.id, rs.label, ns.empty() ? "(all namespaces)" : ns));
-    rec.watch = w;
+    std::string watch_name =
+        fmt::format("watch w{} {} {}", rec.id, rs.label, ns.empty() ? "(all namespaces)" : ns);
 
     const bool old_rv = from.has_value() && *from > 0;
     if (old_rv && InBubble() && options.faults.compaction_probability > 0 &&
@@ -728,7 +726,7 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       Trace("watch", fmt::format("w{} {}: rv={} is older than the history (rv={}): 410", rec.id,
                                  rs.label, *from, rs.floor));
       // Its own watcher: the ERROR event must fit whatever the configured buffer.
-      auto expired = std::make_shared<runtime::ChannelWatcher>(1, w->Name());
+      auto expired = std::make_shared<runtime::ChannelWatcher>(1, std::move(watch_name));
       expired->TrySend(
           WatchEvent{WatchEventType::kError, nullptr,
                      std::make_shared<const Status>(runtime::NewResourceExpired(
@@ -760,6 +758,40 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     Trace("watch", fmt::format("w{} {}: opened in {} from rv=\"{}\" ({})", rec.id, rs.label,
                                ns.empty() ? "all namespaces" : ns,
                                opts != nullptr ? opts->resource_version : "", why));
+
+    // A real server streams a watch's replay whatever its size (with the watch_list switch,
+    // which a realistic server has): the buffer holds all of it (a bookmark after it fits) and
+    // Options::watch_buffer events more for the consumer to fall behind by: an informer over 1000
+    // objects is not "not reading". client-go's fake replays into its 100-event channel and
+    // panics past it; the ClientGoFake() preset keeps that (§1.5).
+    std::size_t replay_events = 0;
+    auto count_current = [&](std::int64_t newer_than) {
+      ForScope(rs, ns, [&](const Stored& s) {
+        if (s.rv > newer_than && (!rec.Filters() || rec.Matches(*s.obj))) {
+          ++replay_events;
+        }
+      });
+    };
+    switch (replay) {
+      case WatchReplay::kNone:
+        break;
+      case WatchReplay::kAll:
+        count_current(std::numeric_limits<std::int64_t>::min());
+        break;
+      case WatchReplay::kNewer:
+        count_current(*from);
+        break;
+      case WatchReplay::kHistory:
+        for (const HistoryEvent& e : rs.history) {
+          if (e.rv > *from && (ns.empty() || e.obj->metadata.namespace_ == ns)) {
+            ++replay_events;  // at most one event each (See may drop it): an upper bound
+          }
+        }
+        break;
+    }
+    const std::size_t capacity = options.watch_buffer + (Fid().watch_list ? replay_events : 0);
+    auto w = std::make_shared<runtime::ChannelWatcher>(capacity, std::move(watch_name));
+    rec.watch = w;
 
     // Registration and replay happen before any later change: no call yields, so nothing is
     // lost or delivered twice.

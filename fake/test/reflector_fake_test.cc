@@ -172,12 +172,13 @@ cache::ReflectorOptions Options() {
 }  // namespace
 
 TEST_CASE(
-    "over the fake: list from '0' in pages of 500, watch from the listed version, objects "
-    "without a version empty the last synced version (docs/semantics.md §1.10.1)",
+    "over client-go's fake: list from '0' in pages of 500, watch from the listed version, "
+    "objects without a version empty the last synced version (docs/semantics.md §1.10.1)",
     "[fake][runtime][reflector]") {
   RunScenarioTwice(1, [] {
     sim::Rng predicted = sim::Rand();
-    auto cs = fake::NewClientset(Cm("default", "cm1"));
+    // client-go's fake: no WatchList, no stamped versions (the trap this test is about).
+    auto cs = fake::NewClientset(fake::Options::ClientGoFake(), Cm("default", "cm1"));
     auto lw = cache::ListWatchFromClient(*cs, ConfigMaps(), "");
     CHECK_FALSE(lw->SupportsWatchList());  // the fake opts out of WatchList (§1.8)
     RecordingStore store;
