@@ -764,22 +764,25 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     // Options::watch_buffer events more for the consumer to fall behind by: an informer over 1000
     // objects is not "not reading". client-go's fake replays into its 100-event channel and
     // panics past it; the ClientGoFake() preset keeps that (§1.5).
-    std::size_t replay_events = 0;
-    auto count_current = [&](std::int64_t newer_than) {
+    //
+    // The current objects a replay of every object (kAll) or of newer ones (kNewer) sends, in
+    // (namespace, name) order, to `fn`.
+    auto for_each_replayed = [&](const WatchRecord& r, auto&& fn) {
+      const std::int64_t newer_than =
+          replay == WatchReplay::kNewer ? *from : std::numeric_limits<std::int64_t>::min();
       ForScope(rs, ns, [&](const Stored& s) {
-        if (s.rv > newer_than && (!rec.Filters() || rec.Matches(*s.obj))) {
-          ++replay_events;
+        if (s.rv > newer_than && (!r.Filters() || r.Matches(*s.obj))) {
+          fn(s);
         }
       });
     };
+    std::size_t replay_events = 0;
     switch (replay) {
       case WatchReplay::kNone:
         break;
       case WatchReplay::kAll:
-        count_current(std::numeric_limits<std::int64_t>::min());
-        break;
       case WatchReplay::kNewer:
-        count_current(*from);
+        for_each_replayed(rec, [&](const Stored&) { ++replay_events; });
         break;
       case WatchReplay::kHistory:
         for (const HistoryEvent& e : rs.history) {
@@ -809,21 +812,14 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       }
       oracle->Opened(rs, registered, ns, std::move(selectors), replay, from.value_or(0));
     }
-    auto replay_current = [&](std::int64_t newer_than) {
-      ForScope(rs, ns, [&](const Stored& s) {
-        if (s.rv > newer_than && (!registered.Filters() || registered.Matches(*s.obj))) {
-          Send(rs, registered, *w, WatchEventType::kAdded, s.obj, s.rv);
-        }
-      });
-    };
     switch (replay) {
       case WatchReplay::kNone:
         break;
       case WatchReplay::kAll:
-        replay_current(std::numeric_limits<std::int64_t>::min());
-        break;
       case WatchReplay::kNewer:
-        replay_current(*from);
+        for_each_replayed(registered, [&](const Stored& s) {
+          Send(rs, registered, *w, WatchEventType::kAdded, s.obj, s.rv);
+        });
         break;
       case WatchReplay::kHistory:
         for (const HistoryEvent& e : rs.history) {
