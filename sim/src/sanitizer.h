@@ -19,6 +19,7 @@
 
 #if defined(BUBBLE_ASAN)
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 
 namespace bubble::sim::detail {
@@ -34,12 +35,20 @@ inline void AsanFinishSwitch(void* fake_stack_save, const void** bottom_old,
                              std::size_t* size_old) noexcept {
   __sanitizer_finish_switch_fiber(fake_stack_save, bottom_old, size_old);
 }
+
+// A stack that stays mapped with live objects that will never be destroyed (an abandoned
+// fiber's): LeakSanitizer scans it, so what it points to is not reported as leaked.
+inline void LsanScanForever(const void* bottom, std::size_t size) noexcept {
+  __lsan_register_root_region(bottom, size);
+}
 #else
 inline constexpr bool kAsan = false;
 
 inline void AsanStartSwitch(void**, const void*, std::size_t) noexcept {}
 
 inline void AsanFinishSwitch(void*, const void**, std::size_t*) noexcept {}
+
+inline void LsanScanForever(const void*, std::size_t) noexcept {}
 #endif
 
 // Brackets code that visits another stack without annotating the visit: constructing a

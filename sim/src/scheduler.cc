@@ -670,6 +670,7 @@ void Scheduler::RunFiber(FiberRecord& rec) {
 void Scheduler::FinishFiber(FiberRecord& rec) {
   if (rec.abandoned) {
     AbandonedFibers().push_back(std::move(rec.context));
+    LsanScanForever(static_cast<char*>(rec.stack.top) - rec.stack.size, rec.stack.size);
   }
   if (rec.error && (!failure_ || failure_provisional_)) {
     FailureKind kind;

@@ -48,11 +48,24 @@ std::size_t StackPool::PageSize() noexcept {
   return page;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kUnderAsan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kUnderAsan = true;
+#else
+constexpr bool kUnderAsan = false;
+#endif
+#else
+constexpr bool kUnderAsan = false;
+#endif
+
 std::size_t StackPool::MaxMappedStacks() noexcept {
-  // An eighth of the maps (at least 4096) stays for libraries, malloc arenas, sanitizers.
+  // An eighth of the maps (at least 4096) stays for libraries, malloc arenas and the like; half
+  // under AddressSanitizer, whose allocator maps memory in many small pieces as fibers allocate.
   static const std::size_t max = [] {
     const std::size_t maps = ReadMaxMapCount();
-    const std::size_t reserve = std::max<std::size_t>(4096, maps / 8);
+    const std::size_t reserve = std::max<std::size_t>(4096, maps / (kUnderAsan ? 2 : 8));
     return maps > reserve ? (maps - reserve) / 2 : 1;
   }();
   return max;
