@@ -41,6 +41,17 @@ inline void AsanFinishSwitch(void* fake_stack_save, const void** bottom_old,
 inline void LsanScanForever(const void* bottom, std::size_t size) noexcept {
   __lsan_register_root_region(bottom, size);
 }
+
+// Allocations made during a failed run's teardown are not leak-checked: a fiber abandoned there
+// keeps what it allocated (with detect_stack_use_after_return its frames live on ASan's fake
+// stack, which no root region covers).
+inline void LsanPause() noexcept {
+  __lsan_disable();
+}
+
+inline void LsanResume() noexcept {
+  __lsan_enable();
+}
 #else
 inline constexpr bool kAsan = false;
 
@@ -49,6 +60,10 @@ inline void AsanStartSwitch(void**, const void*, std::size_t) noexcept {}
 inline void AsanFinishSwitch(void*, const void**, std::size_t*) noexcept {}
 
 inline void LsanScanForever(const void*, std::size_t) noexcept {}
+
+inline void LsanPause() noexcept {}
+
+inline void LsanResume() noexcept {}
 #endif
 
 // Brackets code that visits another stack without annotating the visit: constructing a

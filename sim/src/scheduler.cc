@@ -818,6 +818,7 @@ std::vector<BlockedFiber> Scheduler::BlockedFibers() const {
 }
 
 void Scheduler::TearDown() {
+  LsanPause();
   tearing_down_ = true;
   // First withdraw every parked fiber from the primitives it waits on, while all of them still
   // exist: unwinding one fiber may destroy a channel another fiber waits on.
@@ -862,6 +863,7 @@ void Scheduler::TearDown() {
     }
     FinishFiber(*rec);
   }
+  LsanResume();
   BUBBLE_ASSERT(heap_.empty() && ready_.empty(), "timers started while the bubble tore down");
 }
 
