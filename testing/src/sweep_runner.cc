@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_divergence.h>
 #include <bubble/sim/trace_file.h>
 
@@ -71,7 +72,7 @@ std::string WriteTrace(const std::string& path, const sim::Options& options, con
     return fmt::format("BUBBLE_TRACE: writing \"{}\" failed", path);
   }
   return fmt::format("trace of seed {} strategy {} written to {}", options.seed,
-                     sim::StrategyName(options.strategy), path);
+                     sim::StrategyName(options.strategy), sim::ShellWord(path));
 }
 
 // Applies the sweep's and the environment's limits to `options`.
