@@ -233,13 +233,7 @@ void BlockWhileTearingDown(std::string_view what) {
 }
 
 void CannotBlockWhileTearingDown(std::string_view what) {
-  Scheduler* s = Scheduler::Current();
-  FiberRecord* rec = s->Running();
-  BUBBLE_ASSERT(rec != nullptr, "{} while tearing down, outside a fiber", what);
-  if (std::uncaught_exceptions() == 0) {
-    throw FiberUnwind{};
-  }
-  s->Abandon(*rec, what, "blocked in a destructor");
+  Scheduler::Current()->CannotBlockWhileTearingDown(what);
 }
 
 void PrimitiveDiedInUse(std::string_view what, std::string_view name, const WaitList& waiters,

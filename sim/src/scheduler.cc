@@ -290,10 +290,7 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
     // A primitive that does not check TearingDown() itself: never block, never return a wake-up
     // that did not happen.
     Unlink(parking);
-    if (std::uncaught_exceptions() == 0) {
-      throw FiberUnwind{};
-    }
-    Abandon(*rec, reason.what, "blocked in a destructor");
+    CannotBlockWhileTearingDown(reason.what);
   }
   parking.fiber = rec;
   parking.fired = -1;
@@ -333,6 +330,14 @@ void Scheduler::BlockWhileTearingDown(std::string_view what) {
   if (std::uncaught_exceptions() == 0) {
     throw FiberUnwind{};
   }
+}
+
+void Scheduler::CannotBlockWhileTearingDown(std::string_view what) {
+  BUBBLE_ASSERT(current_ != nullptr, "{} while tearing down, outside a fiber", what);
+  if (std::uncaught_exceptions() == 0) {
+    throw FiberUnwind{};
+  }
+  Abandon(*current_, what, "blocked in a destructor");
 }
 
 void Scheduler::Abandon(FiberRecord& rec, std::string_view what, std::string_view why) {
@@ -893,10 +898,9 @@ std::string Scheduler::BuildReport() const {
       out += fmt::format("  fiber {} \"{}\" waits on {} since {}", b.id, b.name, b.waits_on,
                          FormatKlogTime(b.since).substr(5));
       if (b.holder != 0) {
-        auto it = std::find_if(live_.begin(), live_.end(),
-                               [&b](const FiberRecord* r) { return r->id == b.holder; });
+        const FiberRecord* holder = FindLive(b.holder);
         out += fmt::format(" -> held by fiber {} \"{}\"", b.holder,
-                           it != live_.end() ? (*it)->name : std::string("?"));
+                           holder != nullptr ? holder->name : std::string("?"));
       }
       out += "\n";
     }

@@ -119,6 +119,7 @@ class Scheduler {
   bool TearingDown() const noexcept { return tearing_down_; }
 
   void BlockWhileTearingDown(std::string_view what);
+  [[noreturn]] void CannotBlockWhileTearingDown(std::string_view what);
   [[noreturn]] void Abandon(FiberRecord& rec, std::string_view what, std::string_view why);
   void PrimitiveDiedInUse(std::string message);
   FiberRecord* FindLive(FiberId id) const noexcept;

@@ -13,6 +13,7 @@
 
 #include <bubble/sim/error.h>
 
+#include "sanitizer.h"
 #include <sys/mman.h>
 
 namespace bubble::sim::detail {
@@ -48,24 +49,12 @@ std::size_t StackPool::PageSize() noexcept {
   return page;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
-
 std::size_t StackPool::MaxMappedStacks() noexcept {
   // An eighth of the maps (at least 4096) stays for libraries, malloc arenas and the like; half
   // under AddressSanitizer, whose allocator maps memory in many small pieces as fibers allocate.
   static const std::size_t max = [] {
     const std::size_t maps = ReadMaxMapCount();
-    const std::size_t reserve = std::max<std::size_t>(4096, maps / (kUnderAsan ? 2 : 8));
+    const std::size_t reserve = std::max<std::size_t>(4096, maps / (kAsan ? 2 : 8));
     return maps > reserve ? (maps - reserve) / 2 : 1;
   }();
   return max;

@@ -15,6 +15,7 @@
 #include <bubble/sim/channel.h>
 
 #include "big_frames.h"
+#include "sanitizer_build.h"
 #include <sys/wait.h>
 
 using namespace std::chrono_literals;
@@ -22,18 +23,6 @@ namespace sim = bubble::sim;
 using Catch::Matchers::Contains;
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 struct ChildExit {
   int status = 0;

@@ -14,6 +14,8 @@
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
+#include "sanitizer_build.h"
+
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
 using Catch::Matchers::Contains;
@@ -379,18 +381,6 @@ TEST_CASE("a spawn beyond Options::max_live_fibers fails the run with the limit 
         "usage error: Spawn(\"leaked\") with 50 fibers alive, the most Options::max_live_fibers "
         "allows: a fiber leak? Raise the limit if the run needs more");
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 TEST_CASE("every fiber stack is guarded: past the memory-map budget a spawn fails clearly",
           "[sim][failure][stacks]") {

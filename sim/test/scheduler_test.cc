@@ -10,16 +10,10 @@
 #include <bubble/sim/channel.h>
 #include <bubble/sim/timer.h>
 
+#include "sanitizer_build.h"
+
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define BUBBLE_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUBBLE_TEST_ASAN 1
-#endif
-#endif
 
 #if defined(BUBBLE_TEST_ASAN)
 // Under ASan this binary checks stack use after return even when run without ASAN_OPTIONS (the

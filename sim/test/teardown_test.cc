@@ -20,14 +20,9 @@
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define BUBBLE_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUBBLE_TEST_LSAN 1
-#endif
-#endif
-#if defined(BUBBLE_TEST_LSAN)
+#include "sanitizer_build.h"
+
+#if defined(BUBBLE_TEST_ASAN)
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -42,7 +37,7 @@ namespace {
 // live on ASan's fake stack, so what it allocated before the teardown would be reported.
 class AbandonedFiberKeepsItsObjects {
  public:
-#if defined(BUBBLE_TEST_LSAN)
+#if defined(BUBBLE_TEST_ASAN)
   AbandonedFiberKeepsItsObjects() {
     __lsan_disable();
   }
