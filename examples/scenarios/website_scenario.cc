@@ -184,7 +184,6 @@ scenarios::Scenario WebsiteScenario() {
       .bugs = {{.name = "ignore-conflicts",
                 .description = "a Conflict on the Deployment update is treated as done",
                 .seed_budget = 50}},
-      .pct_horizon = 5000,
       .body = Body,
   };
 }

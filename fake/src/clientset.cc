@@ -25,6 +25,11 @@ bool InBubble() {
   return sim::Bubble::Current() != nullptr;
 }
 
+// Whether a request crosses a network: the running bubble's Options::preempt has `api`.
+bool RequestsYield() {
+  return sim::Bubble::Current()->GetOptions().preempt.Has(sim::PreemptKind::kApi);
+}
+
 bool VerbMatches(std::string_view filter, std::string_view verb) {
   return filter == "*" || filter == verb;
 }
@@ -290,9 +295,10 @@ class FakeResourceClient final : public runtime::ResourceClient {
       return finish(Err(runtime::NewContextError(ctx.Err())));
     }
     const Plan plan = MakePlan(cs_->GetOptions().faults, action);
-    // A request and its response each cross a network: other fibers may run in between, and the
-    // strategy decides whether they do (Options::requests_yield).
-    const bool yields = traced && cs_->GetOptions().requests_yield;
+    // A request and its response each cross a network: the caller waits, other fibers may run in
+    // between, and the strategy decides whether they do (sim::Options::preempt's `api`; off, a
+    // request without latency runs to completion without letting any other fiber run).
+    const bool yields = traced && RequestsYield();
     if (plan.request_latency > sim::Duration::zero()) {
       if (!sim::SleepFor(plan.request_latency, ctx)) {
         return finish(Err(runtime::NewContextError(ctx.Err())));

@@ -38,7 +38,6 @@ TEST_CASE("fidelity switches are on by default and have names", "[fake][fidelity
   CHECK(fake::Fidelity::None().EnabledNames().empty());
   CHECK(fake::Options::ClientGoFake().fidelity.EnabledNames().empty());
   CHECK(fake::Options::ClientGoFake().watch_buffer == fake::Options{}.watch_buffer);
-  CHECK(fake::Options::ClientGoFake().requests_yield);
 
   fake::Fidelity g = fake::Fidelity::None();
   REQUIRE(g.Enable("history=50").has_value());

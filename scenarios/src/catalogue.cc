@@ -18,6 +18,7 @@ std::vector<Scenario> Catalogue() {
   all.push_back(CustomResourceControllerScenario());
   all.push_back(WorkqueueControllerScenario());
   all.push_back(LeaderElectionScenario());
+  all.push_back(TornCacheReadScenario());
   return all;
 }
 

@@ -34,4 +34,7 @@ Scenario WorkqueueControllerScenario();
 // S12, client-go's examples/leader-election (leader_election.cc).
 Scenario LeaderElectionScenario();
 
+// torn_cache_read.cc: two reads of the informer's cache with an update in between.
+Scenario TornCacheReadScenario();
+
 }  // namespace bubble::scenarios

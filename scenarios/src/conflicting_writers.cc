@@ -258,7 +258,6 @@ Scenario ConflictingWritersScenario() {
        .description = "on 409 the writer re-sends its stale object with the fresh resourceVersion",
        .seed_budget = 20},
   };
-  s.pct_horizon = 100;
   s.body = Body;
   return s;
 }

@@ -286,7 +286,6 @@ Scenario CustomResourceControllerScenario() {
                       "exists: read-own-write staleness creates twins",
        .seed_budget = 20},
   };
-  s.pct_horizon = 1000;
   s.body = Body;
   return s;
 }

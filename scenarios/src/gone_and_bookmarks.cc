@@ -263,7 +263,6 @@ Scenario GoneAndBookmarksScenario() {
                       "forever: 410 Gone and a relist on every watch",
        .seed_budget = 5},
   };
-  s.pct_horizon = 300;
   s.body = Body;
   return s;
 }

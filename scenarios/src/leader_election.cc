@@ -466,7 +466,6 @@ Scenario LeaderElectionScenario() {
                       "writing after the lease is lost",
        .seed_budget = 3},
   };
-  s.pct_horizon = 2000;
   s.body = Body;
   return s;
 }

@@ -169,7 +169,6 @@ Scenario ListAndWatchScenario() {
                       "replays nothing (starts with no objects)",
        .seed_budget = 30},
   };
-  s.pct_horizon = 200;
   s.body = Body;
   return s;
 }

@@ -251,7 +251,6 @@ Scenario MissedDeleteTombstoneScenario() {
                       "runs and it leaks",
        .seed_budget = 6},
   };
-  s.pct_horizon = 400;
   s.body = Body;
   return s;
 }

@@ -230,7 +230,6 @@ Scenario RelistSwallowedUpdateScenario() {
                       "resync and a handler without resync misses it after the first resync check",
        .seed_budget = 5},
   };
-  s.pct_horizon = 300;
   s.body = Body;
   return s;
 }

@@ -211,7 +211,6 @@ Scenario RelistWithQueuedEventsScenario() {
                       "DeletedFinalStateUnknown: the short-lived object leaks",
        .seed_budget = 6},
   };
-  s.pct_horizon = 300;
   s.body = Body;
   return s;
 }

@@ -1,6 +1,8 @@
 // scenarios/src/run.cc
 #include "bubble/scenarios/run.h"
 
+#include <algorithm>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 
@@ -23,6 +25,10 @@ constexpr PortfolioEntry kPortfolio[] = {
 };
 
 }  // namespace
+
+std::span<const PortfolioEntry> Portfolio() noexcept {
+  return kPortfolio;
+}
 
 PortfolioEntry PortfolioFor(std::uint64_t seed) noexcept {
   return kPortfolio[seed % std::size(kPortfolio)];
@@ -61,6 +67,12 @@ ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config) {
   run.step_limit = config.step_limit.value_or(DefaultStepLimit(scenario));
   run.real_time_budget = config.real_time_budget.value_or(sim::Options{}.real_time_budget);
   run.time_limit = config.time_limit.value_or(DefaultTimeLimit(scenario));
+  run.preempt = config.preempt.value_or(sim::PreemptSet::All());
+  if (config.pct_horizon && *config.pct_horizon == 0) {
+    throw ConfigError(
+        "pct horizon 0 is not a horizon: use 1 or more, or leave it out to measure it");
+  }
+  run.pct_horizon = config.pct_horizon;
   run.program = config.program;
   run.trace = config.trace;
   run.log_level = config.log_level;
@@ -77,6 +89,9 @@ std::string ResolvedRun::Command() const {
   }
   if (strategy == sim::StrategyKind::kPct) {
     cmd += fmt::format(" --pct-depth {}", pct_depth);
+    if (pct_horizon) {
+      cmd += fmt::format(" --pct-horizon {}", *pct_horizon);
+    }
   }
   for (const std::string& bug : bugs) {
     cmd += " --bug " + sim::ShellWord(bug);
@@ -86,6 +101,9 @@ std::string ResolvedRun::Command() const {
     if (it != options.end() && it->second != o.default_value) {
       cmd += " --set " + sim::ShellWord(o.key + "=" + it->second);
     }
+  }
+  if (preempt != sim::PreemptSet::All()) {
+    cmd += " --preempt " + sim::FormatPreemptSet(preempt);
   }
   if (step_limit != DefaultStepLimit(*scenario)) {
     cmd += fmt::format(" --step-limit {}", step_limit);
@@ -101,7 +119,8 @@ sim::Options ResolvedRun::SimOptions() const {
   o.seed = seed;
   o.strategy = strategy;
   o.pct_depth = pct_depth;
-  o.pct_horizon = scenario->pct_horizon;
+  o.pct_horizon = strategy == sim::StrategyKind::kPct ? PctHorizon() : 0;
+  o.preempt = preempt;
   o.replay = replay;
   o.trace = trace;
   o.log_level = log_level;
@@ -110,6 +129,42 @@ sim::Options ResolvedRun::SimOptions() const {
   o.real_time_budget = real_time_budget;
   o.replay_command = replay_command.empty() ? Command() : replay_command;
   return o;
+}
+
+std::uint64_t ResolvedRun::PctHorizon() const {
+  return pct_horizon ? *pct_horizon : MeasurePctHorizon(*this);
+}
+
+std::uint64_t MeasurePctHorizon(const ResolvedRun& run) {
+  // What the program is, not how this run explores it.
+  std::string key = run.scenario->name;
+  for (const auto& [k, v] : run.options) {
+    key += fmt::format(" {}={}", k, v);
+  }
+  for (const std::string& bug : run.bugs) {
+    key += " bug=" + bug;
+  }
+  key += fmt::format(" preempt={} steps={} time={}", sim::FormatPreemptSet(run.preempt),
+                     run.step_limit, run.time_limit.count());
+  static std::mutex mu;
+  static std::map<std::string, std::uint64_t> measured;
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    if (const auto it = measured.find(key); it != measured.end()) {
+      return it->second;
+    }
+  }
+  ResolvedRun probe = run;
+  probe.seed = 1;
+  probe.strategy = sim::StrategyKind::kFifo;
+  probe.replay.clear();
+  probe.trace = sim::TraceMode::kFingerprint;  // records the decisions
+  probe.log_level = sim::LogLevel::kOff;
+  probe.replay_command = "(measuring the pct horizon)";
+  const std::uint64_t horizon = std::max<std::uint64_t>(RunScenario(probe).decisions.size(), 1);
+  const std::lock_guard<std::mutex> lock(mu);
+  measured.emplace(std::move(key), horizon);
+  return horizon;
 }
 
 std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
@@ -151,6 +206,10 @@ sim::TraceFile TraceFileOf(const ResolvedRun& run) {
   f.pct_depth = run.pct_depth;
   f.step_limit = run.step_limit;
   f.time_limit = run.time_limit;
+  f.preempt = run.preempt;
+  if (run.strategy == sim::StrategyKind::kPct) {
+    f.pct_horizon = run.PctHorizon();
+  }
   return f;
 }
 
@@ -226,6 +285,8 @@ RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find) {
   run.config.pct_depth = file.pct_depth;
   run.config.step_limit = file.step_limit;
   run.config.time_limit = file.time_limit;
+  run.config.preempt = file.preempt;
+  run.config.pct_horizon = file.pct_horizon;
   run.config.replay = std::move(file.decisions);
   run.fingerprint = file.fingerprint;
   run.records = std::move(file.records);

@@ -246,7 +246,6 @@ Scenario WorkqueueControllerScenario() {
        .description = "reconcile ignores a deleted source: its mirror leaks",
        .seed_budget = 20},
   };
-  s.pct_horizon = 2000;
   s.body = Body;
   return s;
 }

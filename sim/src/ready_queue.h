@@ -35,6 +35,15 @@ class ReadyQueue {
     ++size_;
   }
 
+  void push_front(const T& value) {
+    if (size_ == slots_.size()) {
+      Grow();
+    }
+    head_ = (head_ + slots_.size() - 1) & (slots_.size() - 1);
+    slots_[head_] = value;
+    ++size_;
+  }
+
   T pop_front() noexcept {
     T value = slots_[head_];
     head_ = (head_ + 1) & (slots_.size() - 1);

@@ -95,12 +95,14 @@ Scheduler* Scheduler::Current() noexcept {
 Scheduler::Scheduler(Bubble& owner, Options options)
     : owner_(owner),
       options_(std::move(options)),
-      strategy_(options_.custom_strategy ? options_.custom_strategy()
-                                         : MakeStrategy({.kind = options_.strategy,
-                                                         .seed = options_.seed,
-                                                         .pct_depth = options_.pct_depth,
-                                                         .pct_horizon = options_.pct_horizon,
-                                                         .replay = options_.replay})),
+      strategy_(options_.custom_strategy
+                    ? options_.custom_strategy()
+                    : MakeStrategy({.kind = options_.strategy,
+                                    .seed = options_.seed,
+                                    .pct_depth = options_.pct_depth,
+                                    .pct_horizon = options_.pct_horizon != 0 ? options_.pct_horizon
+                                                                             : kDefaultPctHorizon,
+                                    .replay = options_.replay})),
       user_rng_(options_.seed, /*stream=*/2),
       trace_(options_.trace, options_.trace_tail) {
   BUBBLE_EXPECT(
@@ -167,6 +169,7 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   rec->abandoned = false;
   rec->timer_spawned = running_ && current_ == nullptr;
   rec->inert_blocks = 0;
+  rec->no_preemption = 0;
   rec->priority = strategy_->InitialPriority();
   rec->fn = std::move(fn);
   rec->exceptions = {};
@@ -575,6 +578,9 @@ void Scheduler::AdvanceClock() {
 // ---- the loop -----------------------------------------------------------------------------
 
 std::optional<ReadyEntry> Scheduler::PickNext() {
+  if (chosen_next_) {
+    return std::exchange(chosen_next_, std::nullopt);
+  }
   const std::size_t n = ready_.size();
   std::size_t index = 0;
   if (n > 1) {
@@ -694,7 +700,7 @@ void Scheduler::FinishFiber(FiberRecord& rec) {
 
 void Scheduler::Loop() {
   while (!failure_) {
-    if (!ready_.empty()) {
+    if (!ready_.empty() || chosen_next_) {
       if (++steps_at_instant_ > options_.step_limit) {
         FailRun(FailureKind::kStepLimit,
                 fmt::format("{} scheduling steps without virtual time moving: fibers keep yielding "
@@ -756,6 +762,9 @@ RunResult Scheduler::Run() {
   }
   quiet_since_ = now_;
   Loop();
+  if (chosen_next_) {  // the run ended between a preemption and the pick it made
+    ready_.push_front(*std::exchange(chosen_next_, std::nullopt));
+  }
   if (failure_ && failure_provisional_) {
     // Nothing superseded it: the fiber whose frame died caught the exception and went on.
     RecordFailure(FindLive(failure_->fiber));

@@ -43,7 +43,8 @@ struct FiberRecord {
   bool abandoned = false;  // blocked in a destructor during teardown: never resumed
   bool timer_spawned =
       false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
-  std::uint32_t inert_blocks = 0;  // operations that would have blocked during teardown
+  std::uint32_t inert_blocks = 0;   // operations that would have blocked during teardown
+  std::uint32_t no_preemption = 0;  // open NoPreemption scopes: preemption points do nothing
   std::uint64_t priority = 0;
   boost::context::fiber context;  // the fiber's continuation while it is not running
   boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
@@ -107,6 +108,8 @@ class Scheduler {
   RunResult Run();
 
   void Yield();
+  // A preemption point (preempt.h; sim/src/preempt.cc).
+  void Preempt(PreemptKind kind, std::string_view what, std::string_view object);
   void WaitForIdle();
   int Park(Parking& parking, const BlockReason& reason);
   void Fire(WaitNode& node);
@@ -190,6 +193,8 @@ class Scheduler {
   std::vector<FiberRecord*> free_records_;
   std::vector<Candidate> candidates_;
   std::vector<Decision> decisions_;
+  // What runs next without asking the strategy again: the candidate a preemption point chose.
+  std::optional<ReadyEntry> chosen_next_;
 
   FiberId next_fiber_id_ = 1;
   std::uint64_t next_timer_id_ = 1;

@@ -56,6 +56,11 @@ bool Mutex::TryLock() {
   if (detail::TearingDown()) [[unlikely]] {
     return true;
   }
+  MayPreempt();
+  return Acquire();
+}
+
+bool Mutex::Acquire() {
   detail::FiberRecord& me = NeedFiber("locking mutex", name_);
   BUBBLE_EXPECT(holder_ != me.id,
                 "mutex '{}' locked twice by fiber {} \"{}\": bubble mutexes are not recursive",
@@ -72,7 +77,8 @@ void Mutex::Lock() {
     detail::BlockWhileTearingDown("mutex lock");
     return;
   }
-  if (TryLock()) {
+  MayPreempt();
+  if (Acquire()) {
     return;
   }
   ParkOn(waiters_, nullptr, {"mutex", name_, holder_});
@@ -84,7 +90,8 @@ bool Mutex::Lock(const Context& ctx) {
     detail::BlockWhileTearingDown("mutex lock");
     return true;
   }
-  if (TryLock()) {
+  MayPreempt();
+  if (Acquire()) {
     return true;
   }
   if (ctx.IsDone()) {
@@ -104,11 +111,12 @@ void Mutex::Unlock() {
                 name_, me.id, me.name, holder_);
   if (waiters_.Empty()) {
     holder_ = 0;
-    return;
+  } else {
+    detail::WaitNode* next = waiters_.Front();
+    holder_ = next->parking->fiber->id;  // hand over directly: FIFO, no barging
+    detail::Fire(*next);
   }
-  detail::WaitNode* next = waiters_.Front();
-  holder_ = next->parking->fiber->id;  // hand over directly: FIFO, no barging
-  detail::Fire(*next);
+  MayPreempt();
 }
 
 // ---- ConditionVariable --------------------------------------------------------------------
@@ -171,6 +179,9 @@ void ConditionVariable::NotifyOne() {
   if (detail::TearingDown()) [[unlikely]] {
     return;
   }
+  if (preemptible_ == Preemptible::kYes) {
+    PreemptionPoint(PreemptKind::kLocks);
+  }
   if (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());
   }
@@ -179,6 +190,9 @@ void ConditionVariable::NotifyOne() {
 void ConditionVariable::NotifyAll() {
   if (detail::TearingDown()) [[unlikely]] {
     return;
+  }
+  if (preemptible_ == Preemptible::kYes) {
+    PreemptionPoint(PreemptKind::kLocks);
   }
   while (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());

@@ -231,6 +231,12 @@ std::string MetadataJson(const TraceFile& f) {
   if (f.time_limit) {
     j["time_limit"] = FormatExactDuration(*f.time_limit);
   }
+  if (f.preempt) {
+    j["preempt"] = FormatPreemptSet(*f.preempt);
+  }
+  if (f.pct_horizon) {
+    j["pct_horizon"] = *f.pct_horizon;
+  }
   j["decisions"] = FormatDecisions(f.decisions);
   j["fingerprint"] = FormatFingerprint(f.fingerprint);
   j["result"] = f.passed ? "pass" : "fail";
@@ -361,6 +367,17 @@ TraceFile ParseTraceFile(std::string_view json_text) {
       m.Malformed(
           fmt::format("\"time_limit\" \"{}\" is not a duration of at most 292 years", Short(text)));
     }
+  }
+  if (m.Find("preempt") != nullptr) {
+    const std::string text = m.Text("preempt");
+    f.preempt = ParsePreemptSet(text);
+    if (!f.preempt) {
+      m.Malformed(
+          fmt::format("\"preempt\" \"{}\" is not a list of api, cache, locks, queue", Short(text)));
+    }
+  }
+  if (m.Find("pct_horizon") != nullptr) {
+    f.pct_horizon = m.Unsigned("pct_horizon");
   }
   const auto decisions = ParseDecisions(m.Text("decisions"));
   if (!decisions) {

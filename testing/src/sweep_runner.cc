@@ -1,6 +1,7 @@
 // testing/src/sweep_runner.cc
 #include "sweep_runner.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <string_view>
@@ -21,6 +22,25 @@ namespace {
 sim::RunResult RunBody(sim::Options options, const Body& body) {
   sim::Bubble b(std::move(options));
   return b.Run([&b, &body] { body(b); });
+}
+
+// PCT's horizon when the options leave it to be measured: the decisions of a fifo run of seed 1
+// (seed-independent, so a sweep and the replay of one of its seeds agree).
+void MeasurePctHorizon(sim::Options& options, const Body& body,
+                       std::optional<std::uint64_t>& measured) {
+  if (options.strategy != sim::StrategyKind::kPct || options.pct_horizon != 0) {
+    return;
+  }
+  if (!measured) {
+    sim::Options probe = options;
+    probe.seed = 1;
+    probe.strategy = sim::StrategyKind::kFifo;
+    probe.trace = sim::TraceMode::kFingerprint;  // records the decisions
+    probe.log_level = sim::LogLevel::kOff;
+    probe.replay_command = "(measuring the pct horizon)";
+    measured = std::max<std::uint64_t>(RunBody(std::move(probe), body).decisions.size(), 1);
+  }
+  options.pct_horizon = *measured;
 }
 
 std::string FirstLine(std::string_view s) {
@@ -64,6 +84,10 @@ std::string WriteTrace(const std::string& path, const sim::Options& options, con
   file.pct_depth = options.pct_depth;
   file.step_limit = options.step_limit;
   file.time_limit = options.time_limit;
+  file.preempt = options.preempt;
+  if (options.strategy == sim::StrategyKind::kPct) {
+    file.pct_horizon = options.pct_horizon;
+  }
   sim::Bubble b(full);
   const sim::RunResult r = b.Run([&b, &body] { body(b); });
   sim::WriteTraceFile(out, std::move(file), b, r);
@@ -141,6 +165,7 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
   SweepReport report;
   std::string first_text;
   std::optional<sim::Options> first_options;
+  std::optional<std::uint64_t> horizon;
   for (sim::StrategyKind strategy : strategies) {
     for (std::uint64_t i = 0; i < count; ++i) {
       if (stop_at_first && !report.failed.empty()) {
@@ -150,6 +175,7 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
       options.seed = first + i;
       options.strategy = strategy;
       ApplyLimits(options, &sweep, env);
+      MeasurePctHorizon(options, body, horizon);
       options.replay_command = ReplayOf(options, env, test);
       ++report.runs;
       const sim::RunResult r = RunBody(options, body);
@@ -191,6 +217,8 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
 SweepReport RunSingle(sim::Options options, const Body& body, const Environment& env,
                       const TestIdentity& test, sim::RunResult& result) {
   ApplyLimits(options, nullptr, env);
+  std::optional<std::uint64_t> horizon;
+  MeasurePctHorizon(options, body, horizon);
   if (options.replay_command.empty()) {
     options.replay_command = ReplayOf(options, env, test);
   }

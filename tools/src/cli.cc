@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@
 #include <bubble/sim/trace_file.h>
 
 #include "fingerprints.h"
+#include "hunt.h"
 #include "interrupt.h"
 #include "junit.h"
 #include "progress.h"
@@ -56,7 +58,7 @@ constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kUsage = 2;
 
-constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay"};
+constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt"};
 
 // PCT draws depth-1 change points among the first pct_horizon (100) scheduling decisions: past a
 // depth of about 100 more change points only pile up on the same decisions, and each costs the
@@ -169,6 +171,38 @@ const CLI::Validator kStepLimit = Check(
       return n && *n > 0 ? "" : fmt::format("\"{}\" is not a step limit: use 1 or more", v);
     },
     "STEPS");
+
+constexpr int kMaxHuntCount = 100000;
+
+const CLI::Validator kHuntCount = Check(
+    [](const std::string& v) {
+      return ParseSmallInt(v, 1, kMaxHuntCount)
+                 ? ""
+                 : fmt::format("\"{}\" is not a count: use 1 to {}", v, kMaxHuntCount);
+    },
+    "N");
+
+const CLI::Validator kPreempt = Check(
+    [](const std::string& v) {
+      return sim::ParsePreemptSet(v)
+                 ? ""
+                 : fmt::format(
+                       "\"{}\" is not a set of preemption points: use a comma-separated "
+                       "list of api, cache, locks, queue, or all, or none",
+                       v);
+    },
+    "KINDS");
+
+const CLI::Validator kPctHorizon = Check(
+    [](const std::string& v) {
+      const auto n = ParseSeed(v);
+      return n && *n > 0 ? ""
+                         : fmt::format(
+                               "\"{}\" is not a pct horizon: use 1 or more decisions "
+                               "(leave it out to measure it)",
+                               v);
+    },
+    "DECISIONS");
 
 const CLI::Validator kTimeLimit = Check(
     [](const std::string& v) {
@@ -301,13 +335,26 @@ class Scenarios {
   std::vector<const sc::Scenario*> all_;
 };
 
-// The arguments every running command shares.
+// The arguments every running command shares: how runs explore and their limits.
 struct LimitArgs {
+  std::string preempt;
+  std::string pct_horizon;
   std::string step_limit;
   std::string time_limit;
   std::string real_time_budget;
 
   void Add(CLI::App* cmd) {
+    cmd->add_option("--preempt", preempt,
+                    "Where a running fiber may be preempted: a comma-separated list of api "
+                    "(requests), cache (informer cache reads), locks (mutexes, notifies), queue "
+                    "(workqueue calls); all or none (default all)")
+        ->check(kPreempt)
+        ->type_name("KINDS");
+    cmd->add_option("--pct-horizon", pct_horizon,
+                    "Decisions among which PCT draws its change points (default: measured, the "
+                    "decisions of a fifo run of seed 1)")
+        ->check(kPctHorizon)
+        ->type_name("N");
     cmd->add_option("--step-limit", step_limit,
                     "Scheduling steps allowed at one virtual instant (livelock bound; default: "
                     "the scenario's, else 10000000)")
@@ -326,6 +373,12 @@ struct LimitArgs {
   }
 
   void Apply(sc::RunConfig& c) const {
+    if (!preempt.empty()) {
+      c.preempt = sim::ParsePreemptSet(preempt);
+    }
+    if (!pct_horizon.empty()) {
+      c.pct_horizon = ParseSeed(pct_horizon);
+    }
     if (!step_limit.empty()) {
       c.step_limit = ParseSeed(step_limit);
     }
@@ -495,6 +548,59 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   }
   Print("result: {}\n", r.Passed() ? "pass" : "fail");
   return matches ? kPass : kFail;
+}
+
+// ---- hunt ---------------------------------------------------------------------------------
+
+struct HuntArgs {
+  std::string scenario;
+  bool all = false;
+  std::vector<std::string> bugs;
+  std::vector<std::string> set;
+  std::string windows = "10";
+  std::string window_size = "100";
+  std::string jobs = "0";
+  bool markdown = false;
+  LimitArgs limits;
+};
+
+int RunHunt(const Scenarios& scenarios, const HuntArgs& a) {
+  if (a.all == !a.scenario.empty()) {
+    throw Usage("hunt needs a SCENARIO or --all (not both)");
+  }
+  HuntSpec spec;
+  const std::vector<const sc::Scenario*> chosen =
+      a.all ? scenarios.All() : std::vector<const sc::Scenario*>{&scenarios.Get(a.scenario)};
+  for (const sc::Scenario* s : chosen) {
+    if (a.all || a.bugs.empty()) {
+      for (const sc::BugSpec& b : s->bugs) {
+        spec.bugs.emplace_back(s, b.name);
+      }
+    } else {
+      for (const std::string& b : a.bugs) {
+        spec.bugs.emplace_back(s, b);
+      }
+    }
+  }
+  if (spec.bugs.empty()) {
+    throw Usage(
+        fmt::format("{} has no planted bugs to hunt: pick a scenario that `list` shows "
+                    "with planted bugs",
+                    a.all ? std::string("the program") : a.scenario));
+  }
+  spec.windows = *ParseSmallInt(a.windows, 1, kMaxHuntCount);
+  spec.window_size = *ParseSmallInt(a.window_size, 1, kMaxHuntCount);
+  const int jobs = *ParseSmallInt(a.jobs, 0, kMaxJobs);
+  spec.jobs = jobs > 0 ? jobs : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  spec.markdown = a.markdown;
+  spec.base.set = SettingsArg(a.set);
+  a.limits.Apply(spec.base);
+  for (const auto& [s, bug] : spec.bugs) {  // usage errors before anything runs
+    sc::RunConfig c = spec.base;
+    c.bugs = {bug};
+    sc::ResolveRun(*s, c);
+  }
+  return Hunt(spec);
 }
 
 // ---- sweep --------------------------------------------------------------------------------
@@ -678,6 +784,8 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   spec.step_limit = limits.step_limit;
   spec.time_limit = limits.time_limit;
   spec.real_time_budget = limits.real_time_budget;
+  spec.preempt = limits.preempt;
+  spec.pct_horizon = limits.pct_horizon;
   if (!a.fingerprints.empty() && !a.junit.empty() && a.fingerprints == a.junit) {
     throw Usage("--fingerprints and --junit name the same file: give each its own");
   }
@@ -809,20 +917,20 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   // name the commands instead.
   const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage(fmt::format("a command is required: list, run, sweep or replay ({})", help));
+    throw Usage(fmt::format("a command is required: list, run, sweep, replay or hunt ({})", help));
   }
   const std::string_view first = argv[1];
   if (!first.starts_with('-') &&
       std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
-    throw Usage(
-        fmt::format("unknown command \"{}\": use list, run, sweep or replay ({})", first, help));
+    throw Usage(fmt::format("unknown command \"{}\": use list, run, sweep, replay or hunt ({})",
+                            first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
   if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
                                           first) == std::end(kGlobalFlags)) {
     throw Usage(fmt::format(
-        "unknown option \"{}\" before the command: put a command first (list, run, sweep or "
-        "replay), its options after it ({} COMMAND --help)",
+        "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay "
+        "or hunt), its options after it ({} COMMAND --help)",
         first, sim::ShellWord(self)));
   }
 
@@ -899,6 +1007,27 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->type_name("S");
   sweep.limits.Add(sweep_cmd);
 
+  HuntArgs hunt;
+  CLI::App* hunt_cmd =
+      app.add_subcommand("hunt", "Measure how many seeds each strategy needs to find planted bugs");
+  hunt_cmd->add_option("scenario", hunt.scenario, "Scenario name");
+  hunt_cmd->add_flag("--all", hunt.all, "Every planted bug of every scenario");
+  hunt_cmd->add_option("--bug", hunt.bugs, "A planted bug of SCENARIO (repeatable; default: all)")
+      ->type_name("NAME");
+  hunt_cmd->add_option("--set", hunt.set, "Set an option KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE");
+  hunt_cmd->add_option("--windows", hunt.windows, "Disjoint seed windows (default 10)")
+      ->check(kHuntCount)
+      ->type_name("N");
+  hunt_cmd->add_option("--window-size", hunt.window_size, "Seeds per window (default 100)")
+      ->check(kHuntCount)
+      ->type_name("N");
+  hunt_cmd->add_option("--jobs,-j", hunt.jobs, "Threads (default: one per CPU)")
+      ->check(kJobs)
+      ->type_name("J");
+  hunt_cmd->add_flag("--markdown", hunt.markdown, "Print one markdown table");
+  hunt.limits.Add(hunt_cmd);
+
   std::string replay_file;
   std::string replay_log_level = "info";
   CLI::App* replay_cmd =
@@ -924,6 +1053,9 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   }
   if (app.got_subcommand(sweep_cmd)) {
     return Sweep(scenarios, self, sweep);
+  }
+  if (app.got_subcommand(hunt_cmd)) {
+    return RunHunt(scenarios, hunt);
   }
   return Replay(scenarios, self, replay_file, replay_log_level);
 }

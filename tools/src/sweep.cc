@@ -214,6 +214,8 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
     c.step_limit = spec.step_limit;
     c.time_limit = spec.time_limit;
     c.real_time_budget = spec.real_time_budget;
+    c.preempt = spec.preempt;
+    c.pct_horizon = spec.pct_horizon;
     c.pct_depth = spec.pct_depth;
     return scenarios::ResolveRun(s, c);
   };

@@ -50,6 +50,8 @@ struct SweepSpec {
   std::optional<std::uint64_t> step_limit{};  // --step-limit (else each scenario's)
   std::optional<sim::Duration> time_limit{};  // --time-limit
   std::optional<std::chrono::milliseconds> real_time_budget{};  // --real-time-budget
+  std::optional<sim::PreemptSet> preempt{};                     // --preempt
+  std::optional<std::uint64_t> pct_horizon{};                   // --pct-horizon
 };
 
 struct SweepGroup {

@@ -10,6 +10,7 @@
 
 #include <bubble/runtime/cache/errors.h>
 #include <bubble/sim/error.h>
+#include <bubble/sim/preempt.h>
 
 namespace bubble::runtime::cache {
 
@@ -54,6 +55,7 @@ Result<std::string> DeltaFifo::KeyOf(const DeltaObject& obj) const {
 }
 
 Result<void> DeltaFifo::QueueAction(DeltaType type, DeltaType internal_type, DeltaObject obj) {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   auto id = KeyOf(obj);
   if (!id) {
     return Err(id.error());
@@ -110,6 +112,7 @@ Result<void> DeltaFifo::Delete(DeltaObject obj) {
 }
 
 Result<void> DeltaFifo::Replace(std::vector<ObjectPtr> items, std::string /*resource_version*/) {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   std::unique_lock lock(state_.mu);
   const DeltaType action =
       options_.emit_delta_type_replaced ? DeltaType::kReplaced : DeltaType::kSync;
@@ -177,6 +180,7 @@ Result<void> DeltaFifo::Replace(std::vector<ObjectPtr> items, std::string /*reso
 }
 
 Result<void> DeltaFifo::Resync() {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   std::unique_lock lock(state_.mu);
   if (options_.known_objects == nullptr) {
     return {};
@@ -205,6 +209,8 @@ Result<Deltas> DeltaFifo::DoPop(const sim::Context* ctx, const PopProcessFunc& p
   if (!lock) {
     return Err(lock.error());
   }
+  // The deltas are handled under the lock, as one step: no preemption point inside.
+  const sim::NoPreemption atomic;
   const bool is_in_initial_list = !state_.SyncCondition();
   std::string id = std::move(queue_.front());
   queue_.pop_front();

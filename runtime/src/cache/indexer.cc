@@ -9,6 +9,7 @@
 
 #include <bubble/runtime/cache/errors.h>
 #include <bubble/sim/error.h>
+#include <bubble/sim/preempt.h>
 
 namespace bubble::runtime::cache {
 
@@ -194,6 +195,7 @@ Result<void> Indexer::Replace(std::vector<ObjectPtr> items, std::string /*resour
 }
 
 std::vector<std::string> Indexer::ListKeys() const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: list keys");
   std::vector<std::string> keys;
   keys.reserve(items_.size());
   for (const auto& [key, obj] : items_) {
@@ -203,11 +205,13 @@ std::vector<std::string> Indexer::ListKeys() const {
 }
 
 ObjectPtr Indexer::GetByKey(std::string_view key) const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: get", key);
   auto it = items_.find(key);
   return it == items_.end() ? nullptr : it->second;
 }
 
 std::vector<ObjectPtr> Indexer::List() const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: list");
   std::vector<ObjectPtr> out;
   out.reserve(items_.size());
   for (const auto& [key, obj] : items_) {
@@ -276,6 +280,7 @@ std::vector<ObjectPtr> Indexer::ObjectsOf(const std::set<std::string, std::less<
 
 Result<std::vector<ObjectPtr>> Indexer::Index(std::string_view index_name,
                                               const Object& obj) const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index", index_name);
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -295,6 +300,7 @@ Result<std::vector<ObjectPtr>> Indexer::Index(std::string_view index_name,
 
 Result<std::vector<ObjectPtr>> Indexer::ByIndex(std::string_view index_name,
                                                 std::string_view indexed_value) const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: by index", indexed_value);
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -308,6 +314,7 @@ Result<std::vector<ObjectPtr>> Indexer::ByIndex(std::string_view index_name,
 
 Result<std::vector<std::string>> Indexer::IndexKeys(std::string_view index_name,
                                                     std::string_view indexed_value) const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index keys", indexed_value);
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -320,6 +327,7 @@ Result<std::vector<std::string>> Indexer::IndexKeys(std::string_view index_name,
 }
 
 std::vector<std::string> Indexer::ListIndexFuncValues(std::string_view index_name) const {
+  sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index values", index_name);
   std::vector<std::string> values;
   auto it = indices_.find(index_name);
   if (it == indices_.end()) {

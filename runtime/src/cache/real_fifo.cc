@@ -12,6 +12,7 @@
 
 #include <bubble/runtime/cache/errors.h>
 #include <bubble/sim/error.h>
+#include <bubble/sim/preempt.h>
 
 namespace bubble::runtime::cache {
 
@@ -48,6 +49,7 @@ Result<void> RealFifo::Append(DeltaType type, bool skip_transform, DeltaObject o
 
 Result<void> RealFifo::AppendKeyed(DeltaType type, bool skip_transform, std::string key,
                                    DeltaObject obj) {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   if (options_.transformer != nullptr && !skip_transform &&
       std::holds_alternative<ObjectPtr>(obj)) {
     auto transformed = options_.transformer(std::get<ObjectPtr>(std::move(obj)));
@@ -83,6 +85,7 @@ Result<void> RealFifo::Delete(DeltaObject obj) {
 }
 
 Result<void> RealFifo::Replace(std::vector<ObjectPtr> items, std::string /*resource_version*/) {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   std::unique_lock lock(state_.mu);
 
   // The keys of everything listed; nothing is queued until the deletions are.
@@ -157,6 +160,7 @@ Result<void> RealFifo::Replace(std::vector<ObjectPtr> items, std::string /*resou
 }
 
 Result<void> RealFifo::Resync() {
+  const sim::NoPreemption atomic;  // one step under the FIFO's lock in client-go
   std::unique_lock lock(state_.mu);
   std::set<std::string, std::less<>> queued;
   for (const Entry& e : items_) {
@@ -182,6 +186,8 @@ Result<Deltas> RealFifo::DoPop(const sim::Context* ctx, const PopProcessFunc& pr
   if (!lock) {
     return Err(lock.error());
   }
+  // The deltas are handled under the lock, as one step: no preemption point inside.
+  const sim::NoPreemption atomic;
   const bool is_in_initial_list = !state_.SyncCondition();
   Deltas deltas;
   deltas.push_back(std::move(items_.front().delta));
@@ -205,6 +211,8 @@ Result<void> RealFifo::DoPopBatch(const sim::Context* ctx, const ProcessBatchFun
   if (!lock) {
     return Err(lock.error());
   }
+  // The deltas are handled under the lock, as one step: no preemption point inside.
+  const sim::NoPreemption atomic;
   const bool is_in_initial_list = !state_.SyncCondition();
   std::size_t limit = std::min(options_.batch_size, items_.size());
   if (state_.initial_population_count > 0) {

@@ -117,7 +117,8 @@ class Clientset final : public runtime::Clientset {
   auto Locked(F&& f);
 
   Tracker tracker_{};
-  sim::Mutex mu_{"fake clientset"};
+  // Guards the server's state across a request; not a preemption point (a request is one).
+  sim::Mutex mu_{"fake clientset", sim::Preemptible::kNo};
   // Copy-on-write chains: a call walks a snapshot, so reactors may add reactors.
   std::shared_ptr<const std::vector<Entry>> reactors_ = std::make_shared<std::vector<Entry>>();
   std::shared_ptr<const std::vector<WatchEntry>> watch_reactors_ =

@@ -125,13 +125,6 @@ struct Options {
   // buffer fails the run with a report (client-go's fake panics). 0 makes every watch
   // unbuffered: a delivery then needs a consumer already waiting.
   std::size_t watch_buffer = 100;
-  // Every request is two scheduling points, as if it crossed a network: one before the server
-  // handles it and one before the response reaches the caller (where a latency rule applies, its
-  // sleeps are those points). The strategy then decides what other fibers do in between — the
-  // interleavings where List+Watch gaps and lost updates live. false: a request without latency
-  // runs to completion without letting any other fiber run (client-go's fake under synctest
-  // when nothing else is runnable).
-  bool requests_yield = true;
   // Record every call in Clientset::Actions() (turn off for long benchmarks).
   bool record_actions = true;
   // The watch-consistency oracle: the server checks every watch stream it sends against its own

@@ -129,8 +129,6 @@ struct Scenario {
   std::string description{};  // one line
   std::vector<OptionSpec> options{};
   std::vector<BugSpec> bugs{};
-  // About the number of scheduling decisions a run makes (PCT draws its change points there).
-  std::uint64_t pct_horizon = 100;
   // This scenario's limits (sim::Options::step_limit, time_limit); unset: the kernel's defaults.
   // `--step-limit` and `--time-limit` on the command line override them.
   std::optional<std::uint64_t> step_limit{};

@@ -59,6 +59,10 @@ struct RunConfig {
   // sim::Options::real_time_budget (--real-time-budget); unset: the kernel's default. Not part
   // of the run's identity: it only ends a run that takes too long.
   std::optional<std::chrono::milliseconds> real_time_budget{};
+  // Where fibers may be preempted (--preempt); unset: everywhere (sim::PreemptSet::All()).
+  std::optional<sim::PreemptSet> preempt{};
+  // PCT's horizon (--pct-horizon); unset: measured (MeasurePctHorizon).
+  std::optional<std::uint64_t> pct_horizon{};
 };
 
 // A RunConfig validated against its scenario: options resolved (defaults filled in), bugs sorted
@@ -72,6 +76,9 @@ struct ResolvedRun {
   int pct_depth = 3;
   std::uint64_t step_limit = sim::Options{}.step_limit;
   sim::Duration time_limit = sim::Options{}.time_limit;
+  sim::PreemptSet preempt = sim::PreemptSet::All();
+  // Set only when asked for (--pct-horizon); otherwise a PCT run measures it.
+  std::optional<std::uint64_t> pct_horizon{};
   std::string program = "bubble";
   // How to run it (not part of its identity).
   sim::TraceMode trace = sim::TraceMode::kFingerprint;
@@ -80,13 +87,21 @@ struct ResolvedRun {
   std::string replay_command{};  // empty: Command()
   std::chrono::milliseconds real_time_budget = sim::Options{}.real_time_budget;
 
-  // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--bug B]... [--set K=V]...
-  // [--step-limit N] [--time-limit D]`: options equal to their default and limits equal to the
-  // scenario's are left out; every word shell-quoted.
+  // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--pct-horizon K] [--bug B]...
+  // [--set K=V]... [--preempt P] [--step-limit N] [--time-limit D]`: options equal to their
+  // default and limits equal to the scenario's are left out; every word shell-quoted.
   std::string Command() const;
-  // The kernel options of this run.
+  // The kernel options of this run (a PCT run without --pct-horizon measures its horizon here).
   sim::Options SimOptions() const;
+  // The horizon a PCT run of this configuration uses: pct_horizon, else MeasurePctHorizon.
+  std::uint64_t PctHorizon() const;
 };
+
+// PCT's horizon for `run`'s program: the number of decisions a fifo run of it with seed 1 makes
+// (at least 1). Seed and strategy do not enter, so every PCT seed of a sweep gets the same
+// horizon and a replay command needs no extra flag. Measured once per configuration (scenario,
+// options, bugs, preemption points, limits) and process; the cost is one run.
+std::uint64_t MeasurePctHorizon(const ResolvedRun& run);
 
 // Validates `config` against `scenario` (ConfigError naming the scenario and the valid choices).
 ResolvedRun ResolveRun(const Scenario& scenario, const RunConfig& config);
@@ -99,15 +114,16 @@ sim::Duration DefaultTimeLimit(const Scenario& scenario) noexcept;
 // command line.
 using sim::ParseDuration;
 
-// The default strategy portfolio of `bubble sweep`: seed s runs with entry s % 4 of
-//   0: random   1: pct depth 2   2: random   3: pct depth 3
-// so every range of four seeds explores uniformly and with shallow and deeper PCT.
+// The default strategy portfolio of `bubble sweep` (PortfolioDescription says which seed runs
+// which): every short range of seeds explores uniformly and with shallow and deep PCT.
 struct PortfolioEntry {
   sim::StrategyKind strategy;
   int pct_depth;
 };
 
 PortfolioEntry PortfolioFor(std::uint64_t seed) noexcept;
+// The portfolio's entries: seed s runs entry s % Portfolio().size().
+std::span<const PortfolioEntry> Portfolio() noexcept;
 // "random, pct(d=2), random, pct(d=3) by seed mod 4" (for help texts and reports).
 std::string_view PortfolioDescription() noexcept;
 

@@ -4,6 +4,9 @@
 // spurious wakeups, but a woken waiter re-acquires the mutex behind others, so re-check the
 // condition (the predicate overload does).
 //
+// NotifyOne and NotifyAll are preemption points of kind `locks` (preempt.h), just before they
+// wake anyone, unless constructed with Preemptible::kNo.
+//
 // Threading: fibers of one bubble; the lock passed to Wait must hold the mutex.
 #pragma once
 
@@ -18,7 +21,9 @@ namespace bubble::sim {
 
 class ConditionVariable {
  public:
-  explicit ConditionVariable(std::string name = "condvar") : name_(std::move(name)) {}
+  explicit ConditionVariable(std::string name = "condvar",
+                             Preemptible preemptible = Preemptible::kYes)
+      : name_(std::move(name)), preemptible_(preemptible) {}
 
   ConditionVariable(const ConditionVariable&) = delete;
   ConditionVariable& operator=(const ConditionVariable&) = delete;
@@ -53,6 +58,7 @@ class ConditionVariable {
 
  private:
   std::string name_;
+  Preemptible preemptible_;
   detail::WaitList waiters_;
 };
 

@@ -6,6 +6,11 @@
 // Meets the standard Lockable requirements (lock/try_lock/unlock), so std::unique_lock and
 // std::scoped_lock work.
 //
+// Lock, TryLock and Unlock are preemption points of kind `locks` (preempt.h), contended or not:
+// another fiber may run just before the lock is taken and just after it is released, as a
+// thread may be descheduled there. Preemptible::kNo turns that off for a lock that only guards a
+// component's internal state.
+//
 // Threading: fibers of one bubble. Preconditions: Unlock only by the holder; no recursion.
 #pragma once
 
@@ -14,12 +19,14 @@
 
 #include <bubble/sim/context.h>
 #include <bubble/sim/detail/wait.h>
+#include <bubble/sim/preempt.h>
 
 namespace bubble::sim {
 
 class Mutex {
  public:
-  explicit Mutex(std::string name = "mutex") : name_(std::move(name)) {}
+  explicit Mutex(std::string name = "mutex", Preemptible preemptible = Preemptible::kYes)
+      : name_(std::move(name)), preemptible_(preemptible) {}
 
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
@@ -44,7 +51,16 @@ class Mutex {
   const std::string& Name() const noexcept { return name_; }
 
  private:
+  bool Acquire();
+
+  void MayPreempt() const {
+    if (preemptible_ == Preemptible::kYes) {
+      PreemptionPoint(PreemptKind::kLocks);
+    }
+  }
+
   std::string name_;
+  Preemptible preemptible_;
   std::uint64_t holder_ = 0;
   detail::WaitList waiters_;
 };

@@ -14,6 +14,7 @@
 
 #include <bubble/sim/clock.h>
 #include <bubble/sim/log.h>
+#include <bubble/sim/preempt.h>
 #include <bubble/sim/strategy.h>
 #include <bubble/sim/trace.h>
 
@@ -32,17 +33,26 @@ inline constexpr std::size_t kDefaultStackSize = 64 * 1024;
 inline constexpr std::size_t kDefaultStackSize = 64 * 1024;
 #endif
 
+// The PCT horizon of a run whose Options::pct_horizon is not set.
+inline constexpr std::uint64_t kDefaultPctHorizon = 100;
+
 struct Options {
   std::uint64_t seed = 1;
   StrategyKind strategy = StrategyKind::kFifo;
   int pct_depth = 3;
   // PCT draws its change points among the first pct_horizon decisions; its guarantee assumes
-  // this is about the number of decisions a run makes (RunResult::decisions.size()).
-  std::uint64_t pct_horizon = 100;
+  // this is about the number of decisions a run makes (RunResult::decisions.size()). 0: not set
+  // — bubble's scenario runner and test helper measure it (the decisions of a fifo run of the
+  // same program, MeasurePctHorizon); a Bubble run on its own then uses kDefaultPctHorizon.
+  std::uint64_t pct_horizon = 0;
   std::vector<Decision> replay{};  // decisions to follow under StrategyKind::kReplay
   // A strategy of your own: when set, the bubble asks it instead of the built-in `strategy`
   // (which then only names the run in reports). It must be a pure function of its inputs.
   std::function<std::unique_ptr<Strategy>()> custom_strategy{};
+  // Where a running fiber may be preempted without blocking (preempt.h): requests to the fake
+  // API server, cache reads, locks and notifies, workqueue calls. Fewer kinds make runs shorter
+  // and hide the races that live between them.
+  PreemptSet preempt = PreemptSet::All();
 
   // Every fiber stack has a guard gap below it as large as a thread's default stack, so an
   // overflow is reported however the code on it was compiled. Each stack costs two kernel memory

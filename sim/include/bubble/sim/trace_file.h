@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <bubble/sim/clock.h>
+#include <bubble/sim/preempt.h>
 #include <bubble/sim/strategy.h>
 #include <bubble/sim/trace.h>
 
@@ -69,6 +70,9 @@ struct TraceFile {
   // Unset in traces written before limits were recorded (those ran with the defaults).
   std::optional<std::uint64_t> step_limit{};
   std::optional<Duration> time_limit{};
+  // Unset in traces written before they were recorded: every kind, and the default horizon.
+  std::optional<PreemptSet> preempt{};
+  std::optional<std::uint64_t> pct_horizon{};
   // The outcome.
   std::vector<Decision> decisions{};
   std::uint64_t fingerprint = 0;

@@ -49,6 +49,7 @@
 #include <bubble/sim/condition_variable.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/mutex.h>
+#include <bubble/sim/preempt.h>
 
 namespace bubble::runtime::workqueue {
 
@@ -127,7 +128,8 @@ class Queue {
   bool drain_ = false;
 
   // Blocking needs the bubble's condition variables, and they need a mutex; the state itself
-  // is only touched between scheduling points, so the mutex is never contended.
+  // is only touched between scheduling points, so the mutex is never contended. Add, Get and Done
+  // are the preemption points (`queue`); the locks inside them are not.
   sim::Mutex mu_;
   sim::ConditionVariable item_available_;
   sim::ConditionVariable drained_;
@@ -137,10 +139,14 @@ class Queue {
 
 template <WorkItem T>
 Queue<T>::Queue(std::string name)
-    : name_(std::move(name)), mu_(name_), item_available_(name_), drained_(name_ + " drain") {}
+    : name_(std::move(name)),
+      mu_(name_, sim::Preemptible::kNo),
+      item_available_(name_, sim::Preemptible::kNo),
+      drained_(name_ + " drain", sim::Preemptible::kNo) {}
 
 template <WorkItem T>
 void Queue<T>::Add(const T& item) {
+  sim::PreemptionPoint(sim::PreemptKind::kQueue);
   if (shutting_down_) {
     return;
   }
@@ -159,6 +165,7 @@ void Queue<T>::Add(const T& item) {
 
 template <WorkItem T>
 std::optional<T> Queue<T>::Get() {
+  sim::PreemptionPoint(sim::PreemptKind::kQueue);
   if (queue_.empty() && !shutting_down_) {
     std::unique_lock lock(mu_);
     item_available_.Wait(lock, [this] { return !queue_.empty() || shutting_down_; });
@@ -176,6 +183,7 @@ std::optional<T> Queue<T>::Get() {
 
 template <WorkItem T>
 void Queue<T>::Done(const T& item) {
+  sim::PreemptionPoint(sim::PreemptKind::kQueue);
   const auto it = items_.find(item);
   if (it == items_.end() || !it->second.processing) [[unlikely]] {
     if constexpr (fmt::is_formattable<T>::value) {

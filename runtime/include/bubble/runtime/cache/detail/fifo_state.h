@@ -20,7 +20,10 @@ namespace bubble::runtime::cache::detail {
 
 struct FifoState {
   explicit FifoState(std::string fifo_name)
-      : name(std::move(fifo_name)), mu(name), not_empty(name), synced_event(name + " synced") {}
+      : name(std::move(fifo_name)),
+        mu(name, sim::Preemptible::kNo),
+        not_empty(name, sim::Preemptible::kNo),
+        synced_event(name + " synced") {}
 
   // populated && initialPopulationCount == 0: the value is_in_initial_list is computed from.
   bool SyncCondition() const noexcept { return populated && initial_population_count == 0; }
