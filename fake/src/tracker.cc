@@ -420,9 +420,21 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   }
 
   // Whether anything but metadata and status differs (what bumps metadata.generation).
-  static bool SpecChanged(const Object& a, const Object& b) {
-    nlohmann::json ja = a.ToJson();
-    nlohmann::json jb = b.ToJson();
+  // `statuses_equal`: the update's status was just copied from `old` (the status subresource
+  // keeps it apart from spec), so comparing whole objects with the metadata set aside says it.
+  // That is a field-by-field comparison of typed values; only where the statuses may differ does
+  // it fall back to comparing the two objects' JSON without metadata and status.
+  static bool SpecChanged(const Object& old, Draft& next, bool statuses_equal) {
+    if (statuses_equal || (!old.HasStatus() && !next.Read().HasStatus())) {
+      Object& n = next.Write();  // Update writes its metadata next anyway
+      runtime::ObjectMeta own = std::move(n.metadata);
+      n.metadata = old.metadata;
+      const bool same = n.Equals(old);
+      n.metadata = std::move(own);
+      return !same;
+    }
+    nlohmann::json ja = old.ToJson();
+    nlohmann::json jb = next.Read().ToJson();
     for (nlohmann::json* j : {&ja, &jb}) {
       j->erase("metadata");
       j->erase("status");
@@ -453,6 +465,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       }
     }
     Draft next = std::move(*prepared);
+    bool statuses_equal = false;  // next's status is old's (SpecChanged)
+    bool spec_kept = false;       // next is old with another status: its spec is old's
     if (Fid().status_subresource) {
       if (subresource == "status") {
         if (!old->HasStatus()) {
@@ -465,17 +479,19 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
           return Err(std::move(merged.error()));
         }
         next = Draft(std::move(*merged));
+        spec_kept = true;
       } else if (subresource.empty() && old->HasStatus()) {
         Result<std::unique_ptr<Object>> merged = WithStatusOf(next.Read(), *old);
         if (!merged) {
           return Err(std::move(merged.error()));
         }
         next = Draft(std::move(*merged));
+        statuses_equal = true;
       }
     }
     if (Fid().uid_and_timestamps) {
-      const std::int64_t generation =
-          old->metadata.generation + (SpecChanged(*old, next.Read()) ? 1 : 0);
+      const bool spec_changed = !spec_kept && SpecChanged(*old, next, statuses_equal);
+      const std::int64_t generation = old->metadata.generation + (spec_changed ? 1 : 0);
       runtime::ObjectMeta& m = next.Write().metadata;
       m.uid = old->metadata.uid;
       m.creation_timestamp = old->metadata.creation_timestamp;

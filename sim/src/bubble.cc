@@ -4,6 +4,7 @@
 #include <spdlog/logger.h>
 
 #include "scheduler.h"
+#include "stack_guard.h"
 
 namespace bubble::sim {
 
@@ -156,6 +157,10 @@ void RethrowIfUnwinding() {
     throw;
   } catch (...) {  // NOLINT(bugprone-empty-catch): anything else is the caller's to handle
   }
+}
+
+void ReinstallCrashHandlers() {
+  detail::ReinstallStackGuardHandler();
 }
 
 namespace detail {

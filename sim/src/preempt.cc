@@ -131,10 +131,7 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
     d = e.fiber != nullptr ? Decision{CandidateKind::kFiber, e.fiber->id}
                            : Decision{CandidateKind::kTimer, e.timer->id};
   }
-  if (trace_.Mode() != TraceMode::kOff) {
-    decisions_.push_back(d);
-  }
-  Record(EventKind::kDecision, d.id, CandidateKindName(d.kind));
+  RecordDecision(d);
   if (*pick == 0) {
     return;
   }

@@ -8,10 +8,7 @@ namespace bubble::sim {
 namespace {
 
 std::uint64_t SplitMix64(std::uint64_t& state) noexcept {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  return Mix64(state += kGoldenGamma);
 }
 
 // 64x64 -> 128-bit products for Lemire's method; __extension__ keeps -Wpedantic quiet.

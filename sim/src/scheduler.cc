@@ -14,19 +14,19 @@
 
 namespace bubble::sim::detail {
 
-namespace {
+constinit thread_local Scheduler* tls_current_scheduler = nullptr;
 
-thread_local Scheduler* tls_scheduler = nullptr;
+namespace {
 
 // Installs `s` as this thread's current scheduler for a scope; restores the previous one, so a
 // bubble may even run inside a fiber of another bubble.
 class CurrentSchedulerScope {
  public:
-  explicit CurrentSchedulerScope(Scheduler* s) noexcept : previous_(tls_scheduler) {
-    tls_scheduler = s;
+  explicit CurrentSchedulerScope(Scheduler* s) noexcept : previous_(tls_current_scheduler) {
+    tls_current_scheduler = s;
   }
 
-  ~CurrentSchedulerScope() { tls_scheduler = previous_; }
+  ~CurrentSchedulerScope() { tls_current_scheduler = previous_; }
 
   CurrentSchedulerScope(const CurrentSchedulerScope&) = delete;
   CurrentSchedulerScope& operator=(const CurrentSchedulerScope&) = delete;
@@ -49,18 +49,6 @@ constexpr std::uint64_t kMinTimerLoopFires = 100;
 
 // How often (in steps) the loop asks the real-time budget; a step costs tens of nanoseconds.
 constexpr std::uint64_t kRealTimeCheckSteps = 4096;
-
-// Entries of each kind a movement report lists.
-constexpr std::size_t kMovementTop = 5;
-
-// Blocked fibers a report lists (RunResult::failure->blocked has them all): a deadlock of 100k
-// fibers would otherwise print megabytes.
-constexpr std::size_t kReportBlockedMax = 100;
-
-// Bytes of a failure's message a report shows (an exception's what() may be a whole document).
-constexpr std::size_t kReportMessageMax = 4096;
-// Bytes of one trace record a report shows.
-constexpr std::size_t kReportLineMax = 512;
 
 // Continuations of abandoned fibers. Destroying one would resume its fiber to unwind it (and
 // run the code that was just found unable to finish), so they are kept, reachable, for the
@@ -88,10 +76,6 @@ std::string DescribeException(const std::exception_ptr& error, FailureKind& kind
 
 }  // namespace
 
-Scheduler* Scheduler::Current() noexcept {
-  return tls_scheduler;
-}
-
 Scheduler::Scheduler(Bubble& owner, Options options)
     : owner_(owner),
       options_(std::move(options)),
@@ -118,6 +102,7 @@ Scheduler::~Scheduler() {
   // captured state is destroyed.
   if (!ran_ && !live_.empty()) {
     CurrentSchedulerScope scope(this);
+    thread_exceptions_ = ThreadExceptionState();
     TearDown();
   }
 }
@@ -200,7 +185,7 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
 
 boost::context::fiber Scheduler::FiberMain(FiberRecord& rec, boost::context::fiber&& loop) {
   rec.loop = std::move(loop);
-  Scheduler* self = tls_scheduler;
+  Scheduler* self = tls_current_scheduler;
   AsanFinishSwitch(rec.asan_fake_stack, &self->loop_stack_bottom_, &self->loop_stack_size_);
   rec.started = true;
   if (!rec.unwinding) {
@@ -227,10 +212,9 @@ void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   }
   AsanStartSwitch(&loop_fake_stack_, static_cast<char*>(rec.stack.top) - rec.stack.size,
                   rec.stack.size);
-  ExceptionState* thread_exceptions = ThreadExceptionState();
-  const ExceptionState loop_exceptions = std::exchange(*thread_exceptions, rec.exceptions);
+  const ExceptionState loop_exceptions = std::exchange(*thread_exceptions_, rec.exceptions);
   rec.context = std::move(rec.context).resume();
-  rec.exceptions = std::exchange(*thread_exceptions, loop_exceptions);
+  rec.exceptions = std::exchange(*thread_exceptions_, loop_exceptions);
   AsanFinishSwitch(loop_fake_stack_, nullptr, nullptr);
   if (watchdog_ != nullptr) {
     watchdog_->Leave();
@@ -413,72 +397,11 @@ std::size_t Scheduler::ChooseCase(const int* case_indexes, std::size_t count) {
     FailRun(FailureKind::kReplayDiverged, strategy_->Divergence(), current_);
     throw FiberUnwind{};  // the run is over; unwind this fiber now
   }
-  const auto chosen = static_cast<std::uint64_t>(case_indexes[*pick]);
-  if (trace_.Mode() != TraceMode::kOff) {
-    decisions_.push_back({CandidateKind::kSelectCase, chosen});
-  }
-  Record(EventKind::kDecision, chosen, "case");
+  RecordDecision({CandidateKind::kSelectCase, static_cast<std::uint64_t>(case_indexes[*pick])});
   return *pick;
 }
 
 // ---- timers -------------------------------------------------------------------------------
-
-bool Scheduler::HeapLess(const TimerNode* a, const TimerNode* b) const noexcept {
-  return a->when != b->when ? a->when < b->when : a->id < b->id;
-}
-
-void Scheduler::HeapSiftUp(std::size_t i) noexcept {
-  while (i > 0) {
-    std::size_t parent = (i - 1) / 2;
-    if (!HeapLess(heap_[i], heap_[parent])) {
-      break;
-    }
-    std::swap(heap_[i], heap_[parent]);
-    heap_[i]->heap_index = i;
-    heap_[parent]->heap_index = parent;
-    i = parent;
-  }
-}
-
-void Scheduler::HeapSiftDown(std::size_t i) noexcept {
-  const std::size_t n = heap_.size();
-  for (;;) {
-    std::size_t smallest = i;
-    const std::size_t l = 2 * i + 1;
-    const std::size_t r = l + 1;
-    if (l < n && HeapLess(heap_[l], heap_[smallest])) {
-      smallest = l;
-    }
-    if (r < n && HeapLess(heap_[r], heap_[smallest])) {
-      smallest = r;
-    }
-    if (smallest == i) {
-      return;
-    }
-    std::swap(heap_[i], heap_[smallest]);
-    heap_[i]->heap_index = i;
-    heap_[smallest]->heap_index = smallest;
-    i = smallest;
-  }
-}
-
-void Scheduler::HeapPush(TimerNode& node) {
-  node.heap_index = heap_.size();
-  heap_.push_back(&node);
-  HeapSiftUp(node.heap_index);
-}
-
-void Scheduler::HeapRemove(TimerNode& node) noexcept {
-  const std::size_t i = node.heap_index;
-  TimerNode* last = heap_.back();
-  heap_.pop_back();
-  if (last != &node) {
-    heap_[i] = last;
-    last->heap_index = i;
-    HeapSiftDown(i);
-    HeapSiftUp(last->heap_index);
-  }
-}
 
 void Scheduler::StartTimer(TimerNode& node) {
   if (tearing_down_) {
@@ -495,7 +418,7 @@ void Scheduler::StartTimer(TimerNode& node) {
     ready_.push_back({nullptr, &node});
   } else {
     node.state = TimerNode::State::kPending;
-    HeapPush(node);
+    timers_.Push(node);
   }
 }
 
@@ -504,7 +427,7 @@ bool Scheduler::StopTimer(TimerNode& node) noexcept {
     case TimerNode::State::kIdle:
       return false;
     case TimerNode::State::kPending:
-      HeapRemove(node);
+      timers_.Remove(node);
       break;
     case TimerNode::State::kDue:
       for (std::size_t i = 0; i < ready_.size(); ++i) {
@@ -534,7 +457,7 @@ void Scheduler::FireTimer(TimerNode& node) {
 }
 
 void Scheduler::AdvanceClock() {
-  const TimePoint next = heap_.front()->when;
+  const TimePoint next = timers_.Top().when;
   if (next - Clock::Epoch() > options_.time_limit) {
     FailRun(
         FailureKind::kTimeLimit,
@@ -543,7 +466,7 @@ void Scheduler::AdvanceClock() {
                     "stop what keeps time moving (the report lists it: cancel a poller's "
                     "context, stop a ticker); raise Options::time_limit only if the run is "
                     "meant to last this long",
-                    FormatDuration(options_.time_limit), heap_.front()->name, FormatIsoTime(next)),
+                    FormatDuration(options_.time_limit), timers_.Top().name, FormatIsoTime(next)),
         nullptr);
     return;
   }
@@ -567,11 +490,11 @@ void Scheduler::AdvanceClock() {
   Record(EventKind::kClockJump, static_cast<std::uint64_t>((next - now_).count()), {});
   now_ = next;
   steps_at_instant_ = 0;
-  while (!heap_.empty() && heap_.front()->when == next) {
-    TimerNode* node = heap_.front();
-    HeapRemove(*node);
-    node->state = TimerNode::State::kDue;
-    ready_.push_back({nullptr, node});
+  while (!timers_.empty() && timers_.Top().when == next) {
+    TimerNode& node = timers_.Top();
+    timers_.Remove(node);
+    node.state = TimerNode::State::kDue;
+    ready_.push_back({nullptr, &node});
   }
 }
 
@@ -600,12 +523,8 @@ std::optional<ReadyEntry> Scheduler::PickNext() {
     }
     index = *pick;
     const ReadyEntry& e = ready_[index];
-    const Decision d = e.fiber != nullptr ? Decision{CandidateKind::kFiber, e.fiber->id}
-                                          : Decision{CandidateKind::kTimer, e.timer->id};
-    if (trace_.Mode() != TraceMode::kOff) {
-      decisions_.push_back(d);
-    }
-    Record(EventKind::kDecision, d.id, CandidateKindName(d.kind));
+    RecordDecision(e.fiber != nullptr ? Decision{CandidateKind::kFiber, e.fiber->id}
+                                      : Decision{CandidateKind::kTimer, e.timer->id});
   }
   return index == 0 ? ready_.pop_front() : ready_.erase(index);
 }
@@ -636,35 +555,6 @@ void Scheduler::CheckRealTime() {
               nullptr);
       return;
   }
-}
-
-std::string Scheduler::DescribeMovement() const {
-  if (!profile_.active || (profile_.timer_fires.empty() && profile_.fiber_runs.empty())) {
-    return {};
-  }
-  std::string out = fmt::format("what kept virtual time moving (since +{}):\n",
-                                FormatDuration(profile_.since - Clock::Epoch()));
-  std::vector<std::pair<std::uint64_t, std::string>> rows;
-  for (const auto& [name, fires] : profile_.timer_fires) {
-    rows.emplace_back(fires, fmt::format("timer '{}' fired {} times", name, fires));
-  }
-  auto by_count = [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  };
-  std::sort(rows.begin(), rows.end(), by_count);
-  for (std::size_t i = 0; i < rows.size() && i < kMovementTop; ++i) {
-    out += "  " + rows[i].second + "\n";
-  }
-  rows.clear();
-  for (const auto& [id, entry] : profile_.fiber_runs) {
-    rows.emplace_back(entry.second,
-                      fmt::format("fiber {} \"{}\" ran {} times", id, entry.first, entry.second));
-  }
-  std::sort(rows.begin(), rows.end(), by_count);
-  for (std::size_t i = 0; i < rows.size() && i < kMovementTop; ++i) {
-    out += "  " + rows[i].second + "\n";
-  }
-  return out;
 }
 
 void Scheduler::RunFiber(FiberRecord& rec) {
@@ -737,7 +627,7 @@ void Scheduler::Loop() {
     if (live_.empty()) {
       return;
     }
-    if (!heap_.empty()) {
+    if (!timers_.empty()) {
       AdvanceClock();
       continue;
     }
@@ -753,6 +643,7 @@ RunResult Scheduler::Run() {
   ran_ = true;
   running_ = true;
   CurrentSchedulerScope scope(this);
+  thread_exceptions_ = ThreadExceptionState();
   InstallStackGuardHandler();
   if (options_.watchdog.count() > 0) {
     watchdog_ = std::make_unique<WatchdogSlot>(options_.watchdog, *this);
@@ -785,8 +676,8 @@ RunResult Scheduler::Run() {
   result.steps = steps_;
   result.fibers_spawned = fibers_spawned_;
   result.end_time = now_;
-  result.decisions = decisions_;
-  result.report = report_;
+  result.decisions = decisions_.Decode();
+  result.report = std::move(report_);
   return result;
 }
 
@@ -814,23 +705,6 @@ void Scheduler::RecordFailure(FiberRecord* where) {
   current_ = saved;
 }
 
-std::vector<BlockedFiber> Scheduler::BlockedFibers() const {
-  std::vector<BlockedFiber> out;
-  for (const FiberRecord* rec : live_) {
-    if (rec->state != FiberRecord::State::kBlocked) {
-      continue;
-    }
-    std::string what(rec->block.what);
-    if (!rec->block.object.empty()) {
-      what += fmt::format(" '{}'", rec->block.object);
-    }
-    out.push_back({rec->id, rec->name, std::move(what), rec->block.holder, rec->blocked_since});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const BlockedFiber& a, const BlockedFiber& b) { return a.id < b.id; });
-  return out;
-}
-
 void Scheduler::TearDown() {
   LsanPause();
   tearing_down_ = true;
@@ -844,8 +718,7 @@ void Scheduler::TearDown() {
   wait_caller_ = nullptr;
   // Timers first: unwinding may stop them (a Timer's destructor), and due timers must not be
   // left pointing into the ready queue.
-  std::vector<TimerNode*> timers = std::move(heap_);
-  heap_.clear();
+  std::vector<TimerNode*> timers = timers_.TakeAll();
   for (std::size_t i = 0; i < ready_.size(); ++i) {
     if (ready_[i].timer != nullptr) {
       timers.push_back(ready_[i].timer);
@@ -878,70 +751,7 @@ void Scheduler::TearDown() {
     FinishFiber(*rec);
   }
   LsanResume();
-  BUBBLE_ASSERT(heap_.empty() && ready_.empty(), "timers started while the bubble tore down");
-}
-
-std::string Scheduler::BuildReport() const {
-  const Failure& f = *failure_;
-  std::string out = fmt::format("bubble: run failed: {}\n", FailureKindName(f.kind));
-  if (f.message.size() > kReportMessageMax) {
-    out += fmt::format("  what:     {}... ({} more bytes cut from the report)\n",
-                       std::string_view(f.message).substr(0, kReportMessageMax),
-                       f.message.size() - kReportMessageMax);
-  } else {
-    out += fmt::format("  what:     {}\n", f.message);
-  }
-  out += fmt::format("  fiber:    {} \"{}\"\n", f.fiber, f.fiber_name);
-  out += fmt::format("  time:     {} (+{})\n", FormatIsoTime(f.time),
-                     FormatDuration(f.time - Clock::Epoch()));
-  out +=
-      fmt::format("  seed:     {}\n  strategy: {}", options_.seed, StrategyName(options_.strategy));
-  if (options_.strategy == StrategyKind::kPct) {
-    out += fmt::format(" (depth {})", options_.pct_depth);
-  }
-  out += fmt::format("\n  steps:    {}\n", steps_);
-  if (!f.blocked.empty()) {
-    out += "blocked fibers (wait-for):\n";
-    for (std::size_t i = 0; i < f.blocked.size() && i < kReportBlockedMax; ++i) {
-      const BlockedFiber& b = f.blocked[i];
-      out += fmt::format("  fiber {} \"{}\" waits on {} since {}", b.id, b.name, b.waits_on,
-                         FormatKlogTime(b.since).substr(5));
-      if (b.holder != 0) {
-        const FiberRecord* holder = FindLive(b.holder);
-        out += fmt::format(" -> held by fiber {} \"{}\"", b.holder,
-                           holder != nullptr ? holder->name : std::string("?"));
-      }
-      out += "\n";
-    }
-    if (f.blocked.size() > kReportBlockedMax) {
-      out += fmt::format(
-          "  ... and {} more blocked fibers (cut from the report; "
-          "RunResult::failure->blocked lists them all)\n",
-          f.blocked.size() - kReportBlockedMax);
-    }
-  }
-  if (f.kind == FailureKind::kTimeLimit || f.kind == FailureKind::kTimerLoop ||
-      f.kind == FailureKind::kRealTimeLimit) {
-    out += DescribeMovement();
-  }
-  std::vector<TraceEvent> tail = trace_.Tail();
-  if (!tail.empty()) {
-    out += fmt::format("last {} trace events:\n", tail.size());
-    for (const TraceEvent& e : tail) {
-      const std::string line = FormatEvent(e, trace_.FiberNames());
-      if (line.size() > kReportLineMax) {
-        out += fmt::format("  {}... ({} more bytes cut)\n",
-                           std::string_view(line).substr(0, kReportLineMax),
-                           line.size() - kReportLineMax);
-      } else {
-        out += "  " + line + "\n";
-      }
-    }
-  }
-  if (!options_.replay_command.empty()) {
-    out += fmt::format("replay: {}\n", options_.replay_command);
-  }
-  return out;
+  BUBBLE_ASSERT(timers_.empty() && ready_.empty(), "timers started while the bubble tore down");
 }
 
 }  // namespace bubble::sim::detail

@@ -23,14 +23,22 @@
 #include <bubble/sim/detail/timer_node.h>
 #include <bubble/sim/detail/wait.h>
 
+#include "decision_log.h"
 #include "exception_state.h"
 #include "ready_queue.h"
 #include "real_time_budget.h"
 #include "stack_pool.h"
+#include "timer_heap.h"
 
 namespace bubble::sim::detail {
 
 class WatchdogSlot;
+class Scheduler;
+
+// The bubble running on this thread (set for the length of a Run). constinit: every
+// Scheduler::Current() is one inline thread-local load, with no TLS wrapper call; cache reads
+// and locks ask for it at every preemption point.
+extern constinit thread_local Scheduler* tls_current_scheduler;
 
 struct FiberRecord {
   enum class State : std::uint8_t { kRunnable, kRunning, kBlocked, kDone };
@@ -84,7 +92,7 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
   ~Scheduler();
 
-  static Scheduler* Current() noexcept;
+  static Scheduler* Current() noexcept { return tls_current_scheduler; }
 
   Bubble& Owner() noexcept { return owner_; }
 
@@ -135,6 +143,15 @@ class Scheduler {
     }
   }
 
+  // Records a choice the strategy made: in the decision list (what replay follows) and the trace.
+  void RecordDecision(Decision d) {
+    if (trace_.Mode() != TraceMode::kOff) {
+      decisions_.Add(d);
+      trace_.Record((now_ - Clock::Epoch()).count(), RunningId(), EventKind::kDecision, d.id,
+                    CandidateKindName(d.kind));
+    }
+  }
+
   std::uint64_t NextSpanId() noexcept { return ++last_span_id_; }
 
   spdlog::logger& Logger(std::string_view component);
@@ -157,17 +174,13 @@ class Scheduler {
   void StartProfile();
   void CheckRealTime();
   std::string DescribeMovement() const;
-  void HeapPush(TimerNode& node);
-  void HeapRemove(TimerNode& node) noexcept;
-  void HeapSiftUp(std::size_t i) noexcept;
-  void HeapSiftDown(std::size_t i) noexcept;
-  bool HeapLess(const TimerNode* a, const TimerNode* b) const noexcept;
   // The first failure wins, except that a provisional one (a primitive that died in use while
   // its owner's frame was unwinding) yields to the failure that unwound the frame.
   void FailRun(FailureKind kind, std::string message, FiberRecord* where, bool provisional = false);
   void RecordFailure(FiberRecord* where);
-  std::vector<BlockedFiber> BlockedFibers() const;
   void TearDown();
+  // The failure report (sim/src/failure_report.cc).
+  std::vector<BlockedFiber> BlockedFibers() const;
   std::string BuildReport() const;
   FiberRecord* NewRecord();
   void FreeRecord(FiberRecord* rec);
@@ -175,6 +188,9 @@ class Scheduler {
 
   Bubble& owner_;
   Options options_;
+  // This thread's C++ exception globals (exception_state.h), looked up once per run rather than
+  // at every switch: a run stays on one thread.
+  ExceptionState* thread_exceptions_ = nullptr;
   std::unique_ptr<Strategy> strategy_;
   bool needs_candidates_ = false;
   Rng user_rng_;
@@ -187,12 +203,12 @@ class Scheduler {
   FiberRecord* current_ = nullptr;
   FiberRecord* wait_caller_ = nullptr;
   ReadyQueue<ReadyEntry> ready_;
-  std::vector<TimerNode*> heap_;
+  TimerHeap timers_;
   std::vector<FiberRecord*> live_;
   std::vector<std::unique_ptr<FiberRecord>> all_records_;
   std::vector<FiberRecord*> free_records_;
   std::vector<Candidate> candidates_;
-  std::vector<Decision> decisions_;
+  DecisionLog decisions_;  // kept unless the trace is off
   // What runs next without asking the strategy again: the candidate a preemption point chose.
   std::optional<ReadyEntry> chosen_next_;
 

@@ -107,8 +107,6 @@ void OnSegv(int sig, siginfo_t* info, void* uctx) {
   ::signal(SIGSEGV, SIG_DFL);
 }
 
-// Checked on every run, not once: a test framework that swaps in its own alternate stack for a
-// test case and restores the old one afterwards can leave the thread without any.
 void InstallAltStackForThisThread() {
   stack_t current{};
   if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE) == 0) {
@@ -130,12 +128,19 @@ void InstallAltStackForThisThread() {
   ::sigaltstack(&alt, nullptr);
 }
 
+// Whether this thread has installed the handler and its alternate stack. Checking costs two
+// system calls (sigaction, sigaltstack), a microsecond each on a VM, more than a whole empty run
+// otherwise: so it is done once per thread, not at every run. fork() keeps the flag, and the
+// child inherits the handler and the alternate stack with it.
+thread_local bool t_installed = false;
+
 }  // namespace
 
-// Checked on every run, not once per process: a test framework that installs its own handlers
-// for each test case and then restores the ones it found (Catch2 does) silently removes ours,
-// and every later overflow would go unreported.
 void InstallStackGuardHandler() {
+  if (t_installed) {
+    return;
+  }
+  t_installed = true;
   {
     static std::mutex mu;  // bubbles may start on several threads at once
     std::lock_guard lock(mu);
@@ -153,6 +158,11 @@ void InstallStackGuardHandler() {
     }
   }
   InstallAltStackForThisThread();
+}
+
+void ReinstallStackGuardHandler() {
+  t_installed = false;
+  InstallStackGuardHandler();
 }
 
 }  // namespace bubble::sim::detail

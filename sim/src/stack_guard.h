@@ -11,8 +11,12 @@
 
 namespace bubble::sim::detail {
 
-// Installs the handler and the thread's alternate signal stack unless they are in place already
-// (called at every Run: someone may have replaced them since).
+// Installs the handler and the thread's alternate signal stack unless they are in place already.
+// Called at every Run, it checks only at a thread's first: checking costs two system calls.
 void InstallStackGuardHandler();
+
+// Checks and installs them again (sim::ReinstallCrashHandlers): for after a test framework
+// restored the handlers it found, which Catch2 does at the end of every test case.
+void ReinstallStackGuardHandler();
 
 }  // namespace bubble::sim::detail

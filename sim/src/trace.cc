@@ -8,22 +8,18 @@
 
 #include <fmt/format.h>
 
+#include <bubble/sim/rng.h>
+
 namespace bubble::sim {
 
 namespace {
 
 constexpr std::uint64_t kSeed = 0x6a09e667f3bcc908ULL;
-constexpr std::uint64_t kK1 = 0x9e3779b97f4a7c15ULL;
+constexpr std::uint64_t kK1 = kGoldenGamma;
 constexpr std::uint64_t kK2 = 0xbf58476d1ce4e5b9ULL;
 
 constexpr std::uint64_t Rotl(std::uint64_t x, int k) noexcept {
   return (x << k) | (x >> (64 - k));
-}
-
-std::uint64_t Finalize(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
 }
 
 // Appends `s` to `out` as the body of a JSON string (without quotes).
@@ -203,6 +199,9 @@ void Trace::Record(std::int64_t time_ns, std::uint64_t fiber, EventKind kind, st
 }
 
 void Trace::NameFiber(std::uint64_t fiber, std::string_view name) {
+  if (mode_ == TraceMode::kOff) {
+    return;  // nothing to show names in: a run without a trace keeps no table of its fibers
+  }
   if (fiber_names_.size() <= fiber) {
     fiber_names_.resize(fiber + 1);
   }
@@ -210,7 +209,7 @@ void Trace::NameFiber(std::uint64_t fiber, std::string_view name) {
 }
 
 std::uint64_t Trace::Fingerprint() const noexcept {
-  return mode_ == TraceMode::kOff ? 0 : Finalize(hash_ ^ count_);
+  return mode_ == TraceMode::kOff ? 0 : Mix64(hash_ ^ count_);
 }
 
 std::string Trace::FingerprintHex() const {

@@ -4,7 +4,7 @@
 // feeds a run's schedule, trace or fingerprint. It only reports a hung fiber and aborts.
 #include "watchdog.h"
 
-#include <unistd.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -21,17 +21,15 @@ namespace bubble::sim::detail {
 class Watchdog {
  public:
   // The process's watchdog. After fork() the child gets a new one: the parent's thread does
-  // not exist there and its mutex may have been held at the fork.
+  // not exist there and its mutex may have been held at the fork. The fork is noticed by a
+  // pthread_atfork handler, not by comparing getpid() at every run (a system call each).
   static Watchdog& Instance() {
-    static std::mutex guard;
-    static Watchdog* instance = nullptr;
-    static pid_t owner = 0;
-    std::lock_guard lock(guard);
-    if (instance == nullptr || owner != ::getpid()) {
-      instance = new Watchdog();  // leaked on purpose: the thread lives as long as the process
-      owner = ::getpid();
+    Registry& r = TheRegistry();
+    std::lock_guard lock(r.guard);
+    if (r.instance == nullptr) {
+      r.instance = new Watchdog();  // leaked on purpose: the thread lives as long as the process
     }
-    return *instance;
+    return *r.instance;
   }
 
   void Add(WatchdogSlot* slot) {
@@ -91,6 +89,26 @@ class Watchdog {
     }
     std::fflush(stderr);
     std::abort();
+  }
+
+  struct Registry {
+    std::mutex guard;
+    Watchdog* instance = nullptr;
+  };
+
+  // Held across fork() (prepare/parent), so the child never inherits it locked; the child
+  // forgets the parent's watchdog.
+  static Registry& TheRegistry() {
+    static Registry* registry = [] {
+      auto* r = new Registry();  // leaked: fork handlers may run during exit
+      ::pthread_atfork([] { TheRegistry().guard.lock(); }, [] { TheRegistry().guard.unlock(); },
+                       [] {
+                         TheRegistry().instance = nullptr;
+                         TheRegistry().guard.unlock();
+                       });
+      return r;
+    }();
+    return *registry;
   }
 
   std::mutex mu_;

@@ -40,6 +40,7 @@ void FailWith(const detail::SweepReport& report) {
 }  // namespace
 
 sim::RunResult RunOnce(sim::Options options, const Body& body) {
+  sim::ReinstallCrashHandlers();  // the test framework may have restored its own since
   const detail::Environment env = EnvironmentOrFail();
   sim::RunResult result;
   const detail::SweepReport report =
@@ -51,6 +52,7 @@ sim::RunResult RunOnce(sim::Options options, const Body& body) {
 }
 
 void RunSeeds(const SeedSweep& sweep, const sim::Options& base, const Body& body) {
+  sim::ReinstallCrashHandlers();  // the test framework may have restored its own since
   const detail::Environment env = EnvironmentOrFail();
   const detail::SweepReport report = detail::RunSweep(sweep, base, body, env, CurrentTest());
   if (!report.Passed()) {

@@ -1,6 +1,8 @@
 // tools/src/seed_range.cc
 #include "seed_range.h"
 
+#include <bubble/sim/rng.h>
+
 namespace bubble::cli {
 
 std::optional<Shard> ParseShard(std::string_view text) {
@@ -35,12 +37,8 @@ bool SelectedForDeterminismCheck(std::uint64_t seed, int percent) noexcept {
   if (percent >= 100) {
     return true;
   }
-  // splitmix64's finalizer: a fixed, well-mixed function of the seed.
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<int>(z % 100) < percent;
+  // A fixed, well-mixed function of the seed (splitmix64's first output for it).
+  return static_cast<int>(sim::Mix64(seed + sim::kGoldenGamma) % 100) < percent;
 }
 
 }  // namespace bubble::cli

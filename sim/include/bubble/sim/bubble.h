@@ -174,4 +174,12 @@ void TraceEnd(std::uint64_t span, std::string_view result = {});
 // can run on a fiber.
 void RethrowIfUnwinding();
 
+// Installs bubble's stack-overflow reporter (a SIGSEGV handler on an alternate signal stack)
+// again on this thread. A thread's first Run installs it; later runs do not check, since
+// checking costs two system calls per run. Call this where something may have replaced the
+// handlers since: a test framework that restores the handlers it found after each test case
+// (Catch2 does) leaves later test cases with its own report of the crash instead of bubble's,
+// which names the fiber, seed and fix. bubble::testing's helpers call it for you.
+void ReinstallCrashHandlers();
+
 }  // namespace bubble::sim

@@ -17,6 +17,19 @@
 
 namespace bubble::sim {
 
+// splitmix64's increment (2^64 / golden ratio, odd).
+inline constexpr std::uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ULL;
+
+// splitmix64's finalizer: a fixed bijection of 64 bits in which every input bit flips about
+// half the output bits. bubble's one mixing function: it seeds Rng (splitmix64 is
+// Mix64(state += kGoldenGamma)), finalizes the trace fingerprint, and picks the seeds a sweep
+// checks for determinism.
+constexpr std::uint64_t Mix64(std::uint64_t z) noexcept {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 class Rng {
  public:
   // Streams separate the generators a bubble derives from one seed (scheduler, user code), so a

@@ -75,7 +75,8 @@ class Trace {
   void Record(std::int64_t time_ns, std::uint64_t fiber, EventKind kind, std::uint64_t arg,
               std::string_view a, std::string_view b = {});
 
-  // Records a fiber's name, so exports and reports can show it (index = fiber id).
+  // Records a fiber's name, so exports and reports can show it (index = fiber id). Nothing in
+  // kOff: there is nothing to show it in.
   void NameFiber(std::uint64_t fiber, std::string_view name);
 
   // The fingerprint of everything recorded so far.
