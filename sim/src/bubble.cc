@@ -210,18 +210,6 @@ void Unlink(Parking& parking) noexcept {
   }
 }
 
-int Park(Parking& parking, const BlockReason& reason) {
-  Scheduler* s = Scheduler::Current();
-  if (s == nullptr) {
-    Unlink(parking);  // the nodes live in the caller's frame, which the throw unwinds
-    BUBBLE_EXPECT(false,
-                  "blocking on {} '{}' outside a running bubble: call it from a fiber (Bubble::Run "
-                  "or Spawn)",
-                  reason.what, reason.object);
-  }
-  return s->Park(parking, reason);
-}
-
 void Fire(WaitNode& node) {
   Scheduler* s = Scheduler::Current();
   BUBBLE_ASSERT(s != nullptr, "waking a fiber outside its bubble");

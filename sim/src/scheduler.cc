@@ -204,7 +204,9 @@ boost::context::fiber Scheduler::FiberMain(FiberRecord& rec, boost::context::fib
   return std::move(rec.loop);
 }
 
-void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
+// Inlined into the loop: every call level between two switches costs a mispredicted return
+// after the switch (the return stack belongs to the other stack by then).
+[[gnu::always_inline]] inline void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   current_ = &rec;
   rec.state = FiberRecord::State::kRunning;
   if (watchdog_ != nullptr) {
@@ -220,29 +222,6 @@ void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
     watchdog_->Leave();
   }
   current_ = nullptr;
-}
-
-void Scheduler::SwitchOut(FiberRecord& rec) noexcept {
-  AsanStartSwitch(&rec.asan_fake_stack, loop_stack_bottom_, loop_stack_size_);
-  rec.loop = std::move(rec.loop).resume();
-  AsanFinishSwitch(rec.asan_fake_stack, &loop_stack_bottom_, &loop_stack_size_);
-}
-
-void Scheduler::Yield() {
-  FiberRecord* rec = current_;
-  BUBBLE_EXPECT(rec != nullptr,
-                "Yield() outside a fiber: call it from a fiber of a running bubble");
-  if (tearing_down_) {
-    BlockWhileTearingDown("yield");
-    return;
-  }
-  Record(EventKind::kYield, 0, {});
-  rec->state = FiberRecord::State::kRunnable;
-  ready_.push_back({rec, nullptr});
-  SwitchOut(*rec);
-  if (rec->unwinding) {
-    throw FiberUnwind{};
-  }
 }
 
 void Scheduler::WaitForIdle() {
@@ -264,7 +243,7 @@ void Scheduler::WaitForIdle() {
   }
 }
 
-int Scheduler::Park(Parking& parking, const BlockReason& reason) {
+[[gnu::always_inline]] inline int Scheduler::Park(Parking& parking, const BlockReason& reason) {
   FiberRecord* rec = current_;
   if (rec == nullptr) {
     Unlink(parking);  // the nodes live in the caller's frame, which the throw unwinds
@@ -298,6 +277,20 @@ int Scheduler::Park(Parking& parking, const BlockReason& reason) {
     throw FiberUnwind{};  // TearDown already unlinked the nodes
   }
   return parking.fired;
+}
+
+// Here rather than in bubble.cc, so that Scheduler::Park is inlined into it: one call level
+// less between a blocking operation and its switch (see Scheduler::Yield).
+int Park(Parking& parking, const BlockReason& reason) {
+  Scheduler* s = Scheduler::Current();
+  if (s == nullptr) {
+    Unlink(parking);  // the nodes live in the caller's frame, which the throw unwinds
+    BUBBLE_EXPECT(false,
+                  "blocking on {} '{}' outside a running bubble: call it from a fiber (Bubble::Run "
+                  "or Spawn)",
+                  reason.what, reason.object);
+  }
+  return s->Park(parking, reason);
 }
 
 void Scheduler::BlockWhileTearingDown(std::string_view what) {
@@ -500,7 +493,7 @@ void Scheduler::AdvanceClock() {
 
 // ---- the loop -----------------------------------------------------------------------------
 
-std::optional<ReadyEntry> Scheduler::PickNext() {
+[[gnu::always_inline]] inline std::optional<ReadyEntry> Scheduler::PickNext() {
   if (chosen_next_) {
     return std::exchange(chosen_next_, std::nullopt);
   }
@@ -557,7 +550,7 @@ void Scheduler::CheckRealTime() {
   }
 }
 
-void Scheduler::RunFiber(FiberRecord& rec) {
+[[gnu::always_inline]] inline void Scheduler::RunFiber(FiberRecord& rec) {
   if (profile_.active) {
     auto [it, inserted] = profile_.fiber_runs.try_emplace(rec.id, rec.name, 0);
     ++it->second.second;
