@@ -106,12 +106,17 @@ class Clientset final : public runtime::Clientset {
     std::string verb;
     std::string resource;
     ReactionFunc fn;
+    bool reads_only = false;  // never changes the action (the defaults): no copy for it
   };
 
   struct WatchEntry {
     std::string resource;
     WatchReactionFunc fn;
+    bool reads_only = false;
   };
+
+  // Moves `action` into the log (Options::record_actions) and returns the recorded action.
+  std::shared_ptr<const Action> Record(Action& action);
 
   template <class F>
   auto Locked(F&& f);
@@ -123,7 +128,8 @@ class Clientset final : public runtime::Clientset {
   std::shared_ptr<const std::vector<Entry>> reactors_ = std::make_shared<std::vector<Entry>>();
   std::shared_ptr<const std::vector<WatchEntry>> watch_reactors_ =
       std::make_shared<std::vector<WatchEntry>>();
-  std::vector<Action> actions_{};
+  // Shared with the reactors that only read them (Invokes): recording copies nothing.
+  std::vector<std::shared_ptr<const Action>> actions_{};
 };
 
 // fake.NewClientset(objs...): a shared clientset with the objects added.
