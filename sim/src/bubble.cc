@@ -210,12 +210,6 @@ void Unlink(Parking& parking) noexcept {
   }
 }
 
-void Fire(WaitNode& node) {
-  Scheduler* s = Scheduler::Current();
-  BUBBLE_ASSERT(s != nullptr, "waking a fiber outside its bubble");
-  s->Fire(node);
-}
-
 bool TearingDown() noexcept {
   Scheduler* s = Scheduler::Current();
   return s != nullptr && s->TearingDown();

@@ -351,7 +351,7 @@ void Scheduler::NoteActivity() noexcept {
   }
 }
 
-void Scheduler::Fire(WaitNode& node) {
+[[gnu::always_inline]] inline void Scheduler::Fire(WaitNode& node) {
   if (current_ != nullptr && !current_->timer_spawned) {
     // A fiber woke another. A timer's own wake-up runs with no fiber current, and a fiber a timer
     // spawned to run its callback (AfterFunc) wakes on the timer's behalf.
@@ -363,7 +363,7 @@ void Scheduler::Fire(WaitNode& node) {
   MakeRunnable(*parking->fiber);
 }
 
-void Scheduler::MakeRunnable(FiberRecord& rec) {
+[[gnu::always_inline]] inline void Scheduler::MakeRunnable(FiberRecord& rec) {
   if (tearing_down_) {
     return;
   }
@@ -372,6 +372,13 @@ void Scheduler::MakeRunnable(FiberRecord& rec) {
   Record(EventKind::kWake, rec.id, {});
   rec.state = FiberRecord::State::kRunnable;
   ready_.push_back({&rec, nullptr});
+}
+
+// Here, with Scheduler::Fire inlined into it, as Park.
+void Fire(WaitNode& node) {
+  Scheduler* s = Scheduler::Current();
+  BUBBLE_ASSERT(s != nullptr, "waking a fiber outside its bubble");
+  s->Fire(node);
 }
 
 std::size_t Scheduler::ChooseCase(const int* case_indexes, std::size_t count) {
