@@ -71,7 +71,7 @@ TEST_CASE("random and pct find a race that only a preemption point exposes") {
   CHECK(FailingSeeds(sim::StrategyKind::kPct, sim::PreemptSet::All(), sim::PreemptKind::kUser) > 0);
 }
 
-TEST_CASE("a kind left out of Options::preempt is not a point; user points are always on") {
+TEST_CASE("a kind left out of Options::preempt is not a point, user points are always on") {
   const sim::PreemptSet no_cache = sim::PreemptSet::All().Without(sim::PreemptKind::kCache);
   CHECK(FailingSeeds(sim::StrategyKind::kRandom, no_cache, sim::PreemptKind::kCache) == 0);
   CHECK(FailingSeeds(sim::StrategyKind::kRandom, no_cache, sim::PreemptKind::kLocks) > 0);
