@@ -189,3 +189,26 @@ TEST_CASE("the preemption set's text form") {
   CHECK_FALSE(sim::ParsePreemptSet("api,,cache"));
   CHECK_FALSE(sim::ParsePreemptSet("disk"));
 }
+
+TEST_CASE("a fiber polling through preemption points gives way after its time slice") {
+  // Under fifo a preemption point never switches, so a loop that polls shared state through
+  // points only would starve the fiber it waits for; the time slice lets that fiber run.
+  sim::Bubble b({.strategy = sim::StrategyKind::kFifo, .watchdog = std::chrono::seconds(20)});
+  int polls = 0;
+  const sim::RunResult r = b.Run([&polls] {
+    bool done = false;
+    sim::WaitGroup wg;
+    wg.Go("setter", [&done] {
+      sim::Yield();  // let main start polling first
+      done = true;
+    });
+    while (!done) {
+      ++polls;
+      sim::PreemptionPoint();
+    }
+    wg.Wait();
+  });
+  CHECK(r.Passed());
+  CHECK(polls > 1);
+  CHECK(polls <= 1001);
+}
