@@ -208,6 +208,7 @@ boost::context::fiber Scheduler::FiberMain(FiberRecord& rec, boost::context::fib
 // after the switch (the return stack belongs to the other stack by then).
 [[gnu::always_inline]] inline void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   current_ = &rec;
+  rec.points_in_slice = 0;
   rec.state = FiberRecord::State::kRunning;
   if (watchdog_ != nullptr) {
     watchdog_->Enter(steps_);
