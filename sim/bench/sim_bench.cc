@@ -108,7 +108,8 @@ BENCHMARK_CAPTURE(BM_YieldPingPong, pct_fingerprint, sim::StrategyKind::kPct,
 // A preemption point (preempt.h) as a cache read makes one: the instant "cache: get <key>" in
 // the trace, and a decision when another fiber is ready. Alone, nothing else is ready: the
 // point records its instant and goes on. With a runnable partner under fifo, every point is a
-// decision (the strategy is asked and picks the running fiber) but never a switch.
+// decision (the strategy is asked and picks the running fiber), and a switch only at the end
+// of each time slice (kPreemptionSlice points: the partner runs once and yields back).
 void BM_PreemptionPoint(benchmark::State& state, bool partner, sim::TraceMode trace) {
   sim::Bubble b(BenchOptions(sim::StrategyKind::kFifo, trace));
   bool stop = false;  // outlives both fibers

@@ -20,9 +20,9 @@
 #include <spdlog/common.h>
 
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/error.h>
 #include <bubble/sim/detail/timer_node.h>
 #include <bubble/sim/detail/wait.h>
+#include <bubble/sim/error.h>
 
 #include "decision_log.h"
 #include "exception_state.h"
@@ -53,8 +53,8 @@ struct FiberRecord {
   bool abandoned = false;  // blocked in a destructor during teardown: never resumed
   bool timer_spawned =
       false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
-  std::uint32_t inert_blocks = 0;   // operations that would have blocked during teardown
-  std::uint32_t no_preemption = 0;  // open NoPreemption scopes: preemption points do nothing
+  std::uint32_t inert_blocks = 0;     // operations that would have blocked during teardown
+  std::uint32_t no_preemption = 0;    // open NoPreemption scopes: preemption points do nothing
   std::uint32_t points_in_slice = 0;  // preemption points passed since it was last switched in
   std::uint64_t priority = 0;
   boost::context::fiber context;  // the fiber's continuation while it is not running
@@ -184,6 +184,7 @@ class Scheduler {
   std::optional<ReadyEntry> PickNext();
   void RunFiber(FiberRecord& rec);
   void SwitchIn(FiberRecord& rec) noexcept;
+
   void SwitchOut(FiberRecord& rec) noexcept {
     AsanStartSwitch(&rec.asan_fake_stack, loop_stack_bottom_, loop_stack_size_);
     rec.loop = std::move(rec.loop).resume();
