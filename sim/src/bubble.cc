@@ -210,11 +210,6 @@ void Unlink(Parking& parking) noexcept {
   }
 }
 
-bool TearingDown() noexcept {
-  Scheduler* s = Scheduler::Current();
-  return s != nullptr && s->TearingDown();
-}
-
 void BlockWhileTearingDown(std::string_view what) {
   Scheduler::Current()->BlockWhileTearingDown(what);
 }

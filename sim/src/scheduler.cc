@@ -15,6 +15,7 @@
 namespace bubble::sim::detail {
 
 constinit thread_local Scheduler* tls_current_scheduler = nullptr;
+constinit thread_local bool tls_tearing_down = false;
 
 namespace {
 
@@ -22,17 +23,23 @@ namespace {
 // bubble may even run inside a fiber of another bubble.
 class CurrentSchedulerScope {
  public:
-  explicit CurrentSchedulerScope(Scheduler* s) noexcept : previous_(tls_current_scheduler) {
+  explicit CurrentSchedulerScope(Scheduler* s) noexcept
+      : previous_(tls_current_scheduler), previous_tearing_down_(tls_tearing_down) {
     tls_current_scheduler = s;
+    tls_tearing_down = s->TearingDown();
   }
 
-  ~CurrentSchedulerScope() { tls_current_scheduler = previous_; }
+  ~CurrentSchedulerScope() {
+    tls_current_scheduler = previous_;
+    tls_tearing_down = previous_tearing_down_;
+  }
 
   CurrentSchedulerScope(const CurrentSchedulerScope&) = delete;
   CurrentSchedulerScope& operator=(const CurrentSchedulerScope&) = delete;
 
  private:
   Scheduler* previous_;
+  bool previous_tearing_down_;
 };
 
 // How many times a fiber may resist unwinding (catching FiberUnwind and blocking again) before
@@ -709,6 +716,7 @@ void Scheduler::RecordFailure(FiberRecord* where) {
 void Scheduler::TearDown() {
   LsanPause();
   tearing_down_ = true;
+  tls_tearing_down = true;  // this bubble is the thread's current one (CurrentSchedulerScope)
   // First withdraw every parked fiber from the primitives it waits on, while all of them still
   // exist: unwinding one fiber may destroy a channel another fiber waits on.
   for (FiberRecord* rec : live_) {

@@ -93,8 +93,15 @@ FiberRecord* CurrentFiber() noexcept;
 // touching the object (a release does nothing, a lock or wait-for-zero succeeds, a receive sees
 // a closed channel, a send is dropped, a sleep ends), and nothing can block.
 
+// Whether the running thread's bubble is tearing down a finished run: set by the scheduler
+// whenever the thread's current bubble or its state changes. Read inline (constinit: one
+// thread-local load, no call) by every channel operation.
+extern constinit thread_local bool tls_tearing_down;
+
 // True while the running thread's bubble tears down a finished run.
-bool TearingDown() noexcept;
+inline bool TearingDown() noexcept {
+  return tls_tearing_down;
+}
 
 // Called first by an operation that could block, when TearingDown(). Outside a destructor it
 // throws FiberUnwind (the fiber is being unwound; code that caught the unwind must not go on).
