@@ -127,6 +127,7 @@ sim::Options ResolvedRun::SimOptions() const {
   o.step_limit = step_limit;
   o.time_limit = time_limit;
   o.real_time_budget = real_time_budget;
+  o.coverage = coverage;
   o.replay_command = replay_command.empty() ? Command() : replay_command;
   return o;
 }

@@ -31,6 +31,8 @@
 #include "hunt.h"
 #include "interrupt.h"
 #include "junit.h"
+#include "order_coverage.h"
+#include "ordered_results.h"
 #include "progress.h"
 #include "seed_range.h"
 #include "shard_env.h"
@@ -164,6 +166,14 @@ const CLI::Validator kJobs = Check(
                                kMaxJobs);
     },
     "J");
+
+const CLI::Validator kSaturation = Check(
+    [](const std::string& v) {
+      const auto n = ParseSeed(v);
+      return n && *n > 0 ? ""
+                         : fmt::format("\"{}\" is not a number of seeds: use 1 or more", v);
+    },
+    "N");
 
 const CLI::Validator kStepLimit = Check(
     [](const std::string& v) {
@@ -620,6 +630,9 @@ struct SweepArgs {
   std::string fingerprints;
   std::string check_determinism = "0";
   std::string progress_interval = "10";
+  bool coverage = false;
+  std::string coverage_json;
+  std::string until_saturated;
   LimitArgs limits;
 };
 
@@ -789,6 +802,19 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   if (!a.fingerprints.empty() && !a.junit.empty() && a.fingerprints == a.junit) {
     throw Usage("--fingerprints and --junit name the same file: give each its own");
   }
+  const std::uint64_t until_saturated =
+      a.until_saturated.empty() ? 0 : *ParseSeed(a.until_saturated);
+  spec.coverage = a.coverage || !a.coverage_json.empty() || until_saturated > 0;
+  if (!a.coverage_json.empty() &&
+      (a.coverage_json == a.junit || a.coverage_json == a.fingerprints)) {
+    throw Usage("--coverage-json names the same file as --junit or --fingerprints: give each its "
+                "own");
+  }
+  if (until_saturated > 0 && !a.fingerprints.empty()) {
+    throw Usage(
+        "--until-saturated stops a sweep at a seed it finds, --fingerprints records every seed of "
+        "the range: use one of them");
+  }
   const SweepPlan plan = PlanSweep(spec);  // ConfigError for bad bugs, options or limits
   const int jobs = JobsWithinFileLimit(
       *ParseSmallInt(a.jobs, 0, kMaxJobs),
@@ -828,15 +854,34 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   ExecuteOptions eo;
   eo.jobs = jobs;
   eo.interrupt = &interrupt;
-  eo.on_result = [&](const SweepItem& item, ItemResult&& r) {
+  // With --coverage, results are taken in seed order (OrderedResults): --until-saturated stops
+  // a variant at a seed that depends on the seeds only, and what it ran is the same for any
+  // --jobs.
+  std::optional<OrderCoverage> coverage;
+  std::optional<OrderedResults> ordered;
+  auto take = [&](const SweepItem& item, ItemResult&& r) {
     if (fingerprints) {
       fingerprints->Add(item, r.fingerprint);
     }
+    if (coverage && !plan.groups[item.group].hunt && coverage->Add(item, r.orders)) {
+      ordered->Stop(item.group);
+    }
     tally.Add(item, std::move(r));
   };
-  if (fingerprints) {
-    eo.may_start = [&fingerprints] { return !fingerprints->HoldingTooMany(); };
+  if (spec.coverage) {
+    coverage.emplace(plan, until_saturated);
+    ordered.emplace(plan, take);
+    eo.on_result = [&ordered](const SweepItem& item, ItemResult&& r) {
+      ordered->Add(item, std::move(r));
+    };
+    eo.skip_group = [&ordered](std::size_t g) { return ordered->Stopped(g); };
+  } else {
+    eo.on_result = take;
   }
+  eo.may_start = [&fingerprints, &ordered] {
+    return !(fingerprints && fingerprints->HoldingTooMany()) &&
+           !(ordered && ordered->HoldingTooMany());
+  };
   eo.progress = [&meter, &now](std::uint64_t done, std::uint64_t failed) {
     if (const auto line = meter.Update(done, failed, now())) {
       std::fputs(line->c_str(), stderr);
@@ -855,6 +900,9 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
                              SignalName(summary.interrupted_by), summary.done, plan.runs);
   }
   PrintSweepResults(plan, tally, summary.interrupted_by != 0);
+  if (coverage) {
+    Print("{}", CoverageText(plan, *coverage, until_saturated));
+  }
   PrintSlowest(plan, tally);
 
   int code = kPass;
@@ -874,12 +922,30 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   }
   if (!a.junit.empty()) {
     std::ofstream out(a.junit, std::ios::binary | std::ios::trunc);
-    WriteJUnit(out, SweepJUnit(plan, tally, incomplete));
+    std::vector<JUnitSuite> suites = SweepJUnit(plan, tally, incomplete);
+    for (std::size_t g = 0; coverage && g < plan.groups.size(); ++g) {
+      if (!plan.groups[g].hunt) {
+        for (auto& property : CoverageProperties(*coverage, g)) {
+          suites[g].properties.push_back(std::move(property));
+        }
+      }
+    }
+    WriteJUnit(out, suites);
     out.close();
     if (!out) {
       // Checked before the sweep; this is a disk that filled up or a path that vanished since.
       std::fprintf(stderr, "bubble: error: cannot write JUnit XML to %s\n",
                    sim::ShellWord(a.junit).c_str());
+      code = kUsage;
+    }
+  }
+  if (coverage && !a.coverage_json.empty()) {
+    std::ofstream out(a.coverage_json, std::ios::binary | std::ios::trunc);
+    WriteCoverageJson(out, plan, *coverage, until_saturated);
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "bubble: error: cannot write the order coverage to %s\n",
+                   sim::ShellWord(a.coverage_json).c_str());
       code = kUsage;
     }
   }
@@ -1005,6 +1071,19 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
                    "Off a terminal: seconds between progress lines on stderr (default 10)")
       ->check(kSeconds)
       ->type_name("S");
+  sweep_cmd->add_flag("--coverage", sweep.coverage,
+                      "Report order coverage: which conflicting operations ran in both orders");
+  sweep_cmd
+      ->add_option("--coverage-json", sweep.coverage_json,
+                   "Write the order coverage as JSON (implies --coverage)")
+      ->check(kWritableFile)
+      ->type_name("FILE");
+  sweep_cmd
+      ->add_option("--until-saturated", sweep.until_saturated,
+                   "Stop each scenario variant after N seeds in a row without a new order "
+                   "(implies --coverage)")
+      ->check(kSaturation)
+      ->type_name("N");
   sweep.limits.Add(sweep_cmd);
 
   HuntArgs hunt;

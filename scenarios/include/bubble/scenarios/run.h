@@ -86,6 +86,7 @@ struct ResolvedRun {
   std::vector<sim::Decision> replay{};
   std::string replay_command{};  // empty: Command()
   std::chrono::milliseconds real_time_budget = sim::Options{}.real_time_budget;
+  bool coverage = false;  // sim::Options::coverage (order facts for `sweep --coverage`)
 
   // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--pct-horizon K] [--bug B]...
   // [--set K=V]... [--preempt P] [--step-limit N] [--time-limit D]`: options equal to their
