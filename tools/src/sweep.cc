@@ -80,6 +80,12 @@ class WorkerSet {
 // batch. One write per result cost a sweep of short runs a third of its time. When the worker
 // writes changes nothing a sweep reports: results are the same whenever they arrive.
 constexpr std::size_t kFlushBytes = 32 * 1024;
+
+// Seeds per batch, at most: each batch is a fork, and a fresh worker pays for its first runs
+// (copy-on-write faults, its stack pool, lazily bound symbols). At 1,024 a sweep of the seed
+// scenario spent a third of its CPU on that; past 16k it is lost in the noise, and a sweep
+// still gets 8 batches per job to balance its end.
+constexpr std::uint64_t kMaxBatch = 16 * 1024;
 constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 
 void WriteAll(int fd, const std::string& text) {
@@ -343,7 +349,7 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
   std::uint64_t batch_size = options.batch_size;
   if (batch_size == 0) {
     batch_size =
-        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, 1024);
+        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, kMaxBatch);
   }
   ExecuteSummary summary;
   std::vector<bool> found(plan.groups.size(), false);
