@@ -3,7 +3,7 @@
 // Order coverage: which conflicting accesses to one object a run saw in which order.
 //
 // Two accesses to the same object conflict when at least one writes it: a read and a write, or
-// two writes (docs/testing.md, "Order coverage"). A run under Options::coverage records every
+// two writes (docs/cli.md, "Order coverage"). A run under Options::coverage records every
 // access the fake API server and the informer caches report through NoteAccess, and derives, for
 // each access, one fact: the previous conflicting access to the same object by another fiber ran
 // before it. A fact names both accesses by their site, "FIBER OPERATION" ("writer-0 update
