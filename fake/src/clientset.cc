@@ -45,8 +45,7 @@ void NoteServed(const Action& a, const void* server) {
     operation += "/" + a.subresource;
   }
   const std::string all = resource + " */*";
-  const std::string collection =
-      a.namespace_.empty() ? all : resource + " " + a.namespace_ + "/*";
+  const std::string collection = a.namespace_.empty() ? all : resource + " " + a.namespace_ + "/*";
   auto note_members = [&](sim::AccessKind kind) {
     sim::NoteAccess(kind, collection, operation, server);
     if (collection != all) {
@@ -54,8 +53,8 @@ void NoteServed(const Action& a, const void* server) {
     }
   };
   if (a.verb == kVerbGet) {
-    sim::NoteAccess(sim::AccessKind::kRead, resource + " " + a.namespace_ + "/" + a.name,
-                    operation, server);
+    sim::NoteAccess(sim::AccessKind::kRead, resource + " " + a.namespace_ + "/" + a.name, operation,
+                    server);
   } else if (a.verb == kVerbList) {
     sim::NoteAccess(sim::AccessKind::kRead, collection, operation, server);
   } else if (a.verb == kVerbDeleteCollection) {

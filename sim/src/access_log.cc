@@ -49,8 +49,7 @@ struct AccessLog::State {
   std::set<OrderFact> facts;
   std::uint64_t seq = 0;
 
-  std::uint32_t Site(std::uint64_t fiber, std::string_view fiber_name,
-                     std::string_view operation) {
+  std::uint32_t Site(std::uint64_t fiber, std::string_view fiber_name, std::string_view operation) {
     const auto key = std::make_pair(fiber, std::string(operation));
     if (const auto it = site_of.find(key); it != site_of.end()) {
       return it->second;
@@ -142,9 +141,9 @@ std::string SiteFiberName(std::string_view fiber_name) {
     const std::size_t end = std::min(fiber_name.find(' ', i), fiber_name.size());
     const std::string_view token = fiber_name.substr(i, end - i);
     // "w12": a watch's number, counted per run.
-    const bool numbered = token.size() > 1 && token[0] == 'w' &&
-                          std::all_of(token.begin() + 1, token.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
+    const bool numbered =
+        token.size() > 1 && token[0] == 'w' &&
+        std::all_of(token.begin() + 1, token.end(), [](char c) { return c >= '0' && c <= '9'; });
     out.append(numbered ? std::string_view("w#") : token);
     if (end < fiber_name.size()) {
       out.push_back(' ');

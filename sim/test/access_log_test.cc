@@ -65,7 +65,8 @@ TEST_CASE("AccessLog: a read after another fiber's write, and writes in order, a
 TEST_CASE("AccessLog: reads do not conflict, nor accesses of one fiber, nor other objects",
           "[sim][coverage]") {
   const sim::AccessOrders orders = Record({
-      {"a", [] {
+      {"a",
+       [] {
          Read("cm");
          Write("cm");
          Read("cm");
@@ -103,7 +104,8 @@ TEST_CASE("AccessLog: off by default, and nothing outside a bubble", "[sim][cove
   const sim::AccessOrders orders = Record(
       {
           {"a", [] { Write("cm"); }},
-          {"b", [] {
+          {"b",
+           [] {
              CHECK_FALSE(sim::RecordingAccesses());
              Read("cm");
            }},

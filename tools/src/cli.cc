@@ -170,8 +170,7 @@ const CLI::Validator kJobs = Check(
 const CLI::Validator kSaturation = Check(
     [](const std::string& v) {
       const auto n = ParseSeed(v);
-      return n && *n > 0 ? ""
-                         : fmt::format("\"{}\" is not a number of seeds: use 1 or more", v);
+      return n && *n > 0 ? "" : fmt::format("\"{}\" is not a number of seeds: use 1 or more", v);
     },
     "N");
 
@@ -807,8 +806,9 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   spec.coverage = a.coverage || !a.coverage_json.empty() || until_saturated > 0;
   if (!a.coverage_json.empty() &&
       (a.coverage_json == a.junit || a.coverage_json == a.fingerprints)) {
-    throw Usage("--coverage-json names the same file as --junit or --fingerprints: give each its "
-                "own");
+    throw Usage(
+        "--coverage-json names the same file as --junit or --fingerprints: give each its "
+        "own");
   }
   if (until_saturated > 0 && !a.fingerprints.empty()) {
     throw Usage(

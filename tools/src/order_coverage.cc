@@ -12,8 +12,8 @@
 namespace bubble::cli {
 
 std::uint64_t GroupCoverage::Reversed() const {
-  return static_cast<std::uint64_t>(
-      std::count_if(pairs.begin(), pairs.end(), [](const CoveragePair& p) { return p.Reversed(); }));
+  return static_cast<std::uint64_t>(std::count_if(
+      pairs.begin(), pairs.end(), [](const CoveragePair& p) { return p.Reversed(); }));
 }
 
 std::vector<const CoveragePair*> GroupCoverage::OneOrderPairs() const {
@@ -75,8 +75,8 @@ GroupCoverage OrderCoverage::Group(std::size_t gi) const {
     const std::string& first = Sites().Name(fact.first);
     const std::string& second = Sites().Name(fact.second);
     const bool in_order = first < second;
-    CoveragePair& p = by_name[in_order ? std::make_pair(first, second)
-                                       : std::make_pair(second, first)];
+    CoveragePair& p =
+        by_name[in_order ? std::make_pair(first, second) : std::make_pair(second, first)];
     p.a = in_order ? first : second;
     p.b = in_order ? second : first;
     (in_order ? p.a_first : p.b_first) =
@@ -111,11 +111,10 @@ std::string CoverageText(const SweepPlan& plan, const OrderCoverage& coverage,
     }
     const GroupCoverage g = coverage.Group(gi);
     out += fmt::format("  {}: {} pairs, {} seen in both orders, {} in one order only ({} runs",
-                       plan.groups[gi].Label(), g.pairs.size(), g.Reversed(), g.OneOrder(),
-                       g.runs);
+                       plan.groups[gi].Label(), g.pairs.size(), g.Reversed(), g.OneOrder(), g.runs);
     if (g.saturated_at) {
-      out += fmt::format("; saturated: no new order in the {} seeds up to seed {}",
-                         until_saturated, *g.saturated_at);
+      out += fmt::format("; saturated: no new order in the {} seeds up to seed {}", until_saturated,
+                         *g.saturated_at);
     } else if (until_saturated > 0) {
       out += fmt::format("; not saturated: a new order within the last {} seeds", until_saturated);
     }
@@ -135,8 +134,8 @@ std::string CoverageText(const SweepPlan& plan, const OrderCoverage& coverage,
     out += "    never reversed (first -> second; in how many runs):\n";
     for (std::size_t i = 0; i < one.size() && i < kOneOrderShown; ++i) {
       const auto [first, second] = OneOrderSites(*one[i]);
-      out += fmt::format("      {} -> {}  ({} runs)\n", *first, *second,
-                         OneOrderSeen(*one[i]).seeds);
+      out +=
+          fmt::format("      {} -> {}  ({} runs)\n", *first, *second, OneOrderSeen(*one[i]).seeds);
     }
     if (one.size() > kOneOrderShown) {
       out += fmt::format("      ... and {} more (--coverage-json FILE lists them all)\n",

@@ -20,8 +20,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,7 +64,9 @@ struct GroupCoverage {
   std::vector<CoverageCurvePoint> curve;
 
   std::uint64_t Reversed() const;
+
   std::uint64_t OneOrder() const { return pairs.size() - Reversed(); }
+
   // The pairs seen in one order only, most seen first (then by name).
   std::vector<const CoveragePair*> OneOrderPairs() const;
 };
@@ -87,6 +89,7 @@ class OrderCoverage {
     std::uint64_t seeds = 0;
     std::uint64_t first_seed = 0;
   };
+
   struct State {
     std::uint64_t runs = 0;
     std::uint64_t since_new = 0;  // runs in a row without a new order

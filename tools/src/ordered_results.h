@@ -25,7 +25,9 @@ class OrderedResults {
   static constexpr std::size_t kMaxHeld = 100'000;
 
   OrderedResults(const SweepPlan& plan, Sink sink)
-      : plan_(plan), sink_(std::move(sink)), next_(plan.groups.size(), 0),
+      : plan_(plan),
+        sink_(std::move(sink)),
+        next_(plan.groups.size(), 0),
         stopped_(plan.groups.size(), false) {}
 
   void Add(const SweepItem& item, ItemResult&& r);

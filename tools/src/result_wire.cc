@@ -56,7 +56,8 @@ void ResultEncoder::Add(std::uint64_t index, const ItemResult& r, std::string& o
   out.push_back('R');
   Put<std::uint64_t>(out, index);
   Put<std::uint8_t>(out, r.state == ItemState::kPassed ? 0 : 1);
-  Put<std::uint8_t>(out, static_cast<std::uint8_t>(std::min<std::size_t>(r.fingerprint.size(), 255)));
+  Put<std::uint8_t>(out,
+                    static_cast<std::uint8_t>(std::min<std::size_t>(r.fingerprint.size(), 255)));
   Put<double>(out, r.seconds);
   Put<std::uint32_t>(out, static_cast<std::uint32_t>(r.message.size()));
   Put<std::uint32_t>(out, static_cast<std::uint32_t>(r.report.size()));

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+
 #include "cut_text.h"
 #include "interrupt.h"
 #include "result_wire.h"
@@ -372,9 +373,8 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
       return std::nullopt;
     }
     // Batches never span groups, so a found hunt skips whole batches.
-    while (next_group < plan.groups.size() &&
-           (found[next_group] || skipped(next_group) ||
-            next_index >= plan.groups[next_group].seeds.count)) {
+    while (next_group < plan.groups.size() && (found[next_group] || skipped(next_group) ||
+                                               next_index >= plan.groups[next_group].seeds.count)) {
       ++next_group;
       next_index = 0;
     }

@@ -54,8 +54,8 @@ struct SweepSpec {
   std::optional<sim::Duration> time_limit{};  // --time-limit
   std::optional<std::chrono::milliseconds> real_time_budget{};  // --real-time-budget
   bool coverage = false;  // --coverage: runs of the normal groups record order facts
-  std::optional<sim::PreemptSet> preempt{};                     // --preempt
-  std::optional<std::uint64_t> pct_horizon{};                   // --pct-horizon
+  std::optional<sim::PreemptSet> preempt{};    // --preempt
+  std::optional<std::uint64_t> pct_horizon{};  // --pct-horizon
 };
 
 struct SweepGroup {

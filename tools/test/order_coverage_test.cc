@@ -127,8 +127,8 @@ TEST_CASE("RunItem with coverage: conflicting-writers shows its writers' race in
   const t::GroupCoverage g = cov.Group(0);
   bool writers_reversed = false;
   for (const t::CoveragePair& p : g.pairs) {
-    writers_reversed |= p.a == "writer-0 update configmaps" &&
-                        p.b == "writer-1 update configmaps" && p.Reversed();
+    writers_reversed |=
+        p.a == "writer-0 update configmaps" && p.b == "writer-1 update configmaps" && p.Reversed();
   }
   CHECK(writers_reversed);
   // Without --coverage a run records nothing.

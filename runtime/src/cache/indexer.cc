@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include <bubble/runtime/cache/errors.h>
-#include <bubble/sim/error.h>
 #include <bubble/sim/access_log.h>
+#include <bubble/sim/error.h>
 #include <bubble/sim/preempt.h>
 
 namespace bubble::runtime::cache {
@@ -277,8 +277,7 @@ tl::expected<void, TransactionError> Indexer::Transaction(
       failure.errors.push_back(key.error());
       continue;
     }
-    NoteWrite(this, *key,
-              txn.type == TransactionType::kDelete ? "cache delete" : "cache update");
+    NoteWrite(this, *key, txn.type == TransactionType::kDelete ? "cache delete" : "cache update");
     if (txn.type == TransactionType::kDelete) {
       Remove(*key);
     } else {

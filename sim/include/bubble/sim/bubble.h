@@ -40,10 +40,10 @@
 #include <string_view>
 #include <vector>
 
+#include <bubble/sim/access_log.h>
 #include <bubble/sim/clock.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/log.h>
-#include <bubble/sim/access_log.h>
 #include <bubble/sim/options.h>
 #include <bubble/sim/rng.h>
 #include <bubble/sim/strategy.h>
@@ -147,6 +147,7 @@ class Bubble {
 
   // The run's order facts so far (access_log.h); empty unless Options::coverage.
   AccessOrders Orders() const;
+
   // The recorder, or null when Options::coverage is off.
   detail::AccessLog* Accesses() noexcept { return access_log_.get(); }
 
