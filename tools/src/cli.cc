@@ -889,6 +889,9 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
     }
   };
   const ExecuteSummary summary = ExecuteSweep(plan, RunItem, eo);
+  if (ordered && summary.interrupted_by != 0) {
+    ordered->Flush();
+  }
   if (tty) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);

@@ -30,4 +30,14 @@ void OrderedResults::Add(const SweepItem& item, ItemResult&& r) {
   }
 }
 
+void OrderedResults::Flush() {
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& [key, entry] : held) {
+    if (!stopped_[key.first]) {
+      sink_(entry.first, std::move(entry.second));
+    }
+  }
+}
+
 }  // namespace bubble::cli

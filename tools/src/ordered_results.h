@@ -39,6 +39,10 @@ class OrderedResults {
 
   bool HoldingTooMany() const noexcept { return held_.size() >= kMaxHeld; }
 
+  // After an interrupted sweep: hands on what is held, in seed order across the gaps (the
+  // results are incomplete anyway, and a result that ran is not lost from the report).
+  void Flush();
+
  private:
   const SweepPlan& plan_;
   Sink sink_;

@@ -124,8 +124,8 @@ void WriteAll(int fd, const std::string& text) {
     if (r.seconds == 0) {
       r.seconds = std::chrono::duration<double>(end - start).count();
     }
-    r.message = CutText(std::move(r.message), kMaxMessageBytes, how);
-    r.report = CutText(std::move(r.report), kMaxReportBytes, how);
+    r.message = ValidUtf8(CutText(std::move(r.message), kMaxMessageBytes, how));
+    r.report = ValidUtf8(CutText(std::move(r.report), kMaxReportBytes, how));
     encoder.Add(index, r, out);
     if (batch.careful || out.size() >= kFlushBytes || end - last_write >= kFlushInterval) {
       WriteAll(fd, out);

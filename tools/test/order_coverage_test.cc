@@ -48,6 +48,20 @@ TEST_CASE("OrderedResults hands results on in seed order and drops a stopped gro
   CHECK_FALSE(ordered->HoldingTooMany());
 }
 
+TEST_CASE("OrderedResults: after an interrupt, what is held past a gap is handed on",
+          "[tools][coverage]") {
+  const t::SweepPlan plan = Plan(6);
+  std::vector<std::uint64_t> seen;
+  t::OrderedResults ordered(
+      plan, [&](const t::SweepItem& item, t::ItemResult&&) { seen.push_back(item.seed); });
+  for (const std::uint64_t index : {0, 4, 2}) {  // seeds 2 and 4 never finished
+    ordered.Add(plan.Item(0, index), t::ItemResult{.state = t::ItemState::kPassed});
+  }
+  CHECK(seen == std::vector<std::uint64_t>{1});
+  ordered.Flush();
+  CHECK(seen == std::vector<std::uint64_t>{1, 3, 5});
+}
+
 TEST_CASE("OrderCoverage counts pairs, reversals and new pairs per 1000 seeds",
           "[tools][coverage]") {
   const t::SweepPlan plan = Plan(2500);
