@@ -1,0 +1,231 @@
+// sim/src/shrink.cc: schedule shrinking (shrink.h).
+#include "bubble/sim/shrink.h"
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include <bubble/sim/duration_text.h>
+
+namespace bubble::sim {
+
+std::string FailureSignature(const Failure& failure) {
+  const std::string_view message(failure.message);
+  const std::string_view first = message.substr(0, message.find('\n'));
+  std::string out(FailureKindName(failure.kind));
+  out += ": ";
+  bool in_digits = false;
+  for (const char c : first) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(c)) != 0;
+    if (digit && !in_digits) {
+      out += '#';
+    } else if (!digit) {
+      out += c;
+    }
+    in_digits = digit;
+  }
+  return out;
+}
+
+bool SameFailure(const Failure& a, const Failure& b) {
+  return a.kind == b.kind && FailureSignature(a) == FailureSignature(b);
+}
+
+namespace {
+
+// The lenient replay: follows the schedule where it can, the default order everywhere else.
+class ScheduleStrategy final : public Strategy {
+ public:
+  ScheduleStrategy(Schedule schedule, std::vector<SchedulePick>* picks)
+      : schedule_(std::move(schedule)), picks_(picks) {}
+
+  StrategyKind Kind() const noexcept override { return StrategyKind::kReplay; }
+
+  std::optional<std::size_t> Pick(std::size_t, std::span<const Candidate> candidates) override {
+    const std::size_t step = next_++;
+    std::size_t index = 0;
+    if (step < schedule_.size() && schedule_[step]) {
+      const Decision& want = *schedule_[step];
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        if (candidates[i].kind == want.kind && candidates[i].id == want.id) {
+          index = i;
+          break;
+        }
+      }
+    }
+    SchedulePick pick{.index = index, .passed_over = std::nullopt};
+    if (index != 0) {
+      pick.passed_over = Decision{candidates.front().kind, candidates.front().id};
+    }
+    picks_->push_back(pick);
+    return index;
+  }
+
+ private:
+  Schedule schedule_;
+  std::vector<SchedulePick>* picks_;
+  std::size_t next_ = 0;
+};
+
+ScheduledRun RunSchedule(const Schedule& schedule, const Rerun& rerun) {
+  ScheduledRun run;
+  // The strategy writes into a vector the rerun cannot outlive: the bubble is gone when rerun
+  // returns.
+  auto picks = std::make_shared<std::vector<SchedulePick>>();
+  run.result = rerun([schedule, picks]() -> std::unique_ptr<Strategy> {
+    picks->clear();
+    return MakeScheduleStrategy(schedule, picks.get());
+  });
+  run.picks = std::move(*picks);
+  return run;
+}
+
+// Smaller first in preemptions, then decisions, then steps.
+bool Smaller(const ScheduledRun& a, const ScheduledRun& b) {
+  return std::make_tuple(a.Preemptions(), a.result.decisions.size(), a.result.steps) <
+         std::make_tuple(b.Preemptions(), b.result.decisions.size(), b.result.steps);
+}
+
+std::vector<std::size_t> PreemptionPositions(const ScheduledRun& run) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < run.picks.size(); ++i) {
+    if (run.picks[i].index != 0) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+// The search: the best run so far, and the budgets.
+class Shrinker {
+ public:
+  Shrinker(const Rerun& rerun, const ShrinkOptions& options, ShrinkResult& result)
+      : rerun_(rerun),
+        options_(options),
+        result_(result),
+        start_(std::chrono::steady_clock::now()) {}
+
+  // Whether the budgets allow another rerun (and, when not, says why once).
+  bool MayContinue() {
+    if (!result_.stopped_early.empty()) {
+      return false;
+    }
+    if (result_.attempts >= options_.max_attempts) {
+      result_.stopped_early =
+          fmt::format("stopped after {} attempts (the attempt budget): the schedule may shrink "
+                      "further",
+                      result_.attempts);
+      return false;
+    }
+    // Real time bounds the search only; it decides nothing about a schedule.
+    if (options_.time_budget.count() > 0 &&
+        std::chrono::steady_clock::now() - start_ >= options_.time_budget) {
+      result_.stopped_early = fmt::format(
+          "stopped after {} attempts: the time budget of {} ran out; the schedule may shrink "
+          "further",
+          result_.attempts, FormatExactDuration(options_.time_budget));
+      return false;
+    }
+    return true;
+  }
+
+  // Reruns `schedule`; keeps it when it fails the same way and is smaller.
+  bool Try(const Schedule& schedule) {
+    if (!MayContinue()) {
+      return false;
+    }
+    ++result_.attempts;
+    ScheduledRun run = RunSchedule(schedule, rerun_);
+    const Failure& target = *result_.original.result.failure;
+    if (run.result.Passed() || !SameFailure(*run.result.failure, target) ||
+        run.picks.size() != run.result.decisions.size() || !Smaller(run, result_.shrunk)) {
+      return false;
+    }
+    result_.shrunk = std::move(run);
+    return true;
+  }
+
+  // Delta debugging over the preemptions of the best run: drop chunks of them (last chunk
+  // first, so the first tried is the tail), halving the chunks when none can go.
+  void RemovePreemptions() {
+    if (Try({})) {  // the default order alone
+      return;
+    }
+    std::size_t chunks = 2;
+    while (MayContinue()) {
+      const std::vector<std::size_t> positions = PreemptionPositions(result_.shrunk);
+      const std::size_t k = positions.size();
+      if (k == 0) {
+        return;
+      }
+      chunks = std::min(chunks, k);
+      const std::size_t size = (k + chunks - 1) / chunks;
+      bool removed = false;
+      for (std::size_t c = chunks; c-- > 0 && !removed;) {
+        const std::size_t begin = c * size;
+        if (begin >= k) {
+          continue;
+        }
+        Schedule schedule = result_.shrunk.AsSchedule();
+        for (std::size_t i = begin; i < std::min(k, begin + size); ++i) {
+          schedule[positions[i]].reset();
+        }
+        removed = Try(schedule);
+      }
+      if (removed) {
+        chunks = std::max<std::size_t>(chunks - 1, 2);
+      } else if (chunks >= k) {
+        return;  // no single preemption can go: 1-minimal
+      } else {
+        chunks = std::min(chunks * 2, k);
+      }
+    }
+  }
+
+ private:
+  const Rerun& rerun_;
+  const ShrinkOptions& options_;
+  ShrinkResult& result_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> MakeScheduleStrategy(Schedule schedule, std::vector<SchedulePick>* picks) {
+  return std::make_unique<ScheduleStrategy>(std::move(schedule), picks);
+}
+
+std::size_t ScheduledRun::Preemptions() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(picks.begin(), picks.end(), [](const SchedulePick& p) { return p.index != 0; }));
+}
+
+Schedule ScheduledRun::AsSchedule() const {
+  Schedule out(picks.size());
+  for (std::size_t i = 0; i < picks.size() && i < result.decisions.size(); ++i) {
+    if (picks[i].index != 0) {
+      out[i] = result.decisions[i];
+    }
+  }
+  while (!out.empty() && !out.back()) {
+    out.pop_back();
+  }
+  return out;
+}
+
+ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& rerun,
+                            const ShrinkOptions& options) {
+  ShrinkResult result;
+  result.original = RunSchedule(Schedule(decisions.begin(), decisions.end()), rerun);
+  result.shrunk = result.original;
+  if (result.original.result.Passed()) {
+    return result;
+  }
+  Shrinker(rerun, options, result).RemovePreemptions();
+  return result;
+}
+
+}  // namespace bubble::sim
