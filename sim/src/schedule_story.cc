@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -33,6 +32,7 @@ class Teller {
         timer_names_.emplace(e.arg, e.detail);
       }
     }
+    const TraceEvent* previous = nullptr;
     for (const TraceEvent& e : events) {
       const std::string_view detail(e.detail);
       switch (e.kind) {
@@ -56,7 +56,7 @@ class Teller {
           }
           break;
         case EventKind::kDecision:
-          Decided(e);
+          Decided(e, previous);
           break;
         case EventKind::kFailure:
           Note(fmt::format("FAILED ({}): {}", Name(e.fiber),
@@ -65,6 +65,7 @@ class Teller {
         default:
           break;
       }
+      previous = &e;
     }
   }
 
@@ -141,8 +142,10 @@ class Teller {
 
   void Note(std::string text) { lines_.push_back({.fiber = 0, .steps = {}, .note = std::move(text)}); }
 
-  // A decision record: a note when it left the default order.
-  void Decided(const TraceEvent& e) {
+  // A decision record: a note when it left the default order. `previous` is the record before it:
+  // a preemption point records its access ("cache: get default/cm1") just before its decision,
+  // and the access happens after it.
+  void Decided(const TraceEvent& e, const TraceEvent* previous) {
     const std::size_t k = decisions_++;
     if (k >= picks_.size() || picks_[k].index == 0) {
       return;
@@ -152,21 +155,23 @@ class Teller {
                                       : kind == "case" ? CandidateKind::kSelectCase
                                                        : CandidateKind::kFiber;
     const std::string chosen = Describe(chosen_kind, e.arg);
-    const std::optional<Decision>& over = picks_[k].passed_over;
+    const Decision& over = picks_[k].first;
     if (chosen_kind == CandidateKind::kSelectCase) {
-      Note(fmt::format(">> {}'s select took {}{}", Name(e.fiber), chosen,
-                       over ? fmt::format(", not {}", Describe(over->kind, over->id)) : ""));
-    } else if (over && over->kind == CandidateKind::kFiber && e.fiber != 0 && over->id == e.fiber) {
+      Note(fmt::format(">> {}'s select took {}, not {}", Name(e.fiber), chosen,
+                       Describe(over.kind, over.id)));
+    } else if (over.kind == CandidateKind::kFiber && e.fiber != 0 && over.id == e.fiber) {
       const auto it = last_step_.find(e.fiber);
-      Note(fmt::format(">> {} was preempted{}; {} ran", Name(e.fiber),
-                       it != last_step_.end() ? fmt::format(" after `{}`", it->second)
-                                              : std::string(" before its first step"),
+      const bool at = previous != nullptr && previous->kind == EventKind::kInstant &&
+                      previous->fiber == e.fiber && it != last_step_.end() &&
+                      previous->detail == it->second;
+      Note(fmt::format(">> {} was preempted {}; {} ran", Name(e.fiber),
+                       it == last_step_.end() ? std::string("before its first step")
+                       : at                   ? fmt::format("at `{}` (before it)", it->second)
+                                              : fmt::format("after `{}`", it->second),
                        chosen));
-    } else if (over) {
-      const std::string first = Describe(over->kind, over->id);
-      Note(fmt::format(">> {} ran before {} ({} was ready first)", chosen, first, first));
     } else {
-      Note(fmt::format(">> {} ran out of the default order", chosen));
+      const std::string first = Describe(over.kind, over.id);
+      Note(fmt::format(">> {} ran before {} ({} was ready first)", chosen, first, first));
     }
   }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -36,36 +37,47 @@ bool SameFailure(const Failure& a, const Failure& b) {
 
 namespace {
 
+// The key a preemption is matched by: candidate 0 and how often it was candidate 0 before.
+using PickKey = std::tuple<CandidateKind, std::uint64_t, std::uint64_t>;
+
 // The lenient replay: follows the schedule where it can, the default order everywhere else.
 class ScheduleStrategy final : public Strategy {
  public:
   ScheduleStrategy(Schedule schedule, std::vector<SchedulePick>* picks)
-      : schedule_(std::move(schedule)), picks_(picks) {}
+      : follow_(std::move(schedule.follow)), picks_(picks) {
+    for (const Preemption& p : schedule.preemptions) {
+      preemptions_.emplace(PickKey{p.first.kind, p.first.id, p.occurrence}, p.chosen);
+    }
+  }
 
   StrategyKind Kind() const noexcept override { return StrategyKind::kReplay; }
 
   std::optional<std::size_t> Pick(std::size_t, std::span<const Candidate> candidates) override {
     const std::size_t step = next_++;
+    const Decision first{candidates.front().kind, candidates.front().id};
+    const std::uint64_t occurrence = seen_[{first.kind, first.id}]++;
+    std::optional<Decision> want;
+    if (step < follow_.size()) {
+      want = follow_[step];
+    } else if (const auto it = preemptions_.find({first.kind, first.id, occurrence});
+               it != preemptions_.end()) {
+      want = it->second;
+    }
     std::size_t index = 0;
-    if (step < schedule_.size() && schedule_[step]) {
-      const Decision& want = *schedule_[step];
-      for (std::size_t i = 0; i < candidates.size(); ++i) {
-        if (candidates[i].kind == want.kind && candidates[i].id == want.id) {
-          index = i;
-          break;
-        }
+    for (std::size_t i = 0; want && i < candidates.size(); ++i) {
+      if (candidates[i].kind == want->kind && candidates[i].id == want->id) {
+        index = i;
+        break;
       }
     }
-    SchedulePick pick{.index = index, .passed_over = std::nullopt};
-    if (index != 0) {
-      pick.passed_over = Decision{candidates.front().kind, candidates.front().id};
-    }
-    picks_->push_back(pick);
+    picks_->push_back({.index = index, .first = first, .occurrence = occurrence});
     return index;
   }
 
  private:
-  Schedule schedule_;
+  std::vector<Decision> follow_;
+  std::map<PickKey, Decision> preemptions_;
+  std::map<std::pair<CandidateKind, std::uint64_t>, std::uint64_t> seen_;
   std::vector<SchedulePick>* picks_;
   std::size_t next_ = 0;
 };
@@ -87,16 +99,6 @@ ScheduledRun RunSchedule(const Schedule& schedule, const Rerun& rerun) {
 bool Smaller(const ScheduledRun& a, const ScheduledRun& b) {
   return std::make_tuple(a.Preemptions(), a.result.decisions.size(), a.result.steps) <
          std::make_tuple(b.Preemptions(), b.result.decisions.size(), b.result.steps);
-}
-
-std::vector<std::size_t> PreemptionPositions(const ScheduledRun& run) {
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < run.picks.size(); ++i) {
-    if (run.picks[i].index != 0) {
-      out.push_back(i);
-    }
-  }
-  return out;
 }
 
 // The search: the best run so far, and the budgets.
@@ -132,13 +134,13 @@ class Shrinker {
     return true;
   }
 
-  // Reruns `schedule`; keeps it when it fails the same way and is smaller.
-  bool Try(const Schedule& schedule) {
+  // Reruns `preemptions`; keeps the run when it fails the same way and is smaller.
+  bool Try(std::vector<Preemption> preemptions) {
     if (!MayContinue()) {
       return false;
     }
     ++result_.attempts;
-    ScheduledRun run = RunSchedule(schedule, rerun_);
+    ScheduledRun run = RunSchedule({.follow = {}, .preemptions = std::move(preemptions)}, rerun_);
     const Failure& target = *result_.original.result.failure;
     if (run.result.Passed() || !SameFailure(*run.result.failure, target) ||
         run.picks.size() != run.result.decisions.size() || !Smaller(run, result_.shrunk)) {
@@ -156,8 +158,8 @@ class Shrinker {
     }
     std::size_t chunks = 2;
     while (MayContinue()) {
-      const std::vector<std::size_t> positions = PreemptionPositions(result_.shrunk);
-      const std::size_t k = positions.size();
+      const std::vector<Preemption> current = result_.shrunk.AsPreemptions();
+      const std::size_t k = current.size();
       if (k == 0) {
         return;
       }
@@ -169,11 +171,9 @@ class Shrinker {
         if (begin >= k) {
           continue;
         }
-        Schedule schedule = result_.shrunk.AsSchedule();
-        for (std::size_t i = begin; i < std::min(k, begin + size); ++i) {
-          schedule[positions[i]].reset();
-        }
-        removed = Try(schedule);
+        std::vector<Preemption> fewer(current.begin(), current.begin() + begin);
+        fewer.insert(fewer.end(), current.begin() + std::min(k, begin + size), current.end());
+        removed = Try(std::move(fewer));
       }
       if (removed) {
         chunks = std::max<std::size_t>(chunks - 1, 2);
@@ -203,15 +203,14 @@ std::size_t ScheduledRun::Preemptions() const noexcept {
       std::count_if(picks.begin(), picks.end(), [](const SchedulePick& p) { return p.index != 0; }));
 }
 
-Schedule ScheduledRun::AsSchedule() const {
-  Schedule out(picks.size());
+std::vector<Preemption> ScheduledRun::AsPreemptions() const {
+  std::vector<Preemption> out;
   for (std::size_t i = 0; i < picks.size() && i < result.decisions.size(); ++i) {
     if (picks[i].index != 0) {
-      out[i] = result.decisions[i];
+      out.push_back({.first = picks[i].first,
+                     .occurrence = picks[i].occurrence,
+                     .chosen = result.decisions[i]});
     }
-  }
-  while (!out.empty() && !out.back()) {
-    out.pop_back();
   }
   return out;
 }
@@ -219,7 +218,9 @@ Schedule ScheduledRun::AsSchedule() const {
 ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& rerun,
                             const ShrinkOptions& options) {
   ShrinkResult result;
-  result.original = RunSchedule(Schedule(decisions.begin(), decisions.end()), rerun);
+  result.original = RunSchedule(
+      {.follow = std::vector<Decision>(decisions.begin(), decisions.end()), .preemptions = {}},
+      rerun);
   result.shrunk = result.original;
   if (result.original.result.Passed()) {
     return result;

@@ -13,13 +13,18 @@
 //   });
 //   // s.shrunk.decisions replay (StrategyKind::kReplay) to the same failure.
 //
-// How: every attempt reruns the program under a lenient replay (ScheduleStrategy): where the
-// schedule names a candidate that is present it is picked, anywhere else (a dropped preemption, a
-// named candidate that is missing, past the schedule's end) candidate 0 is. The preemptions are
-// removed delta-debugging style: all of them, then chunks of halves, quarters ... down to single
-// ones, until no single removal keeps the failure. An attempt is kept when its run fails the same
-// way (SameFailure) with fewer preemptions, or as many and fewer decisions, or as many and fewer
-// steps; its actual decisions become the schedule.
+// How: every attempt reruns the program under a lenient replay (MakeScheduleStrategy). The first
+// follows the input decisions one by one and records, for every pick, its index and candidate 0;
+// a pick of another index is a preemption, kept as "at the n-th pick whose candidate 0 is X, pick
+// Y" (Preemption). Later attempts apply a subset of those: where a preemption's key comes up and
+// its candidate is present it is picked, anywhere else (a dropped preemption, a missing
+// candidate) candidate 0 is. Keyed so rather than by position, a preemption keeps its place when
+// an earlier one is dropped and the decisions in between shift (by position, 34 preemptions of a
+// torn-cache-read run shrank to 18; keyed, to 6). The preemptions are removed delta-debugging
+// style: all of them, then chunks of halves, quarters ... down to single ones (the last chunk
+// first: the first tried is the tail), until no single removal keeps the failure. An attempt is
+// kept when its run fails the same way (SameFailure) with fewer preemptions, or as many and
+// fewer decisions, or as many and fewer steps; its actual picks become the schedule.
 //
 // Determinism: attempts depend only on the runs' outcomes, so the same input gives the same output
 // whenever the budgets do not stop it. Real time only bounds the search (ShrinkOptions).
@@ -46,17 +51,33 @@ namespace bubble::sim {
 std::string FailureSignature(const Failure& failure);
 bool SameFailure(const Failure& a, const Failure& b);
 
-// One pick of a rerun under a schedule: the index picked among the candidates, and for a
-// preemption (index != 0) candidate 0, the one passed over (the running fiber at a preemption
-// point).
+// One pick of a rerun under a schedule: the index picked among the candidates, candidate 0 (the
+// default order's pick: the running fiber at a preemption point, else the first ready), and how
+// many earlier picks had that same candidate 0.
 struct SchedulePick {
   std::size_t index = 0;
-  std::optional<Decision> passed_over{};
+  Decision first{};
+  std::uint64_t occurrence = 0;
   friend bool operator==(const SchedulePick&, const SchedulePick&) = default;
 };
 
-// A schedule: per decision, the candidate to pick (a preemption) or nothing (the default order).
-using Schedule = std::vector<std::optional<Decision>>;
+// A preemption of a schedule: at the `occurrence`-th pick (from 0) whose candidate 0 is `first`,
+// pick `chosen` instead. Keyed so, a preemption stays where it was when an earlier one is dropped
+// and the decisions in between shift (keyed by position it would land elsewhere).
+struct Preemption {
+  Decision first{};
+  std::uint64_t occurrence = 0;
+  Decision chosen{};
+  friend bool operator==(const Preemption&, const Preemption&) = default;
+};
+
+// A schedule: `follow` is taken decision by decision (the input run: whatever is named and
+// present); after it, `preemptions` apply where their key matches; everything else is the
+// default order (candidate 0).
+struct Schedule {
+  std::vector<Decision> follow;
+  std::vector<Preemption> preemptions;
+};
 
 // The lenient replay strategy over `schedule`; `picks` (kept alive by the caller) receives every
 // pick in order.
@@ -82,8 +103,8 @@ struct ScheduledRun {
   std::vector<SchedulePick> picks;  // one per decision of result.decisions
 
   std::size_t Preemptions() const noexcept;
-  // The schedule that reproduces this run: its preemptions, nothing elsewhere.
-  Schedule AsSchedule() const;
+  // The preemptions that reproduce this run (with the default order elsewhere), in order.
+  std::vector<Preemption> AsPreemptions() const;
 };
 
 struct ShrinkResult {
