@@ -11,6 +11,14 @@
 
 namespace bubble::scenarios {
 
+namespace {
+
+constexpr const char* kRealTimeFailure =
+    "the run failed on its real-time budget, which no schedule decides: nothing to shrink (rerun "
+    "it with a larger --real-time-budget)";
+
+}  // namespace
+
 sim::Rerun RerunOf(const ResolvedRun& run) {
   return [run](sim::StrategyFactory strategy) {
     ResolvedRun attempt = run;
@@ -22,12 +30,19 @@ sim::Rerun RerunOf(const ResolvedRun& run) {
   };
 }
 
-ShrunkRun ShrinkRecordedRun(const RecordedRun& recorded, const std::string& program,
-                            const sim::ShrinkOptions& options) {
+void CheckShrinkable(const RecordedRun& recorded) {
   if (recorded.passed) {
     throw ConfigError("the trace records a passing run: nothing to shrink (shrink the trace of a "
                       "failing run)");
   }
+  if (recorded.failure.starts_with("the run used its real-time budget")) {
+    throw ConfigError(kRealTimeFailure);
+  }
+}
+
+ShrunkRun ShrinkRecordedRun(const RecordedRun& recorded, const std::string& program,
+                            const sim::ShrinkOptions& options) {
+  CheckShrinkable(recorded);
   RunConfig config = recorded.config;
   config.program = program;
   ShrunkRun out;
@@ -40,8 +55,7 @@ ShrunkRun ShrinkRecordedRun(const RecordedRun& recorded, const std::string& prog
         "nothing to shrink");
   }
   if (original.failure->kind == sim::FailureKind::kRealTimeLimit) {
-    throw ConfigError("the run failed on its real-time budget, which no schedule decides: "
-                      "nothing to shrink (rerun it with a larger --real-time-budget)");
+    throw ConfigError(kRealTimeFailure);
   }
   return out;
 }

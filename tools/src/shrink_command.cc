@@ -31,6 +31,7 @@ std::string FirstLine(std::string_view s) {
 
 int RunShrink(const sc::RecordedRun& recorded, const ShrinkRequest& request,
               const std::function<void(std::string_view)>& print) {
+  sc::CheckShrinkable(recorded);
   sc::RunConfig config = recorded.config;
   config.program = request.program;
   print(fmt::format("shrinking {} decisions of: {}\n", recorded.config.replay.size(),

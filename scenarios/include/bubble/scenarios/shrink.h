@@ -25,6 +25,10 @@ struct ShrunkRun {
   sim::ShrinkResult shrink;
 };
 
+// ConfigError when `recorded` is a passing run (nothing to shrink) or failed on its real-time
+// budget (real time is no schedule's doing).
+void CheckShrinkable(const RecordedRun& recorded);
+
 // Shrinks the failing run `recorded` holds; `program` names the program in replay commands.
 // ConfigError when there is nothing to shrink: the trace records a passing run, its failure is the
 // real-time budget's (real time is no schedule's doing), or its rerun does not fail.
