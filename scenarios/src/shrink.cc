@@ -32,8 +32,9 @@ sim::Rerun RerunOf(const ResolvedRun& run) {
 
 void CheckShrinkable(const RecordedRun& recorded) {
   if (recorded.passed) {
-    throw ConfigError("the trace records a passing run: nothing to shrink (shrink the trace of a "
-                      "failing run)");
+    throw ConfigError(
+        "the trace records a passing run: nothing to shrink (shrink the trace of a "
+        "failing run)");
   }
   if (recorded.failure.starts_with("the run used its real-time budget")) {
     throw ConfigError(kRealTimeFailure);

@@ -59,8 +59,7 @@ class Teller {
           Decided(e, previous);
           break;
         case EventKind::kFailure:
-          Note(fmt::format("FAILED ({}): {}", Name(e.fiber),
-                           detail.substr(0, detail.find('\n'))));
+          Note(fmt::format("FAILED ({}): {}", Name(e.fiber), detail.substr(0, detail.find('\n'))));
           return;  // what follows is the teardown
         default:
           break;
@@ -104,9 +103,8 @@ class Teller {
         return Name(id);
       case CandidateKind::kTimer: {
         const auto it = timer_names_.find(id);
-        return it != timer_names_.end() && !it->second.empty()
-                   ? fmt::format("timer {}", it->second)
-                   : fmt::format("timer {}", id);
+        return it != timer_names_.end() && !it->second.empty() ? fmt::format("timer {}", it->second)
+                                                               : fmt::format("timer {}", id);
       }
       case CandidateKind::kSelectCase:
         return fmt::format("case {}", id);
@@ -140,7 +138,9 @@ class Teller {
     lines_.back().steps.push_back(std::move(text));
   }
 
-  void Note(std::string text) { lines_.push_back({.fiber = 0, .steps = {}, .note = std::move(text)}); }
+  void Note(std::string text) {
+    lines_.push_back({.fiber = 0, .steps = {}, .note = std::move(text)});
+  }
 
   // A decision record: a note when it left the default order. `previous` is the record before it:
   // a preemption point records its access ("cache: get default/cm1") just before its decision,

@@ -116,10 +116,10 @@ class Shrinker {
       return false;
     }
     if (result_.attempts >= options_.max_attempts) {
-      result_.stopped_early =
-          fmt::format("stopped after {} attempts (the attempt budget): the schedule may shrink "
-                      "further",
-                      result_.attempts);
+      result_.stopped_early = fmt::format(
+          "stopped after {} attempts (the attempt budget): the schedule may shrink "
+          "further",
+          result_.attempts);
       return false;
     }
     // Real time bounds the search only; it decides nothing about a schedule.
@@ -194,13 +194,14 @@ class Shrinker {
 
 }  // namespace
 
-std::unique_ptr<Strategy> MakeScheduleStrategy(Schedule schedule, std::vector<SchedulePick>* picks) {
+std::unique_ptr<Strategy> MakeScheduleStrategy(Schedule schedule,
+                                               std::vector<SchedulePick>* picks) {
   return std::make_unique<ScheduleStrategy>(std::move(schedule), picks);
 }
 
 std::size_t ScheduledRun::Preemptions() const noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(picks.begin(), picks.end(), [](const SchedulePick& p) { return p.index != 0; }));
+  return static_cast<std::size_t>(std::count_if(
+      picks.begin(), picks.end(), [](const SchedulePick& p) { return p.index != 0; }));
 }
 
 std::vector<Preemption> ScheduledRun::AsPreemptions() const {

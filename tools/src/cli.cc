@@ -962,13 +962,14 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   // name the commands instead.
   const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage(fmt::format("a command is required: list, run, sweep, replay, hunt or shrink ({})", help));
+    throw Usage(
+        fmt::format("a command is required: list, run, sweep, replay, hunt or shrink ({})", help));
   }
   const std::string_view first = argv[1];
   if (!first.starts_with('-') &&
       std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
-    throw Usage(fmt::format("unknown command \"{}\": use list, run, sweep, replay, hunt or shrink ({})",
-                            first, help));
+    throw Usage(fmt::format(
+        "unknown command \"{}\": use list, run, sweep, replay, hunt or shrink ({})", first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
   if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),

@@ -178,8 +178,8 @@ struct RecordedRun {
   RunConfig config;  // strategy as recorded; `replay` holds the recorded decisions
   TraceOrigin origin;
   std::uint64_t fingerprint = 0;
-  bool passed = true;    // the recorded outcome
-  std::string failure;   // its failure message ("" when it passed)
+  bool passed = true;   // the recorded outcome
+  std::string failure;  // its failure message ("" when it passed)
   std::vector<sim::TraceEvent> records;
   std::vector<std::string> fiber_names;
 };

@@ -42,6 +42,7 @@ struct ShrunkTrace {
   sim::RunResult result;
   std::string story;
 };
+
 ShrunkTrace WriteShrunkTrace(const ShrunkRun& shrunk, const std::string& replay_command,
                              std::ostream& out);
 

@@ -25,7 +25,7 @@
 namespace bubble::sim {
 
 struct StoryOptions {
-  std::size_t max_lines = 40;      // lines shown (the last ones); earlier ones are counted
+  std::size_t max_lines = 40;          // lines shown (the last ones); earlier ones are counted
   std::size_t max_steps_per_line = 6;  // steps of one fiber on one line before eliding
 };
 

@@ -108,8 +108,8 @@ struct ScheduledRun {
 };
 
 struct ShrinkResult {
-  ScheduledRun original;  // the input decisions rerun
-  ScheduledRun shrunk;    // the smallest run that fails the same way (original if none)
+  ScheduledRun original;       // the input decisions rerun
+  ScheduledRun shrunk;         // the smallest run that fails the same way (original if none)
   std::uint64_t attempts = 0;  // reruns after the first
   // Why the search stopped before it was done ("the time budget of 60s ran out"); empty when it
   // finished (no single preemption can be removed).
