@@ -104,11 +104,9 @@ bool Smaller(const ScheduledRun& a, const ScheduledRun& b) {
 // The search: the best run so far, and the budgets.
 class Shrinker {
  public:
-  Shrinker(const Rerun& rerun, const ShrinkOptions& options, ShrinkResult& result)
-      : rerun_(rerun),
-        options_(options),
-        result_(result),
-        start_(std::chrono::steady_clock::now()) {}
+  Shrinker(const Rerun& rerun, const ShrinkOptions& options, ShrinkResult& result,
+           std::chrono::steady_clock::time_point start)
+      : rerun_(rerun), options_(options), result_(result), start_(start) {}
 
   // Whether the budgets allow another rerun (and, when not, says why once).
   bool MayContinue() {
@@ -218,6 +216,7 @@ std::vector<Preemption> ScheduledRun::AsPreemptions() const {
 
 ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& rerun,
                             const ShrinkOptions& options) {
+  const auto start = std::chrono::steady_clock::now();  // bounds the search only
   ShrinkResult result;
   result.original = RunSchedule(
       {.follow = std::vector<Decision>(decisions.begin(), decisions.end()), .preemptions = {}},
@@ -226,7 +225,7 @@ ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& re
   if (result.original.result.Passed()) {
     return result;
   }
-  Shrinker(rerun, options, result).RemovePreemptions();
+  Shrinker(rerun, options, result, start).RemovePreemptions();
   return result;
 }
 
