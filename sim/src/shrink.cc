@@ -229,4 +229,12 @@ ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& re
   return result;
 }
 
+std::string ShrunkTracePath(std::string_view trace) {
+  constexpr std::string_view kJson = ".json";
+  if (trace.ends_with(kJson) && trace.size() > kJson.size()) {
+    trace.remove_suffix(kJson.size());
+  }
+  return std::string(trace) + ".shrunk.json";
+}
+
 }  // namespace bubble::sim

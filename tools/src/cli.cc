@@ -577,7 +577,7 @@ struct ShrinkArgs {
 int Shrink(const Scenarios& scenarios, const std::string& program, const ShrinkArgs& a) {
   ShrinkRequest request;
   request.trace_file = a.file;
-  request.out_file = a.out.empty() ? ShrunkTracePath(a.file) : a.out;
+  request.out_file = a.out.empty() ? sim::ShrunkTracePath(a.file) : a.out;
   if (std::string why = kWritableFile(request.out_file); !why.empty()) {
     throw Usage(why);
   }

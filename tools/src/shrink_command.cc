@@ -13,14 +13,6 @@ namespace bubble::cli {
 
 namespace sc = bubble::scenarios;
 
-std::string ShrunkTracePath(std::string_view trace) {
-  constexpr std::string_view kJson = ".json";
-  if (trace.ends_with(kJson) && trace.size() > kJson.size()) {
-    trace.remove_suffix(kJson.size());
-  }
-  return std::string(trace) + ".shrunk.json";
-}
-
 namespace {
 
 std::string FirstLine(std::string_view s) {

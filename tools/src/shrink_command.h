@@ -21,10 +21,6 @@ struct ShrinkRequest {
   sim::ShrinkOptions options;
 };
 
-// Where `bubble shrink TRACE` writes by default: TRACE with a trailing ".json" replaced by
-// ".shrunk.json" (appended when TRACE does not end in ".json").
-std::string ShrunkTracePath(std::string_view trace);
-
 // Shrinks `recorded`, writes the shrunk trace to request.out_file and prints (through `print`)
 // what it did. Returns the exit code (0). scenarios::ConfigError when there is nothing to shrink
 // or the file cannot be written (nothing is written then).

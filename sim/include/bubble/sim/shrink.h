@@ -38,6 +38,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <bubble/sim/bubble.h>
@@ -120,5 +121,9 @@ struct ShrinkResult {
 // it passes, ShrinkResult::original.result says so and nothing is shrunk (callers reject it).
 ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& rerun,
                             const ShrinkOptions& options = {});
+
+// Where a shrunk trace of `trace` goes by default: a trailing ".json" replaced by ".shrunk.json"
+// (appended when `trace` does not end in ".json"). `bubble shrink` and BUBBLE_SHRINK use it.
+std::string ShrunkTracePath(std::string_view trace);
 
 }  // namespace bubble::sim
