@@ -1,6 +1,7 @@
 // sim/src/schedule_story.cc: a run told as a short story (schedule_story.h).
 #include "bubble/sim/schedule_story.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string_view>
@@ -18,6 +19,9 @@ struct Line {
   std::uint64_t fiber = 0;
   std::vector<std::string> steps;
   std::string note;
+  // A run of "X ran before F" notes with the same F shares one line: F and the Xs in order.
+  std::string passed_over;
+  std::vector<std::string> ran_before;
 };
 
 class Teller {
@@ -77,6 +81,11 @@ class Teller {
     }
     for (std::size_t i = first; i < lines_.size(); ++i) {
       const Line& line = lines_[i];
+      if (!line.passed_over.empty()) {
+        out += fmt::format(">> {} ran before {} ({} was ready first)\n",
+                           fmt::join(line.ran_before, ", "), line.passed_over, line.passed_over);
+        continue;
+      }
       if (!line.note.empty()) {
         out += line.note + "\n";
         continue;
@@ -133,13 +142,26 @@ class Teller {
   void Step(std::uint64_t fiber, std::string text) {
     last_step_[fiber] = text;
     if (lines_.empty() || !lines_.back().note.empty() || lines_.back().fiber != fiber) {
-      lines_.push_back({.fiber = fiber, .steps = {}, .note = {}});
+      lines_.push_back(
+          {.fiber = fiber, .steps = {}, .note = {}, .passed_over = {}, .ran_before = {}});
     }
     lines_.back().steps.push_back(std::move(text));
   }
 
+  void RanBefore(const std::string& chosen, const std::string& first) {
+    if (lines_.empty() || lines_.back().passed_over != first) {
+      lines_.push_back(
+          {.fiber = 0, .steps = {}, .note = "ran before", .passed_over = first, .ran_before = {}});
+    }
+    std::vector<std::string>& names = lines_.back().ran_before;
+    if (std::find(names.begin(), names.end(), chosen) == names.end()) {
+      names.push_back(chosen);
+    }
+  }
+
   void Note(std::string text) {
-    lines_.push_back({.fiber = 0, .steps = {}, .note = std::move(text)});
+    lines_.push_back(
+        {.fiber = 0, .steps = {}, .note = std::move(text), .passed_over = {}, .ran_before = {}});
   }
 
   // A decision record: a note when it left the default order. `previous` is the record before it:
@@ -170,8 +192,7 @@ class Teller {
                                               : fmt::format("after `{}`", it->second),
                        chosen));
     } else {
-      const std::string first = Describe(over.kind, over.id);
-      Note(fmt::format(">> {} ran before {} ({} was ready first)", chosen, first, first));
+      RanBefore(chosen, Describe(over.kind, over.id));
     }
   }
 
