@@ -11,7 +11,7 @@
 //     sim::Bubble b(o);
 //     return b.Run(body);
 //   });
-//   // s.shrunk.decisions replay (StrategyKind::kReplay) to the same failure.
+//   // s.shrunk.result.decisions replay (StrategyKind::kReplay) to the same failure.
 //
 // How: every attempt reruns the program under a lenient replay (MakeScheduleStrategy). The first
 // follows the input decisions one by one and records, for every pick, its index and candidate 0;
