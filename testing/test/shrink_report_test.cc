@@ -92,7 +92,7 @@ TEST_CASE("BUBBLE_SHRINK adds the shrunk run to the failure: counts and its stor
   CHECK_THAT(r.message, !Contains("BUBBLE_REPLAY"));  // no trace file: nothing to rerun
 }
 
-TEST_CASE("BUBBLE_SHRINK with BUBBLE_TRACE writes the shrunk trace; BUBBLE_REPLAY reruns it",
+TEST_CASE("BUBBLE_SHRINK with BUBBLE_TRACE writes the shrunk trace, which BUBBLE_REPLAY reruns",
           "[testing][shrink]") {
   const std::string path = TempJson();
   const std::string shrunk = sim::ShrunkTracePath(path);

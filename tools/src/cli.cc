@@ -538,7 +538,10 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   c.trace = sim::TraceMode::kFull;
   c.log_level = *sim::ParseLogLevel(log_level);
   c.replay_command = sim::ShellWord(program) + " replay " + sim::ShellWord(file);
-  Print("replaying {} decisions of: {}\n", rec.config.replay.size(), original);
+  // A shrunk trace records strategy "replay": its decisions, not a seed, make its order.
+  Print("replaying {} decisions {}of: {}\n", rec.config.replay.size(),
+        rec.config.strategy == sim::StrategyKind::kReplay ? "(a schedule no seed reruns) " : "",
+        original);
   std::fflush(stdout);
   std::vector<sim::TraceEvent> events;
   std::vector<std::string> names;
