@@ -58,7 +58,7 @@ class ScheduleStrategy final : public Strategy {
     const std::uint64_t occurrence = seen_[{first.kind, first.id}]++;
     std::optional<Decision> want;
     if (step < follow_.size()) {
-      want = follow_[step];
+      want = follow_[step];  // nothing: candidate 0
     } else if (const auto it = preemptions_.find({first.kind, first.id, occurrence});
                it != preemptions_.end()) {
       want = it->second;
@@ -75,7 +75,7 @@ class ScheduleStrategy final : public Strategy {
   }
 
  private:
-  std::vector<Decision> follow_;
+  std::vector<std::optional<Decision>> follow_;
   std::map<PickKey, Decision> preemptions_;
   std::map<std::pair<CandidateKind, std::uint64_t>, std::uint64_t> seen_;
   std::vector<SchedulePick>* picks_;
@@ -134,11 +134,15 @@ class Shrinker {
 
   // Reruns `preemptions`; keeps the run when it fails the same way and is smaller.
   bool Try(std::vector<Preemption> preemptions) {
+    return Try(Schedule{.follow = {}, .preemptions = std::move(preemptions)});
+  }
+
+  bool Try(const Schedule& schedule) {
     if (!MayContinue()) {
       return false;
     }
     ++result_.attempts;
-    ScheduledRun run = RunSchedule({.follow = {}, .preemptions = std::move(preemptions)}, rerun_);
+    ScheduledRun run = RunSchedule(schedule, rerun_);
     const Failure& target = *result_.original.result.failure;
     if (run.result.Passed() || !SameFailure(*run.result.failure, target) ||
         run.picks.size() != run.result.decisions.size() || !Smaller(run, result_.shrunk)) {
@@ -150,8 +154,32 @@ class Shrinker {
 
   // Delta debugging over the preemptions of the best run: drop chunks of them (last chunk
   // first, so the first tried is the tail), halving the chunks when none can go.
+  // Drops single preemptions while following every other decision of the best run by position
+  // (a neighbour the keyed removal does not reach: what ran after the dropped one stays).
+  bool DropFollowingTheRest() {
+    bool any = false;
+    for (std::size_t i = result_.shrunk.picks.size(); i-- > 0 && MayContinue();) {
+      if (i >= result_.shrunk.picks.size() || result_.shrunk.picks[i].index == 0) {
+        continue;
+      }
+      Schedule schedule;
+      const std::vector<Decision>& d = result_.shrunk.result.decisions;
+      schedule.follow.assign(d.begin(), d.end());
+      schedule.follow[i].reset();
+      any = Try(schedule) || any;
+    }
+    return any;
+  }
+
+  void Search() {
+    RemovePreemptions();
+    while (MayContinue() && result_.shrunk.Preemptions() > 0 && DropFollowingTheRest()) {
+      RemovePreemptions();
+    }
+  }
+
   void RemovePreemptions() {
-    if (Try({})) {  // the default order alone
+    if (Try(std::vector<Preemption>{})) {  // the default order alone
       return;
     }
     std::size_t chunks = 2;
@@ -219,13 +247,14 @@ ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& re
   const auto start = std::chrono::steady_clock::now();  // bounds the search only
   ShrinkResult result;
   result.original = RunSchedule(
-      {.follow = std::vector<Decision>(decisions.begin(), decisions.end()), .preemptions = {}},
+      {.follow = std::vector<std::optional<Decision>>(decisions.begin(), decisions.end()),
+       .preemptions = {}},
       rerun);
   result.shrunk = result.original;
   if (result.original.result.Passed()) {
     return result;
   }
-  Shrinker(rerun, options, result, start).RemovePreemptions();
+  Shrinker(rerun, options, result, start).Search();
   return result;
 }
 

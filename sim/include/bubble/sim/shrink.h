@@ -22,9 +22,12 @@
 // an earlier one is dropped and the decisions in between shift (by position, 34 preemptions of a
 // torn-cache-read run shrank to 18; keyed, to 6). The preemptions are removed delta-debugging
 // style: all of them, then chunks of halves, quarters ... down to single ones (the last chunk
-// first: the first tried is the tail), until no single removal keeps the failure. An attempt is
-// kept when its run fails the same way (SameFailure) with fewer preemptions, or as many and
-// fewer decisions, or as many and fewer steps; its actual picks become the schedule.
+// first: the first tried is the tail), until no single removal keeps the failure; then each
+// single preemption is dropped once more while every other decision of the best run is followed
+// by position (a neighbour the keyed removal does not reach), and after any success the keyed
+// removal runs again. An attempt is kept when its run fails the same way (SameFailure) with fewer
+// preemptions, or as many and fewer decisions, or as many and fewer steps; its actual picks become
+// the schedule.
 //
 // Determinism: attempts depend only on the runs' outcomes, so the same input gives the same output
 // whenever the budgets do not stop it. Real time only bounds the search (ShrinkOptions).
@@ -72,11 +75,11 @@ struct Preemption {
   friend bool operator==(const Preemption&, const Preemption&) = default;
 };
 
-// A schedule: `follow` is taken decision by decision (the input run: whatever is named and
-// present); after it, `preemptions` apply where their key matches; everything else is the
+// A schedule: `follow` is taken decision by decision (whatever is named and present; nothing:
+// candidate 0); after it, `preemptions` apply where their key matches; everything else is the
 // default order (candidate 0).
 struct Schedule {
-  std::vector<Decision> follow;
+  std::vector<std::optional<Decision>> follow;  // nothing: candidate 0 at that position
   std::vector<Preemption> preemptions;
 };
 
