@@ -609,6 +609,7 @@ struct HuntArgs {
   std::string window_size = "100";
   std::string jobs = "0";
   bool markdown = false;
+  std::vector<std::string> pct_depths;
   LimitArgs limits;
 };
 
@@ -641,6 +642,9 @@ int RunHunt(const Scenarios& scenarios, const HuntArgs& a) {
   const int jobs = *ParseSmallInt(a.jobs, 0, kMaxJobs);
   spec.jobs = jobs > 0 ? jobs : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   spec.markdown = a.markdown;
+  for (const std::string& d : a.pct_depths) {
+    spec.pct_depths.push_back(*ParseSmallInt(d, 1, kMaxPctDepth));
+  }
   spec.base.set = SettingsArg(a.set);
   a.limits.Apply(spec.base);
   for (const auto& [s, bug] : spec.bugs) {  // usage errors before anything runs
@@ -1075,6 +1079,13 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kJobs)
       ->type_name("J");
   hunt_cmd->add_flag("--markdown", hunt.markdown, "Print one markdown table");
+  hunt_cmd
+      ->add_option("--pct-depths", hunt.pct_depths,
+                   "PCT depths to measure on their own, comma-separated (default: the "
+                   "portfolio's)")
+      ->delimiter(',')
+      ->check(kPctDepth)
+      ->type_name("D,...");
   hunt.limits.Add(hunt_cmd);
 
   std::string replay_file;

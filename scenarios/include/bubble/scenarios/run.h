@@ -128,7 +128,7 @@ struct PortfolioEntry {
 PortfolioEntry PortfolioFor(std::uint64_t seed) noexcept;
 // The portfolio's entries: seed s runs entry s % Portfolio().size().
 std::span<const PortfolioEntry> Portfolio() noexcept;
-// "random, pct(d=2), random, pct(d=3) by seed mod 4" (for help texts and reports).
+// "seed mod 8: even random, 1 pct depth 2, ..." (for help texts and reports).
 std::string_view PortfolioDescription() noexcept;
 
 // ResolveRun(scenario, config).Command(): the exact command that reruns `config`.
