@@ -9,6 +9,7 @@
 #include <bubble/runtime/label_selector.h>
 #include <bubble/sim/access_log.h>
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/preempt.h>
 #include <bubble/sim/timer.h>
 
 namespace bubble::fake {
@@ -334,16 +335,17 @@ class FakeResourceClient final : public runtime::ResourceClient {
       return finish(Err(runtime::NewContextError(ctx.Err())));
     }
     const Plan plan = MakePlan(cs_->GetOptions().faults, action);
-    // A request and its response each cross a network: the caller waits, other fibers may run in
-    // between, and the strategy decides whether they do (sim::Options::preempt's `api`; off, a
-    // request without latency runs to completion without letting any other fiber run).
+    // A request and its response each cross a network: other fibers may run in between, and the
+    // strategy decides whether they do — two preemption points of kind `api` (a latency rule's
+    // sleeps take their place). Without `api` in sim::Options::preempt, a request without latency
+    // runs to completion without letting any other fiber run.
     const bool yields = traced && RequestsYield();
     if (plan.request_latency > sim::Duration::zero()) {
       if (!sim::SleepFor(plan.request_latency, ctx)) {
         return finish(Err(runtime::NewContextError(ctx.Err())));
       }
     } else if (yields) {
-      sim::Yield();
+      sim::PreemptionPoint(sim::PreemptKind::kApi);
     }
     if (plan.fault && !plan.after_apply) {
       sim::TraceInstant("fault", fmt::format("{}: {:v}", action, *plan.fault));
@@ -364,7 +366,7 @@ class FakeResourceClient final : public runtime::ResourceClient {
         return finish(Err(runtime::NewContextError(ctx.Err())));
       }
     } else if (yields) {
-      sim::Yield();
+      sim::PreemptionPoint(sim::PreemptKind::kApi);
     }
     return finish(std::move(result));
   }

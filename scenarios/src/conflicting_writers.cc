@@ -67,15 +67,6 @@ int CountOf(const rt::ConfigMap& cm, const std::string& key) {
   return it == cm.data.end() ? 0 : std::stoi(it->second);
 }
 
-// The point between a read and the write that depends on it: with latency the API calls
-// themselves are scheduling points; without, the writer yields (a computation the scheduler
-// may interleave).
-void Think(const Params& p) {
-  if (!p.latency) {
-    sim::Yield();
-  }
-}
-
 rt::Result<void> Attempt(Shared& s, int writer, int i, const rt::ConfigMap* stale) {
   auto cms = s.cs->ConfigMaps(kNamespace);
   rt::ConfigMap next;
@@ -101,7 +92,6 @@ rt::Result<void> Attempt(Shared& s, int writer, int i, const rt::ConfigMap* stal
     next.data["count"] = std::to_string(count + 1);
     next.data[fmt::format("writer-{}", writer)] = std::to_string(i);
   }
-  Think(s.p);
   auto updated = cms.Update(next);
   if (!updated) {
     if (rt::IsConflict(updated.error())) {
@@ -134,7 +124,6 @@ void Writer(Shared& s, int writer) {
                       stale.metadata.resource_version);
       stale.data["count"] = std::to_string(count + 1);
       stale.data[fmt::format("writer-{}", writer)] = std::to_string(i);
-      Think(s.p);
       bool first_try = true;
       r = RetryOnConflict(backoff, [&]() -> rt::Result<void> {
         if (first_try) {
@@ -242,9 +231,10 @@ Scenario ConflictingWritersScenario() {
        .description = "increments per writer",
        .int_range = std::pair<std::int64_t, std::int64_t>{1, 100}},
       {.key = "latency",
-       .default_value = "random",
-       .description = "API latency: random (0-2ms per request and response) or none (writers "
-                      "yield between read and write)",
+       .default_value = "none",
+       .description = "API latency: none (the requests' preemption points are where writers "
+                      "interleave: only the strategy decides) or random (0-2ms per request and "
+                      "response: the latency draws interleave them too)",
        .allowed = {"random", "none"}},
   };
   s.bugs = {

@@ -1,7 +1,8 @@
 // scenarios/test/controller_scenarios_test.cc
 //
 // S03 list-and-watch (the seed's race, unforced), S10 workqueue-controller and S01
-// custom-resource-controller (client-go's example controllers): correct variants pass every
+// custom-resource-controller (client-go's example controllers), and torn-cache-read (a race
+// between two cache reads, found only through preemption points): correct variants pass every
 // seed deterministically; planted bugs are found within budget and replay.
 #include <cstdint>
 #include <string>
@@ -49,4 +50,36 @@ TEST_CASE("custom-resource-controller: one child per widget on every seed", "[sc
 TEST_CASE("custom-resource-controller: generate-name twins are found within budget",
           "[scenarios][s01]") {
   CheckBugs("custom-resource-controller");
+}
+
+TEST_CASE("torn-cache-read: one read of the cache renders one version on every seed",
+          "[scenarios][preempt]") {
+  CheckCorrect("torn-cache-read", 150, [](std::uint64_t seed) {
+    return Settings{{"updates", std::to_string(1 + seed % 10)}};
+  });
+}
+
+TEST_CASE("torn-cache-read: read-twice is found within budget", "[scenarios][preempt]") {
+  CheckBugs("torn-cache-read");
+}
+
+TEST_CASE("torn-cache-read: without cache preemption points no seed can find read-twice",
+          "[scenarios][preempt]") {
+  namespace sc = bubble::scenarios;
+  const sc::Scenario& s = sc::GetScenario("torn-cache-read");
+  const auto no_cache = bubble::sim::PreemptSet::All().Without(bubble::sim::PreemptKind::kCache);
+  int found_with = 0;
+  for (std::uint64_t seed = 1; seed <= 400; ++seed) {
+    const sc::PortfolioEntry e = sc::PortfolioFor(seed);
+    sc::RunConfig c{.seed = seed,
+                    .strategy = e.strategy,
+                    .pct_depth = e.pct_depth,
+                    .bugs = {"read-twice"},
+                    .preempt = no_cache};
+    INFO(fmt::format("seed {}", seed));
+    REQUIRE(sc::RunScenario(s, c).Passed());
+    c.preempt.reset();
+    found_with += sc::RunScenario(s, c).Passed() ? 0 : 1;
+  }
+  CHECK(found_with > 40);  // the same seeds with the default points: found again and again
 }

@@ -66,14 +66,17 @@ TEST_CASE("ParseSetting splits KEY=VALUE", "[scenarios][registry]") {
   CHECK_THROWS_AS(sc::ParseSetting("=a"), sc::ConfigError);
 }
 
-TEST_CASE("the portfolio alternates random and pct", "[scenarios][run]") {
-  CHECK(sc::PortfolioFor(0).strategy == sim::StrategyKind::kRandom);
-  CHECK(sc::PortfolioFor(1).strategy == sim::StrategyKind::kPct);
-  CHECK(sc::PortfolioFor(1).pct_depth == 2);
-  CHECK(sc::PortfolioFor(2).strategy == sim::StrategyKind::kRandom);
-  CHECK(sc::PortfolioFor(3).strategy == sim::StrategyKind::kPct);
-  CHECK(sc::PortfolioFor(3).pct_depth == 3);
-  CHECK(sc::PortfolioFor(7).pct_depth == 3);
+TEST_CASE("the portfolio alternates random and pct from shallow to deep", "[scenarios][run]") {
+  REQUIRE(sc::Portfolio().size() == 8);
+  for (std::uint64_t seed = 0; seed < 16; seed += 2) {
+    CHECK(sc::PortfolioFor(seed).strategy == sim::StrategyKind::kRandom);
+  }
+  const int depths[] = {2, 3, 5, 10};
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    CHECK(sc::PortfolioFor(2 * i + 1).strategy == sim::StrategyKind::kPct);
+    CHECK(sc::PortfolioFor(2 * i + 1).pct_depth == depths[i]);
+    CHECK(sc::PortfolioFor(2 * i + 9).pct_depth == depths[i]);  // s mod 8
+  }
 }
 
 TEST_CASE("ReplayCommand spells the run exactly, leaving out defaults", "[scenarios][run]") {

@@ -16,6 +16,9 @@ namespace bubble::sim {
 
 namespace {
 
+// Preemption points a fiber may pass without leaving the processor while others are ready.
+constexpr std::uint32_t kPreemptionSlice = 1000;
+
 struct KindWord {
   PreemptKind kind;
   std::string_view word;
@@ -107,6 +110,13 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
     Record(EventKind::kInstant, 0, what, object);
   }
   if (ready_.empty()) {
+    return;
+  }
+  if (++rec->points_in_slice > kPreemptionSlice) {
+    // A fiber that keeps running (a loop polling the API or a cache under fifo) gives way, as
+    // the Go runtime preempts a goroutine after its time slice: others make progress and a
+    // livelock reaches the step limit instead of spinning.
+    Yield();
     return;
   }
   const std::size_t n = ready_.size() + 1;

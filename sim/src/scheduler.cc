@@ -221,6 +221,7 @@ boost::context::fiber Scheduler::FiberMain(FiberRecord& rec, boost::context::fib
 
 void Scheduler::SwitchIn(FiberRecord& rec) noexcept {
   current_ = &rec;
+  rec.points_in_slice = 0;
   rec.state = FiberRecord::State::kRunning;
   if (watchdog_ != nullptr) {
     watchdog_->Enter(steps_);

@@ -45,6 +45,7 @@ struct FiberRecord {
       false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
   std::uint32_t inert_blocks = 0;   // operations that would have blocked during teardown
   std::uint32_t no_preemption = 0;  // open NoPreemption scopes: preemption points do nothing
+  std::uint32_t points_in_slice = 0;  // preemption points passed since it was last switched in
   std::uint64_t priority = 0;
   boost::context::fiber context;  // the fiber's continuation while it is not running
   boost::context::fiber loop;     // the scheduler's continuation while the fiber runs

@@ -71,7 +71,7 @@ TEST_CASE("random and pct find a race that only a preemption point exposes") {
   CHECK(FailingSeeds(sim::StrategyKind::kPct, sim::PreemptSet::All(), sim::PreemptKind::kUser) > 0);
 }
 
-TEST_CASE("a kind left out of Options::preempt is not a point; user points are always on") {
+TEST_CASE("a kind left out of Options::preempt is not a point, user points are always on") {
   const sim::PreemptSet no_cache = sim::PreemptSet::All().Without(sim::PreemptKind::kCache);
   CHECK(FailingSeeds(sim::StrategyKind::kRandom, no_cache, sim::PreemptKind::kCache) == 0);
   CHECK(FailingSeeds(sim::StrategyKind::kRandom, no_cache, sim::PreemptKind::kLocks) > 0);
@@ -188,4 +188,27 @@ TEST_CASE("the preemption set's text form") {
   CHECK_FALSE(sim::ParsePreemptSet("api,"));
   CHECK_FALSE(sim::ParsePreemptSet("api,,cache"));
   CHECK_FALSE(sim::ParsePreemptSet("disk"));
+}
+
+TEST_CASE("a fiber polling through preemption points gives way after its time slice") {
+  // Under fifo a preemption point never switches, so a loop that polls shared state through
+  // points only would starve the fiber it waits for; the time slice lets that fiber run.
+  sim::Bubble b({.strategy = sim::StrategyKind::kFifo, .watchdog = std::chrono::seconds(20)});
+  int polls = 0;
+  const sim::RunResult r = b.Run([&polls] {
+    bool done = false;
+    sim::WaitGroup wg;
+    wg.Go("setter", [&done] {
+      sim::Yield();  // let main start polling first
+      done = true;
+    });
+    while (!done) {
+      ++polls;
+      sim::PreemptionPoint();
+    }
+    wg.Wait();
+  });
+  CHECK(r.Passed());
+  CHECK(polls > 1);
+  CHECK(polls <= 1001);
 }

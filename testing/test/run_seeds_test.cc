@@ -30,11 +30,14 @@ TEST_CASE("RunSeeds covers every seed under every strategy, each twice", "[testi
   // Unless the environment narrows the sweep (BUBBLE_SEED / BUBBLE_SEEDS / BUBBLE_STRATEGY).
   if (std::getenv("BUBBLE_SEED") == nullptr && std::getenv("BUBBLE_SEEDS") == nullptr &&
       std::getenv("BUBBLE_STRATEGY") == nullptr) {
-    REQUIRE(runs.size() == 12);
+    // 3 seeds x 2 strategies x 2 runs, and before the first PCT run the fifo run of seed 1 that
+    // measures PCT's horizon (once per RunSeeds).
+    REQUIRE(runs.size() == 13);
     CHECK(runs[0] == std::pair<std::uint64_t, sim::StrategyKind>{5, sim::StrategyKind::kRandom});
     CHECK(runs[1] == runs[0]);  // the determinism rerun
-    CHECK(runs[6] == std::pair<std::uint64_t, sim::StrategyKind>{5, sim::StrategyKind::kPct});
-    CHECK(runs[11] == std::pair<std::uint64_t, sim::StrategyKind>{7, sim::StrategyKind::kPct});
+    CHECK(runs[6] == std::pair<std::uint64_t, sim::StrategyKind>{1, sim::StrategyKind::kFifo});
+    CHECK(runs[7] == std::pair<std::uint64_t, sim::StrategyKind>{5, sim::StrategyKind::kPct});
+    CHECK(runs[12] == std::pair<std::uint64_t, sim::StrategyKind>{7, sim::StrategyKind::kPct});
   }
 }
 

@@ -36,6 +36,7 @@
 #include "progress.h"
 #include "seed_range.h"
 #include "shard_env.h"
+#include "shrink_command.h"
 #include "sweep.h"
 #include "sweep_tally.h"
 #include <sys/resource.h>
@@ -60,7 +61,7 @@ constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kUsage = 2;
 
-constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt"};
+constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt", "shrink"};
 
 // PCT draws depth-1 change points among the first pct_horizon (100) scheduling decisions: past a
 // depth of about 100 more change points only pile up on the same decisions, and each costs the
@@ -246,6 +247,13 @@ const CLI::Validator kRealTimeBudget = Check(
                        v);
     },
     "DURATION");
+
+const CLI::Validator kAttempts = Check(
+    [](const std::string& v) {
+      const auto n = ParseSeed(v);
+      return n && *n > 0 ? "" : fmt::format("\"{}\" is not a number of attempts: use 1 or more", v);
+    },
+    "N");
 
 const CLI::Validator kSeconds = Check(
     [](const std::string& v) {
@@ -498,8 +506,9 @@ std::string ForeignMessage(const std::string& file, const sc::TraceOrigin& origi
                      writer, origin.scenario, writer, sim::ShellWord(file));
 }
 
-int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
-           const std::string& log_level) {
+// Reads the trace `file` of a run this program can rerun (replay, shrink).
+sc::RecordedRun ReadTrace(const Scenarios& scenarios, const std::string& program,
+                          const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in || std::filesystem::is_directory(file)) {
     throw Usage(fmt::format("cannot read trace file \"{}\"", file));
@@ -525,6 +534,12 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   if (!rec.origin.program.empty() && Basename(rec.origin.program) != Basename(program)) {
     throw Usage(ForeignMessage(file, rec.origin, ""));
   }
+  return rec;
+}
+
+int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
+           const std::string& log_level) {
+  const sc::RecordedRun rec = ReadTrace(scenarios, program, file);
   sc::RunConfig c = rec.config;
   c.program = program;
   const std::string original = sc::ResolveRun(*rec.scenario, c).Command();
@@ -532,7 +547,10 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   c.trace = sim::TraceMode::kFull;
   c.log_level = *sim::ParseLogLevel(log_level);
   c.replay_command = sim::ShellWord(program) + " replay " + sim::ShellWord(file);
-  Print("replaying {} decisions of: {}\n", rec.config.replay.size(), original);
+  // A shrunk trace records strategy "replay": its decisions, not a seed, make its order.
+  Print("replaying {} decisions {}of: {}\n", rec.config.replay.size(),
+        rec.config.strategy == sim::StrategyKind::kReplay ? "(a schedule no seed reruns) " : "",
+        original);
   std::fflush(stdout);
   std::vector<sim::TraceEvent> events;
   std::vector<std::string> names;
@@ -559,6 +577,36 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   return matches ? kPass : kFail;
 }
 
+// ---- shrink -------------------------------------------------------------------------------
+
+struct ShrinkArgs {
+  std::string file;
+  std::string out;  // empty: ShrunkTracePath(file)
+  std::string time_budget = "60s";
+  std::string max_attempts = "5000";
+};
+
+int Shrink(const Scenarios& scenarios, const std::string& program, const ShrinkArgs& a) {
+  ShrinkRequest request;
+  request.trace_file = a.file;
+  request.out_file = a.out.empty() ? sim::ShrunkTracePath(a.file) : a.out;
+  if (std::string why = kWritableFile(request.out_file); !why.empty()) {
+    throw Usage(why);
+  }
+  request.program = program;
+  request.options.time_budget = *ParseRealTimeBudget(a.time_budget);
+  request.options.max_attempts = *ParseSeed(a.max_attempts);
+  const sc::RecordedRun rec = ReadTrace(scenarios, program, a.file);
+  try {
+    return RunShrink(rec, request, [](std::string_view text) {
+      Print("{}", text);
+      std::fflush(stdout);
+    });
+  } catch (const sc::ConfigError& e) {
+    throw Usage(fmt::format("{}: {}", a.file, e.what()));
+  }
+}
+
 // ---- hunt ---------------------------------------------------------------------------------
 
 struct HuntArgs {
@@ -570,6 +618,7 @@ struct HuntArgs {
   std::string window_size = "100";
   std::string jobs = "0";
   bool markdown = false;
+  std::vector<std::string> pct_depths;
   LimitArgs limits;
 };
 
@@ -602,6 +651,9 @@ int RunHunt(const Scenarios& scenarios, const HuntArgs& a) {
   const int jobs = *ParseSmallInt(a.jobs, 0, kMaxJobs);
   spec.jobs = jobs > 0 ? jobs : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   spec.markdown = a.markdown;
+  for (const std::string& d : a.pct_depths) {
+    spec.pct_depths.push_back(*ParseSmallInt(d, 1, kMaxPctDepth));
+  }
   spec.base.set = SettingsArg(a.set);
   a.limits.Apply(spec.base);
   for (const auto& [s, bug] : spec.bugs) {  // usage errors before anything runs
@@ -986,20 +1038,21 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   // name the commands instead.
   const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage(fmt::format("a command is required: list, run, sweep, replay or hunt ({})", help));
+    throw Usage(
+        fmt::format("a command is required: list, run, sweep, replay, hunt or shrink ({})", help));
   }
   const std::string_view first = argv[1];
   if (!first.starts_with('-') &&
       std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
-    throw Usage(fmt::format("unknown command \"{}\": use list, run, sweep, replay or hunt ({})",
-                            first, help));
+    throw Usage(fmt::format(
+        "unknown command \"{}\": use list, run, sweep, replay, hunt or shrink ({})", first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
   if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
                                           first) == std::end(kGlobalFlags)) {
     throw Usage(fmt::format(
-        "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay "
-        "or hunt), its options after it ({} COMMAND --help)",
+        "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay, "
+        "hunt or shrink), its options after it ({} COMMAND --help)",
         first, sim::ShellWord(self)));
   }
 
@@ -1108,6 +1161,13 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kJobs)
       ->type_name("J");
   hunt_cmd->add_flag("--markdown", hunt.markdown, "Print one markdown table");
+  hunt_cmd
+      ->add_option("--pct-depths", hunt.pct_depths,
+                   "PCT depths to measure on their own, comma-separated (default: the "
+                   "portfolio's)")
+      ->delimiter(',')
+      ->check(kPctDepth)
+      ->type_name("D,...");
   hunt.limits.Add(hunt_cmd);
 
   std::string replay_file;
@@ -1118,6 +1178,26 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   replay_cmd->add_option("--log-level", replay_log_level, "Log lines shown (default info)")
       ->check(kLogLevel)
       ->type_name("LEVEL");
+
+  ShrinkArgs shrink;
+  CLI::App* shrink_cmd = app.add_subcommand(
+      "shrink", "Shrink a failing trace to the fewest preemptions that fail the same way");
+  shrink_cmd->add_option("file", shrink.file, "Trace file of a failing run (run --trace)")
+      ->required();
+  shrink_cmd
+      ->add_option("--out", shrink.out, "Where the shrunk trace goes (default: FILE.shrunk.json)")
+      ->check(kWritableFile)
+      ->type_name("FILE");
+  shrink_cmd
+      ->add_option("--time-budget", shrink.time_budget,
+                   "Real time the search may take, e.g. 30s, 5m; 0: none (default 60s)")
+      ->check(kRealTimeBudget)
+      ->type_name("DURATION");
+  shrink_cmd
+      ->add_option("--max-attempts", shrink.max_attempts,
+                   "Reruns the search may make (default 5000)")
+      ->check(kAttempts)
+      ->type_name("N");
 
   try {
     app.parse(argc, argv);
@@ -1138,6 +1218,9 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   }
   if (app.got_subcommand(hunt_cmd)) {
     return RunHunt(scenarios, hunt);
+  }
+  if (app.got_subcommand(shrink_cmd)) {
+    return Shrink(scenarios, self, shrink);
   }
   return Replay(scenarios, self, replay_file, replay_log_level);
 }

@@ -59,12 +59,16 @@ std::uint64_t Median(std::vector<std::uint64_t> v) {
 
 }  // namespace
 
-std::vector<HuntStrategy> HuntStrategies() {
-  std::vector<HuntStrategy> out{{.name = "random", .strategy = sim::StrategyKind::kRandom}};
-  std::set<int> depths;
-  for (const sc::PortfolioEntry& e : sc::Portfolio()) {
-    if (e.strategy == sim::StrategyKind::kPct) {
-      depths.insert(e.pct_depth);
+std::vector<HuntStrategy> HuntStrategies(const std::vector<int>& pct_depths) {
+  // fifo explores nothing (no preemption at all): a bug it finds needs no interleaving.
+  std::vector<HuntStrategy> out{{.name = "fifo", .strategy = sim::StrategyKind::kFifo},
+                                {.name = "random", .strategy = sim::StrategyKind::kRandom}};
+  std::set<int> depths(pct_depths.begin(), pct_depths.end());
+  if (depths.empty()) {
+    for (const sc::PortfolioEntry& e : sc::Portfolio()) {
+      if (e.strategy == sim::StrategyKind::kPct) {
+        depths.insert(e.pct_depth);
+      }
     }
   }
   for (int d : depths) {
@@ -76,7 +80,7 @@ std::vector<HuntStrategy> HuntStrategies() {
 }
 
 int Hunt(const HuntSpec& spec) {
-  const std::vector<HuntStrategy> strategies = HuntStrategies();
+  const std::vector<HuntStrategy> strategies = HuntStrategies(spec.pct_depths);
   std::vector<sc::ResolvedRun> bases;
   for (const auto& [scenario, bug] : spec.bugs) {
     sc::RunConfig c = spec.base;

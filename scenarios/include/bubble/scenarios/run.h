@@ -21,6 +21,7 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -87,6 +88,9 @@ struct ResolvedRun {
   std::string replay_command{};  // empty: Command()
   std::chrono::milliseconds real_time_budget = sim::Options{}.real_time_budget;
   bool coverage = false;  // sim::Options::coverage (order facts for `sweep --coverage`)
+  // sim::Options::custom_strategy: a strategy of the caller's instead of `strategy` (the
+  // shrinker's lenient replay); `strategy` then only names the run in reports.
+  std::function<std::unique_ptr<sim::Strategy>()> custom_strategy{};
 
   // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--pct-horizon K] [--bug B]...
   // [--set K=V]... [--preempt P] [--step-limit N] [--time-limit D]`: options equal to their
@@ -125,7 +129,7 @@ struct PortfolioEntry {
 PortfolioEntry PortfolioFor(std::uint64_t seed) noexcept;
 // The portfolio's entries: seed s runs entry s % Portfolio().size().
 std::span<const PortfolioEntry> Portfolio() noexcept;
-// "random, pct(d=2), random, pct(d=3) by seed mod 4" (for help texts and reports).
+// "seed mod 8: even random, 1 pct depth 2, ..." (for help texts and reports).
 std::string_view PortfolioDescription() noexcept;
 
 // ResolveRun(scenario, config).Command(): the exact command that reruns `config`.
@@ -149,6 +153,10 @@ sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out);
 sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& config,
                                 std::ostream& out);
 
+// What a trace file of `run` says before the outcome is added (sim::WriteTraceFile adds it): its
+// origin (replay: run.replay_command, else run.Command()), options, bugs, seed, strategy, limits.
+sim::TraceFile TraceFileOf(const ResolvedRun& run);
+
 // Who wrote a trace and how to rerun it (sim::TraceFile's origin).
 using sim::TraceOrigin;
 
@@ -171,6 +179,8 @@ struct RecordedRun {
   RunConfig config;  // strategy as recorded; `replay` holds the recorded decisions
   TraceOrigin origin;
   std::uint64_t fingerprint = 0;
+  bool passed = true;   // the recorded outcome
+  std::string failure;  // its failure message ("" when it passed)
   std::vector<sim::TraceEvent> records;
   std::vector<std::string> fiber_names;
 };
