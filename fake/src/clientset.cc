@@ -7,6 +7,7 @@
 
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/label_selector.h>
+#include <bubble/sim/access_log.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/timer.h>
@@ -29,6 +30,44 @@ bool InBubble() {
 // Whether a request crosses a network: the running bubble's Options::preempt has `api`.
 bool RequestsYield() {
   return sim::Bubble::Current()->GetOptions().preempt.Has(sim::PreemptKind::kApi);
+}
+
+// Order coverage (sim/access_log.h): what a request the server serves reads or writes. An
+// object is "RESOURCE NAMESPACE/NAME", a namespace's collection "RESOURCE NAMESPACE/*" and all
+// of a resource "RESOURCE */*": a list reads a collection, a write to an object writes a member
+// of its collections. A watch reads nothing here (its replay is the list's business).
+void NoteServed(const Action& a, const void* server) {
+  if (!sim::RecordingAccesses()) {
+    return;
+  }
+  const std::string& resource = a.resource.resource;
+  std::string operation = a.verb + " " + resource;
+  if (!a.subresource.empty()) {
+    operation += "/" + a.subresource;
+  }
+  const std::string all = resource + " */*";
+  const std::string collection = a.namespace_.empty() ? all : resource + " " + a.namespace_ + "/*";
+  auto note_members = [&](sim::AccessKind kind) {
+    sim::NoteAccess(kind, collection, operation, server);
+    if (collection != all) {
+      sim::NoteAccess(sim::AccessKind::kMemberWrite, all, operation, server);
+    }
+  };
+  if (a.verb == kVerbGet) {
+    sim::NoteAccess(sim::AccessKind::kRead, resource + " " + a.namespace_ + "/" + a.name, operation,
+                    server);
+  } else if (a.verb == kVerbList) {
+    sim::NoteAccess(sim::AccessKind::kRead, collection, operation, server);
+  } else if (a.verb == kVerbDeleteCollection) {
+    note_members(sim::AccessKind::kWrite);
+  } else if (a.verb == kVerbCreate || a.verb == kVerbUpdate || a.verb == kVerbPatch ||
+             a.verb == kVerbDelete) {
+    if (!a.name.empty()) {  // a create with generateName names a new object: no one else's
+      sim::NoteAccess(sim::AccessKind::kWrite, resource + " " + a.namespace_ + "/" + a.name,
+                      operation, server);
+    }
+    note_members(sim::AccessKind::kMemberWrite);
+  }
 }
 
 bool VerbMatches(std::string_view filter, std::string_view verb) {
@@ -316,6 +355,7 @@ class FakeResourceClient final : public runtime::ResourceClient {
     if (plan.fault) {
       what = fmt::format("{}", action);
     }
+    NoteServed(action, cs_);
     Result<R> result = serve(std::move(action));
     if (plan.fault) {
       sim::TraceInstant("fault", fmt::format("{}: applied, then {:v}", what, *plan.fault));

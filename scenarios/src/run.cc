@@ -131,7 +131,9 @@ sim::Options ResolvedRun::SimOptions() const {
   o.step_limit = step_limit;
   o.time_limit = time_limit;
   o.real_time_budget = real_time_budget;
+  o.coverage = coverage;
   o.replay_command = replay_command.empty() ? Command() : replay_command;
+  o.custom_strategy = custom_strategy;
   return o;
 }
 
@@ -202,7 +204,7 @@ sim::TraceFile TraceFileOf(const ResolvedRun& run) {
               .program = run.program,
               .scenario = run.scenario->name,
               .test = "",
-              .replay = run.Command()};
+              .replay = run.replay_command.empty() ? run.Command() : run.replay_command};
   f.options = run.options;
   f.bugs = run.bugs;
   f.seed = run.seed;
@@ -293,6 +295,8 @@ RecordedRun ParseTrace(std::string_view json_text, const ScenarioFinder& find) {
   run.config.pct_horizon = file.pct_horizon;
   run.config.replay = std::move(file.decisions);
   run.fingerprint = file.fingerprint;
+  run.passed = file.passed;
+  run.failure = std::move(file.failure);
   run.records = std::move(file.records);
   run.fiber_names = std::move(file.fiber_names);
   // Options, bugs and limits must still be valid.

@@ -49,7 +49,13 @@ std::string_view FailureKindName(FailureKind kind) noexcept {
 }
 
 Bubble::Bubble(Options options)
-    : scheduler_(std::make_unique<detail::Scheduler>(*this, std::move(options))) {}
+    : access_log_(options.coverage ? std::make_unique<detail::AccessLog>() : nullptr) {
+  scheduler_ = std::make_unique<detail::Scheduler>(*this, std::move(options));
+}
+
+AccessOrders Bubble::Orders() const {
+  return access_log_ != nullptr ? access_log_->Orders() : AccessOrders{};
+}
 
 Bubble::~Bubble() = default;
 

@@ -70,6 +70,18 @@ Environment ReadEnvironment(const Getenv& getenv) {
   if (const char* value = getenv("BUBBLE_TRACE")) {
     env.trace_file = value;
   }
+  if (const char* value = getenv("BUBBLE_SHRINK")) {
+    const std::string_view v(value);
+    if (v != "0" && v != "1") {
+      throw EnvironmentError(fmt::format(
+          "BUBBLE_SHRINK=\"{}\" is not a switch: use 1 (shrink the first failing run) or 0",
+          value));
+    }
+    env.shrink = v == "1";
+  }
+  if (const char* value = getenv("BUBBLE_REPLAY")) {
+    env.replay_file = value;
+  }
   return env;
 }
 

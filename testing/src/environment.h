@@ -30,6 +30,8 @@ struct Environment {
   std::optional<std::uint64_t> step_limit{};    // BUBBLE_STEP_LIMIT
   std::optional<sim::Duration> time_limit{};    // BUBBLE_TIME_LIMIT
   std::string trace_file{};                     // BUBBLE_TRACE; empty: none
+  bool shrink = false;                          // BUBBLE_SHRINK=1
+  std::string replay_file{};                    // BUBBLE_REPLAY; empty: none
 };
 
 // Looks a variable up: its value, or null when unset (std::getenv in tests' runs).

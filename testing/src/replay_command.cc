@@ -27,8 +27,10 @@ std::string CatchTestSpec(std::string_view name) {
 }
 
 std::string ReplayCommand(const ReplayTarget& target) {
-  std::string cmd = fmt::format("BUBBLE_SEED={} BUBBLE_STRATEGY={}", target.seed,
-                                sim::StrategyName(target.strategy));
+  std::string cmd = target.replay_file.empty()
+                        ? fmt::format("BUBBLE_SEED={} BUBBLE_STRATEGY={}", target.seed,
+                                      sim::StrategyName(target.strategy))
+                        : "BUBBLE_REPLAY=" + sim::ShellWord(target.replay_file);
   if (target.step_limit) {
     cmd += fmt::format(" BUBBLE_STEP_LIMIT={}", *target.step_limit);
   }

@@ -28,9 +28,12 @@ struct ReplayTarget {
   sim::StrategyKind strategy = sim::StrategyKind::kRandom;
   std::optional<std::uint64_t> step_limit{};
   std::optional<sim::Duration> time_limit{};
+  // A trace whose decisions the rerun follows (BUBBLE_REPLAY) instead of seed and strategy.
+  std::string replay_file{};
 };
 
-// `BUBBLE_SEED=N BUBBLE_STRATEGY=S [BUBBLE_STEP_LIMIT=N] [BUBBLE_TIME_LIMIT=D] BINARY SPEC`.
+// `BUBBLE_SEED=N BUBBLE_STRATEGY=S [BUBBLE_STEP_LIMIT=N] [BUBBLE_TIME_LIMIT=D] BINARY SPEC`, or
+// with a replay file `BUBBLE_REPLAY=FILE [limits] BINARY SPEC`.
 std::string ReplayCommand(const ReplayTarget& target);
 
 // The running executable's path (/proc/self/exe), or "<test binary>" if unknown.

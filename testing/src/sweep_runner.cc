@@ -14,6 +14,7 @@
 #include <bubble/sim/trace_file.h>
 
 #include "replay_command.h"
+#include "shrink_report.h"
 
 namespace bubble::testing::detail {
 
@@ -62,41 +63,6 @@ std::string ExplainDivergence(const sim::Options& options, const Body& body) {
   }
   return sim::FirstDivergence(events[0], names[0], events[1], names[1])
       .value_or("the full traces are identical (the divergence depends on the trace mode)");
-}
-
-// Reruns `options` with a full trace into `path`; says where it went, or why not.
-std::string WriteTrace(const std::string& path, const sim::Options& options, const Body& body,
-                       const TestIdentity& test) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
-    return fmt::format("BUBBLE_TRACE: cannot write \"{}\": use a writable file path", path);
-  }
-  sim::Options full = options;
-  full.trace = sim::TraceMode::kFull;
-  sim::TraceFile file;
-  file.origin = {.kind = "test",
-                 .program = test.binary,
-                 .scenario = "",
-                 .test = test.test_name,
-                 .replay = options.replay_command};
-  file.seed = options.seed;
-  file.strategy = options.strategy;
-  file.pct_depth = options.pct_depth;
-  file.step_limit = options.step_limit;
-  file.time_limit = options.time_limit;
-  file.preempt = options.preempt;
-  if (options.strategy == sim::StrategyKind::kPct) {
-    file.pct_horizon = options.pct_horizon;
-  }
-  sim::Bubble b(full);
-  const sim::RunResult r = b.Run([&b, &body] { body(b); });
-  sim::WriteTraceFile(out, std::move(file), b, r);
-  out.close();
-  if (!out) {
-    return fmt::format("BUBBLE_TRACE: writing \"{}\" failed", path);
-  }
-  return fmt::format("trace of seed {} strategy {} written to {}", options.seed,
-                     sim::StrategyName(options.strategy), sim::ShellWord(path));
 }
 
 // Applies the sweep's and the environment's limits to `options`.
@@ -154,8 +120,135 @@ void Compose(SweepReport& report, const std::string& first_text, const std::stri
 
 }  // namespace
 
+std::string WriteTrace(const std::string& path, const sim::Options& options, const Body& body,
+                       const TestIdentity& test, const AfterTracedRun& after) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    return fmt::format("BUBBLE_TRACE: cannot write \"{}\": use a writable file path", path);
+  }
+  sim::Options full = options;
+  full.trace = sim::TraceMode::kFull;
+  sim::TraceFile file;
+  file.origin = {.kind = "test",
+                 .program = test.binary,
+                 .scenario = "",
+                 .test = test.test_name,
+                 .replay = options.replay_command};
+  file.seed = options.seed;
+  file.strategy = options.strategy;
+  file.pct_depth = options.pct_depth;
+  file.step_limit = options.step_limit;
+  file.time_limit = options.time_limit;
+  file.preempt = options.preempt;
+  if (options.strategy == sim::StrategyKind::kPct) {
+    file.pct_horizon = options.pct_horizon;
+  }
+  sim::Bubble b(full);
+  const sim::RunResult r = b.Run([&b, &body] { body(b); });
+  sim::WriteTraceFile(out, std::move(file), b, r);
+  if (after) {
+    after(b, r);
+  }
+  out.close();
+  if (!out) {
+    return fmt::format("BUBBLE_TRACE: writing \"{}\" failed", path);
+  }
+  return fmt::format("trace of seed {} strategy {} written to {}", options.seed,
+                     sim::StrategyName(options.strategy), sim::ShellWord(path));
+}
+
+namespace {
+
+// What follows a failure's text: where BUBBLE_TRACE wrote the run and, with BUBBLE_SHRINK, the
+// shrunk run (when the failure is a failed run, not a determinism check's).
+std::string Notes(const sim::Options& options, const Body& body,
+                  const std::optional<std::vector<sim::Decision>>& decisions,
+                  const Environment& env, const TestIdentity& test) {
+  std::string notes =
+      env.trace_file.empty() ? std::string() : WriteTrace(env.trace_file, options, body, test);
+  if (env.shrink && decisions) {
+    std::string shrunk = ShrinkFailingRun(options, body, *decisions, env, test);
+    while (!shrunk.empty() && shrunk.back() == '\n') {
+      shrunk.pop_back();
+    }
+    notes += (notes.empty() ? "" : "\n") + shrunk;
+  }
+  return notes;
+}
+
+// BUBBLE_REPLAY=FILE: one run following the decisions of a trace this test wrote.
+SweepReport RunReplayFile(sim::Options options, const Body& body, const Environment& env,
+                          const TestIdentity& test, sim::RunResult& result) {
+  SweepReport report;
+  report.runs = 1;
+  const std::string& path = env.replay_file;
+  std::string problem;
+  sim::TraceFile file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problem = fmt::format(
+        "BUBBLE_REPLAY=\"{}\": cannot read it: name a trace BUBBLE_TRACE or BUBBLE_SHRINK wrote",
+        path);
+  } else {
+    try {
+      file = sim::ParseTraceFile(sim::ReadTraceText(in));
+    } catch (const sim::TraceFileError& e) {
+      problem = fmt::format("BUBBLE_REPLAY=\"{}\": {}", path, e.what());
+    }
+  }
+  if (problem.empty() && (file.origin.kind != "test" || file.origin.test != test.test_name)) {
+    problem = fmt::format(
+        "BUBBLE_REPLAY=\"{}\" records {}, not this test (\"{}\"): run the test it names", path,
+        file.origin.kind == "test" ? fmt::format("test \"{}\"", file.origin.test)
+                                   : fmt::format("scenario \"{}\"", file.origin.scenario),
+        test.test_name);
+  }
+  if (!problem.empty()) {
+    report.failed.push_back({options.seed, options.strategy, problem, ""});
+    report.message = problem + "\n";
+    return report;
+  }
+  options.seed = file.seed;
+  options.strategy = sim::StrategyKind::kReplay;
+  options.replay = std::move(file.decisions);
+  options.step_limit = file.step_limit.value_or(options.step_limit);
+  options.time_limit = file.time_limit.value_or(options.time_limit);
+  options.preempt = file.preempt.value_or(options.preempt);
+  ApplyLimits(options, nullptr, env);
+  options.replay_command = ReplayCommand({.binary = test.binary,
+                                          .test_name = test.test_name,
+                                          .seed = options.seed,
+                                          .strategy = options.strategy,
+                                          .step_limit = env.step_limit,
+                                          .time_limit = env.time_limit,
+                                          .replay_file = path});
+  result = RunBody(options, body);
+  std::string summary;
+  std::string text;
+  if (!result.Passed()) {
+    summary = FirstLine(result.failure ? result.failure->message : result.report);
+    text = fmt::format("replay of {} failed:\n{}", path, result.report);
+  } else if (result.fingerprint != file.fingerprint) {
+    summary = fmt::format("replay of {} passed with fingerprint {}; the trace recorded {} ({})",
+                          path, result.FingerprintHex(), sim::FormatFingerprint(file.fingerprint),
+                          file.passed ? "a pass" : "a failure");
+    text = summary + "\n";
+  }
+  if (!summary.empty()) {
+    report.failed.push_back({options.seed, options.strategy, summary, options.replay_command});
+    Compose(report, text, "");
+  }
+  return report;
+}
+
+}  // namespace
+
 SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Body& body,
                      const Environment& env, const TestIdentity& test) {
+  if (!env.replay_file.empty()) {
+    sim::RunResult result;
+    return RunReplayFile(base, body, env, test, result);
+  }
   const std::uint64_t first = env.first_seed.value_or(sweep.first_seed);
   const std::uint64_t count = env.count.value_or(sweep.count);
   const std::vector<sim::StrategyKind> strategies =
@@ -165,6 +258,7 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
   SweepReport report;
   std::string first_text;
   std::optional<sim::Options> first_options;
+  std::optional<std::vector<sim::Decision>> first_decisions;  // of a failed run
   std::optional<std::uint64_t> horizon;
   for (sim::StrategyKind strategy : strategies) {
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -201,21 +295,24 @@ SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Bod
       if (report.failed.empty()) {
         first_text = std::move(text);
         first_options = options;
+        if (!r.Passed()) {
+          first_decisions = r.decisions;
+        }
       }
       report.failed.push_back({options.seed, strategy, summary, options.replay_command});
     }
   }
   if (!report.failed.empty()) {
-    const std::string note = env.trace_file.empty()
-                                 ? std::string()
-                                 : WriteTrace(env.trace_file, *first_options, body, test);
-    Compose(report, first_text, note);
+    Compose(report, first_text, Notes(*first_options, body, first_decisions, env, test));
   }
   return report;
 }
 
 SweepReport RunSingle(sim::Options options, const Body& body, const Environment& env,
                       const TestIdentity& test, sim::RunResult& result) {
+  if (!env.replay_file.empty()) {
+    return RunReplayFile(std::move(options), body, env, test, result);
+  }
   ApplyLimits(options, nullptr, env);
   std::optional<std::uint64_t> horizon;
   MeasurePctHorizon(options, body, horizon);
@@ -231,9 +328,7 @@ SweepReport RunSingle(sim::Options options, const Body& body, const Environment&
                              options.replay_command});
     const std::string text = fmt::format("seed {} strategy {} failed:\n{}", options.seed,
                                          sim::StrategyName(options.strategy), result.report);
-    const std::string note =
-        env.trace_file.empty() ? std::string() : WriteTrace(env.trace_file, options, body, test);
-    Compose(report, text, note);
+    Compose(report, text, Notes(options, body, result.decisions, env, test));
   }
   return report;
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,14 @@ struct SweepReport {
 
   bool Passed() const noexcept { return failed.empty(); }
 };
+
+// Called after a traced run while its bubble (and trace) is alive.
+using AfterTracedRun = std::function<void(sim::Bubble&, const sim::RunResult&)>;
+
+// Reruns `options` with a full trace into `path` as a trace file of kind "test" (its replay
+// command options.replay_command); `after` sees the run. Says where it went, or why not.
+std::string WriteTrace(const std::string& path, const sim::Options& options, const Body& body,
+                       const TestIdentity& test, const AfterTracedRun& after = {});
 
 // RunSeeds without Catch2: `env` narrows or widens `sweep` (seeds, strategy, all seeds, limits,
 // trace file).

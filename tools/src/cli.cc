@@ -31,9 +31,12 @@
 #include "hunt.h"
 #include "interrupt.h"
 #include "junit.h"
+#include "order_coverage.h"
+#include "ordered_results.h"
 #include "progress.h"
 #include "seed_range.h"
 #include "shard_env.h"
+#include "shrink_command.h"
 #include "sweep.h"
 #include "sweep_tally.h"
 #include <sys/resource.h>
@@ -58,7 +61,7 @@ constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kUsage = 2;
 
-constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt"};
+constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt", "shrink"};
 
 // PCT draws depth-1 change points among the first pct_horizon (100) scheduling decisions: past a
 // depth of about 100 more change points only pile up on the same decisions, and each costs the
@@ -165,6 +168,13 @@ const CLI::Validator kJobs = Check(
     },
     "J");
 
+const CLI::Validator kSaturation = Check(
+    [](const std::string& v) {
+      const auto n = ParseSeed(v);
+      return n && *n > 0 ? "" : fmt::format("\"{}\" is not a number of seeds: use 1 or more", v);
+    },
+    "N");
+
 const CLI::Validator kStepLimit = Check(
     [](const std::string& v) {
       const auto n = ParseSeed(v);
@@ -237,6 +247,13 @@ const CLI::Validator kRealTimeBudget = Check(
                        v);
     },
     "DURATION");
+
+const CLI::Validator kAttempts = Check(
+    [](const std::string& v) {
+      const auto n = ParseSeed(v);
+      return n && *n > 0 ? "" : fmt::format("\"{}\" is not a number of attempts: use 1 or more", v);
+    },
+    "N");
 
 const CLI::Validator kSeconds = Check(
     [](const std::string& v) {
@@ -489,8 +506,9 @@ std::string ForeignMessage(const std::string& file, const sc::TraceOrigin& origi
                      writer, origin.scenario, writer, sim::ShellWord(file));
 }
 
-int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
-           const std::string& log_level) {
+// Reads the trace `file` of a run this program can rerun (replay, shrink).
+sc::RecordedRun ReadTrace(const Scenarios& scenarios, const std::string& program,
+                          const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in || std::filesystem::is_directory(file)) {
     throw Usage(fmt::format("cannot read trace file \"{}\"", file));
@@ -516,6 +534,12 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   if (!rec.origin.program.empty() && Basename(rec.origin.program) != Basename(program)) {
     throw Usage(ForeignMessage(file, rec.origin, ""));
   }
+  return rec;
+}
+
+int Replay(const Scenarios& scenarios, const std::string& program, const std::string& file,
+           const std::string& log_level) {
+  const sc::RecordedRun rec = ReadTrace(scenarios, program, file);
   sc::RunConfig c = rec.config;
   c.program = program;
   const std::string original = sc::ResolveRun(*rec.scenario, c).Command();
@@ -523,7 +547,10 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   c.trace = sim::TraceMode::kFull;
   c.log_level = *sim::ParseLogLevel(log_level);
   c.replay_command = sim::ShellWord(program) + " replay " + sim::ShellWord(file);
-  Print("replaying {} decisions of: {}\n", rec.config.replay.size(), original);
+  // A shrunk trace records strategy "replay": its decisions, not a seed, make its order.
+  Print("replaying {} decisions {}of: {}\n", rec.config.replay.size(),
+        rec.config.strategy == sim::StrategyKind::kReplay ? "(a schedule no seed reruns) " : "",
+        original);
   std::fflush(stdout);
   std::vector<sim::TraceEvent> events;
   std::vector<std::string> names;
@@ -548,6 +575,36 @@ int Replay(const Scenarios& scenarios, const std::string& program, const std::st
   }
   Print("result: {}\n", r.Passed() ? "pass" : "fail");
   return matches ? kPass : kFail;
+}
+
+// ---- shrink -------------------------------------------------------------------------------
+
+struct ShrinkArgs {
+  std::string file;
+  std::string out;  // empty: ShrunkTracePath(file)
+  std::string time_budget = "60s";
+  std::string max_attempts = "5000";
+};
+
+int Shrink(const Scenarios& scenarios, const std::string& program, const ShrinkArgs& a) {
+  ShrinkRequest request;
+  request.trace_file = a.file;
+  request.out_file = a.out.empty() ? sim::ShrunkTracePath(a.file) : a.out;
+  if (std::string why = kWritableFile(request.out_file); !why.empty()) {
+    throw Usage(why);
+  }
+  request.program = program;
+  request.options.time_budget = *ParseRealTimeBudget(a.time_budget);
+  request.options.max_attempts = *ParseSeed(a.max_attempts);
+  const sc::RecordedRun rec = ReadTrace(scenarios, program, a.file);
+  try {
+    return RunShrink(rec, request, [](std::string_view text) {
+      Print("{}", text);
+      std::fflush(stdout);
+    });
+  } catch (const sc::ConfigError& e) {
+    throw Usage(fmt::format("{}: {}", a.file, e.what()));
+  }
 }
 
 // ---- hunt ---------------------------------------------------------------------------------
@@ -624,6 +681,9 @@ struct SweepArgs {
   std::string fingerprints;
   std::string check_determinism = "0";
   std::string progress_interval = "10";
+  bool coverage = false;
+  std::string coverage_json;
+  std::string until_saturated;
   LimitArgs limits;
 };
 
@@ -793,6 +853,20 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   if (!a.fingerprints.empty() && !a.junit.empty() && a.fingerprints == a.junit) {
     throw Usage("--fingerprints and --junit name the same file: give each its own");
   }
+  const std::uint64_t until_saturated =
+      a.until_saturated.empty() ? 0 : *ParseSeed(a.until_saturated);
+  spec.coverage = a.coverage || !a.coverage_json.empty() || until_saturated > 0;
+  if (!a.coverage_json.empty() &&
+      (a.coverage_json == a.junit || a.coverage_json == a.fingerprints)) {
+    throw Usage(
+        "--coverage-json names the same file as --junit or --fingerprints: give each its "
+        "own");
+  }
+  if (until_saturated > 0 && !a.fingerprints.empty()) {
+    throw Usage(
+        "--until-saturated stops a sweep at a seed it finds, --fingerprints records every seed of "
+        "the range: use one of them");
+  }
   const SweepPlan plan = PlanSweep(spec);  // ConfigError for bad bugs, options or limits
   const int jobs = JobsWithinFileLimit(
       *ParseSmallInt(a.jobs, 0, kMaxJobs),
@@ -832,15 +906,34 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   ExecuteOptions eo;
   eo.jobs = jobs;
   eo.interrupt = &interrupt;
-  eo.on_result = [&](const SweepItem& item, ItemResult&& r) {
+  // With --coverage, results are taken in seed order (OrderedResults): --until-saturated stops
+  // a variant at a seed that depends on the seeds only, and what it ran is the same for any
+  // --jobs.
+  std::optional<OrderCoverage> coverage;
+  std::optional<OrderedResults> ordered;
+  auto take = [&](const SweepItem& item, ItemResult&& r) {
     if (fingerprints) {
       fingerprints->Add(item, r.fingerprint);
     }
+    if (coverage && !plan.groups[item.group].hunt && coverage->Add(item, r.orders)) {
+      ordered->Stop(item.group);
+    }
     tally.Add(item, std::move(r));
   };
-  if (fingerprints) {
-    eo.may_start = [&fingerprints] { return !fingerprints->HoldingTooMany(); };
+  if (spec.coverage) {
+    coverage.emplace(plan, until_saturated);
+    ordered.emplace(plan, take);
+    eo.on_result = [&ordered](const SweepItem& item, ItemResult&& r) {
+      ordered->Add(item, std::move(r));
+    };
+    eo.skip_group = [&ordered](std::size_t g) { return ordered->Stopped(g); };
+  } else {
+    eo.on_result = take;
   }
+  eo.may_start = [&fingerprints, &ordered] {
+    return !(fingerprints && fingerprints->HoldingTooMany()) &&
+           !(ordered && ordered->HoldingTooMany());
+  };
   eo.progress = [&meter, &now](std::uint64_t done, std::uint64_t failed) {
     if (const auto line = meter.Update(done, failed, now())) {
       std::fputs(line->c_str(), stderr);
@@ -848,6 +941,9 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
     }
   };
   const ExecuteSummary summary = ExecuteSweep(plan, RunItem, eo);
+  if (ordered && summary.interrupted_by != 0) {
+    ordered->Flush();
+  }
   if (tty) {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
@@ -859,6 +955,9 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
                              SignalName(summary.interrupted_by), summary.done, plan.runs);
   }
   PrintSweepResults(plan, tally, summary.interrupted_by != 0);
+  if (coverage) {
+    Print("{}", CoverageText(plan, *coverage, until_saturated));
+  }
   PrintSlowest(plan, tally);
 
   int code = kPass;
@@ -878,12 +977,30 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   }
   if (!a.junit.empty()) {
     std::ofstream out(a.junit, std::ios::binary | std::ios::trunc);
-    WriteJUnit(out, SweepJUnit(plan, tally, incomplete));
+    std::vector<JUnitSuite> suites = SweepJUnit(plan, tally, incomplete);
+    for (std::size_t g = 0; coverage && g < plan.groups.size(); ++g) {
+      if (!plan.groups[g].hunt) {
+        for (auto& property : CoverageProperties(*coverage, g)) {
+          suites[g].properties.push_back(std::move(property));
+        }
+      }
+    }
+    WriteJUnit(out, suites);
     out.close();
     if (!out) {
       // Checked before the sweep; this is a disk that filled up or a path that vanished since.
       std::fprintf(stderr, "bubble: error: cannot write JUnit XML to %s\n",
                    sim::ShellWord(a.junit).c_str());
+      code = kUsage;
+    }
+  }
+  if (coverage && !a.coverage_json.empty()) {
+    std::ofstream out(a.coverage_json, std::ios::binary | std::ios::trunc);
+    WriteCoverageJson(out, plan, *coverage, until_saturated);
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "bubble: error: cannot write the order coverage to %s\n",
+                   sim::ShellWord(a.coverage_json).c_str());
       code = kUsage;
     }
   }
@@ -921,20 +1038,21 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   // name the commands instead.
   const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage(fmt::format("a command is required: list, run, sweep, replay or hunt ({})", help));
+    throw Usage(
+        fmt::format("a command is required: list, run, sweep, replay, hunt or shrink ({})", help));
   }
   const std::string_view first = argv[1];
   if (!first.starts_with('-') &&
       std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
-    throw Usage(fmt::format("unknown command \"{}\": use list, run, sweep, replay or hunt ({})",
-                            first, help));
+    throw Usage(fmt::format(
+        "unknown command \"{}\": use list, run, sweep, replay, hunt or shrink ({})", first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
   if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
                                           first) == std::end(kGlobalFlags)) {
     throw Usage(fmt::format(
-        "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay "
-        "or hunt), its options after it ({} COMMAND --help)",
+        "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay, "
+        "hunt or shrink), its options after it ({} COMMAND --help)",
         first, sim::ShellWord(self)));
   }
 
@@ -1009,6 +1127,19 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
                    "Off a terminal: seconds between progress lines on stderr (default 10)")
       ->check(kSeconds)
       ->type_name("S");
+  sweep_cmd->add_flag("--coverage", sweep.coverage,
+                      "Report order coverage: which conflicting operations ran in both orders");
+  sweep_cmd
+      ->add_option("--coverage-json", sweep.coverage_json,
+                   "Write the order coverage as JSON (implies --coverage)")
+      ->check(kWritableFile)
+      ->type_name("FILE");
+  sweep_cmd
+      ->add_option("--until-saturated", sweep.until_saturated,
+                   "Stop each scenario variant after N seeds in a row without a new order "
+                   "(implies --coverage)")
+      ->check(kSaturation)
+      ->type_name("N");
   sweep.limits.Add(sweep_cmd);
 
   HuntArgs hunt;
@@ -1048,6 +1179,26 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kLogLevel)
       ->type_name("LEVEL");
 
+  ShrinkArgs shrink;
+  CLI::App* shrink_cmd = app.add_subcommand(
+      "shrink", "Shrink a failing trace to the fewest preemptions that fail the same way");
+  shrink_cmd->add_option("file", shrink.file, "Trace file of a failing run (run --trace)")
+      ->required();
+  shrink_cmd
+      ->add_option("--out", shrink.out, "Where the shrunk trace goes (default: FILE.shrunk.json)")
+      ->check(kWritableFile)
+      ->type_name("FILE");
+  shrink_cmd
+      ->add_option("--time-budget", shrink.time_budget,
+                   "Real time the search may take, e.g. 30s, 5m; 0: none (default 60s)")
+      ->check(kRealTimeBudget)
+      ->type_name("DURATION");
+  shrink_cmd
+      ->add_option("--max-attempts", shrink.max_attempts,
+                   "Reruns the search may make (default 5000)")
+      ->check(kAttempts)
+      ->type_name("N");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1067,6 +1218,9 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   }
   if (app.got_subcommand(hunt_cmd)) {
     return RunHunt(scenarios, hunt);
+  }
+  if (app.got_subcommand(shrink_cmd)) {
+    return Shrink(scenarios, self, shrink);
   }
   return Replay(scenarios, self, replay_file, replay_log_level);
 }

@@ -14,4 +14,8 @@ namespace bubble::cli {
 // boundary) and " [... N bytes cut: <how>]", the whole at most max + the note's length.
 std::string CutText(std::string text, std::size_t max, std::string_view how);
 
+// `text` with every byte that is not part of a well-formed UTF-8 sequence replaced by U+FFFD:
+// JUnit XML and JSON carry only valid UTF-8, and a failure message may quote anything.
+std::string ValidUtf8(std::string text);
+
 }  // namespace bubble::cli

@@ -15,10 +15,11 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cut_text.h"
 #include "interrupt.h"
+#include "result_wire.h"
+#include "site_table.h"
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -32,6 +33,9 @@ struct Batch {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
   bool isolated = false;  // re-running a suspected crasher alone
+  // Sends each result as it finishes (after a crash in a batch that sent its results in
+  // bunches: which seed crashed is then known exactly).
+  bool careful = false;
 
   std::uint64_t Size() const noexcept { return end - begin; }
 };
@@ -41,7 +45,7 @@ struct Worker {
   int fd = -1;
   Batch batch;
   std::uint64_t reported = 0;  // items of the batch finished so far
-  std::string buffer;
+  ResultDecoder decoder{0};
 };
 
 // The running workers. Whatever way the executor leaves (a result, an interrupt, an exception),
@@ -72,6 +76,19 @@ class WorkerSet {
   std::vector<Worker> workers_;
 };
 
+// A worker writes its results when this many bytes wait, when kFlushInterval of wall time has
+// passed since its last write (so a slow scenario's progress still shows), and at the end of its
+// batch. One write per result cost a sweep of short runs a third of its time. When the worker
+// writes changes nothing a sweep reports: results are the same whenever they arrive.
+constexpr std::size_t kFlushBytes = 32 * 1024;
+
+// Seeds per batch, at most: each batch is a fork, and a fresh worker pays for its first runs
+// (copy-on-write faults, its stack pool, lazily bound symbols). At 1,024 a sweep of the seed
+// scenario spent a third of its CPU on that; past 16k it is lost in the noise, and a sweep
+// still gets 8 batches per job to balance its end.
+constexpr std::uint64_t kMaxBatch = 16 * 1024;
+constexpr auto kFlushInterval = std::chrono::milliseconds(50);
+
 void WriteAll(int fd, const std::string& text) {
   std::size_t off = 0;
   while (off < text.size()) {
@@ -87,28 +104,36 @@ void WriteAll(int fd, const std::string& text) {
 }
 
 [[noreturn]] void WorkerMain(int fd, const SweepPlan& plan, const ItemRunner& runner,
-                             const Batch& batch) {
+                             const Batch& batch, std::size_t known_sites) {
+  ResultEncoder encoder(known_sites);
+  std::string out;
+  out.reserve(kFlushBytes + 4096);
+  const std::string how = "rerun the seed alone for all of it";
+  // Wall time only measures runs for the JUnit report and paces writes; it never reaches a
+  // simulation.
+  auto last_write = std::chrono::steady_clock::now();
   for (std::uint64_t index = batch.begin; index < batch.end; ++index) {
     ItemResult r;
-    // Wall time only measures the run for the JUnit report; it never reaches a simulation.
     const auto start = std::chrono::steady_clock::now();
     try {
       r = runner(plan, plan.Item(batch.group, index));
     } catch (const std::exception& e) {
       r = {ItemState::kFailed, "", FailureLine("error", e.what()), "", 0};
     }
+    const auto end = std::chrono::steady_clock::now();
     if (r.seconds == 0) {
-      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      r.seconds = std::chrono::duration<double>(end - start).count();
     }
-    const std::string how = "rerun the seed alone for all of it";
-    nlohmann::json j = {{"k", index},
-                        {"pass", r.state == ItemState::kPassed},
-                        {"fp", r.fingerprint},
-                        {"msg", CutText(std::move(r.message), kMaxMessageBytes, how)},
-                        {"report", CutText(std::move(r.report), kMaxReportBytes, how)},
-                        {"s", r.seconds}};
-    WriteAll(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    r.message = ValidUtf8(CutText(std::move(r.message), kMaxMessageBytes, how));
+    r.report = ValidUtf8(CutText(std::move(r.report), kMaxReportBytes, how));
+    encoder.Add(index, r, out);
+    if (batch.careful || out.size() >= kFlushBytes || end - last_write >= kFlushInterval) {
+      WriteAll(fd, out);
+      out.clear();
+      last_write = end;
+    }
   }
+  WriteAll(fd, out);
   ::close(fd);
   ::_exit(0);
 }
@@ -139,6 +164,7 @@ pid_t ForkWorker(const SweepPlan& plan, const ItemRunner& runner, const Batch& b
   ::sigaddset(&block, SIGTERM);
   ::sigprocmask(SIG_BLOCK, &block, &old);
   const pid_t parent = ::getpid();
+  const std::size_t known_sites = Sites().Size();
   std::fflush(stdout);
   std::fflush(stderr);
   const pid_t pid = ::fork();
@@ -157,7 +183,7 @@ pid_t ForkWorker(const SweepPlan& plan, const ItemRunner& runner, const Batch& b
     for (const Worker& w : running) {
       ::close(w.fd);
     }
-    WorkerMain(fds[1], plan, runner, batch);
+    WorkerMain(fds[1], plan, runner, batch, known_sites);
   }
   const int fork_errno = errno;
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
@@ -205,6 +231,7 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
   plan.strategy = spec.strategy;
   plan.pct_depth = spec.pct_depth;
   plan.check_determinism_percent = spec.check_determinism_percent;
+  plan.coverage = spec.coverage;
   // Each group is resolved once, here (ConfigError for bad bugs, options or limits).
   auto resolve = [&spec](const scenarios::Scenario& s, const std::vector<std::string>& bugs) {
     scenarios::RunConfig c;
@@ -276,9 +303,26 @@ std::string FailureLine(std::string_view kind, std::string_view message) {
 }
 
 ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
-  const scenarios::ResolvedRun run = RunFor(plan, item);
-  const sim::RunResult r = scenarios::RunScenario(run);
+  scenarios::ResolvedRun run = RunFor(plan, item);
   ItemResult out;
+  scenarios::AfterRun after;
+  if (plan.coverage && !plan.groups[item.group].hunt) {
+    run.coverage = true;
+    after = [&out](sim::Bubble& bubble, const sim::RunResult&) {
+      const sim::AccessOrders orders = bubble.Orders();
+      std::vector<std::uint32_t> ids;
+      ids.reserve(orders.sites.size());
+      for (const std::string& site : orders.sites) {
+        ids.push_back(Sites().Intern(site));
+      }
+      out.orders.reserve(orders.facts.size());
+      for (const sim::OrderFact& f : orders.facts) {
+        out.orders.push_back({ids[f.first], ids[f.second]});
+      }
+      std::sort(out.orders.begin(), out.orders.end());
+    };
+  }
+  const sim::RunResult r = scenarios::RunScenario(run, after);
   out.fingerprint = r.FingerprintHex();
   if (!r.Passed()) {
     out.state = ItemState::kFailed;
@@ -306,7 +350,7 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
   std::uint64_t batch_size = options.batch_size;
   if (batch_size == 0) {
     batch_size =
-        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, 1024);
+        std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, kMaxBatch);
   }
   ExecuteSummary summary;
   std::vector<bool> found(plan.groups.size(), false);
@@ -315,12 +359,13 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
   std::size_t next_group = 0;
   std::uint64_t next_index = 0;
   std::deque<Batch> requeued;
+  auto skipped = [&](std::size_t group) { return options.skip_group && options.skip_group(group); };
   // `force`: nothing runs, so nothing a may_start caller waits for can arrive: start regardless.
   auto next_batch = [&](bool force) -> std::optional<Batch> {
     while (!requeued.empty()) {
       Batch b = requeued.front();
       requeued.pop_front();
-      if (!found[b.group]) {
+      if (!found[b.group] && !skipped(b.group)) {
         return b;
       }
     }
@@ -328,8 +373,8 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
       return std::nullopt;
     }
     // Batches never span groups, so a found hunt skips whole batches.
-    while (next_group < plan.groups.size() &&
-           (found[next_group] || next_index >= plan.groups[next_group].seeds.count)) {
+    while (next_group < plan.groups.size() && (found[next_group] || skipped(next_group) ||
+                                               next_index >= plan.groups[next_group].seeds.count)) {
       ++next_group;
       next_index = 0;
     }
@@ -380,6 +425,7 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
         throw std::runtime_error(
             fmt::format("cannot start a sweep worker: pipe: {}", std::strerror(errno)));
       }
+      const std::size_t known_sites = Sites().Size();
       const pid_t pid = ForkWorker(plan, runner, *pending, fds, workers, options.interrupt);
       ::close(fds[1]);
       if (pid < 0) {
@@ -387,7 +433,11 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
         fork_busy = true;  // until a worker ends
         break;
       }
-      workers.push_back({.pid = pid, .fd = fds[0], .batch = *pending, .reported = 0, .buffer = {}});
+      workers.push_back({.pid = pid,
+                         .fd = fds[0],
+                         .batch = *pending,
+                         .reported = 0,
+                         .decoder = ResultDecoder(known_sites)});
       pending.reset();
     }
     if (workers.empty()) {
@@ -417,20 +467,10 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
         continue;
       }
       if (n > 0) {
-        w.buffer.append(buf, static_cast<std::size_t>(n));
-        std::size_t nl;
-        while ((nl = w.buffer.find('\n')) != std::string::npos) {
-          const nlohmann::json j = nlohmann::json::parse(w.buffer.substr(0, nl));
-          w.buffer.erase(0, nl + 1);
-          ItemResult r;
-          r.state = j.at("pass").get<bool>() ? ItemState::kPassed : ItemState::kFailed;
-          r.fingerprint = j.at("fp").get<std::string>();
-          r.message = j.at("msg").get<std::string>();
-          r.report = j.at("report").get<std::string>();
-          r.seconds = j.at("s").get<double>();
-          finish(w.batch.group, j.at("k").get<std::uint64_t>(), std::move(r));
+        w.decoder.Feed(buf, static_cast<std::size_t>(n), [&](std::uint64_t index, ItemResult&& r) {
+          finish(w.batch.group, index, std::move(r));
           ++w.reported;
-        }
+        });
         continue;
       }
       // EOF: the worker is done or died.
@@ -447,6 +487,13 @@ ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
         continue;
       }
       const std::uint64_t suspect = batch.begin + reported;
+      if (!batch.careful && !batch.isolated && batch.Size() - reported > 1) {
+        // Its results came in bunches: the crash may be any seed after the last one received.
+        // Run them again sending each result at once, to find it.
+        requeued.push_front(
+            Batch{.group = batch.group, .begin = suspect, .end = batch.end, .careful = true});
+        continue;
+      }
       const Batch rest{.group = batch.group, .begin = suspect + 1, .end = batch.end};
       if (rest.Size() > 0) {
         requeued.push_front(rest);

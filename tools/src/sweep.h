@@ -13,10 +13,12 @@
 // 1..2^64-1 starts at once.
 //
 // Executor. Items are cut into batches (consecutive seeds of one group); each batch runs in a
-// forked worker that writes one JSON line per finished item to a pipe, and the parent hands each
-// result to a callback as it arrives (nothing is kept per item). If a worker dies before
-// finishing its batch, the first unfinished item is re-run alone in a fresh worker: dying alone,
-// it is reported failed with the signal (or exit status); the rest of the batch is queued again.
+// forked worker that sends its results to a pipe in bunches (result_wire.h: binary records, one
+// write per 32 KiB or 50 ms), and the parent hands each result to a callback as it arrives
+// (nothing is kept per item). If a worker dies before finishing its batch, the items it did not
+// report run again in a worker that sends each result at once; when that one dies too, the
+// first unfinished item is re-run alone in a fresh worker: dying alone, it is reported failed
+// with the signal (or exit status); the rest of the batch is queued again.
 // A worker dies with the sweep (PR_SET_PDEATHSIG), and on SIGINT/SIGTERM (InterruptWatch) the
 // executor kills and reaps its workers and returns what it has.
 #pragma once
@@ -31,6 +33,7 @@
 
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
+#include <bubble/sim/access_log.h>
 
 #include "seed_range.h"
 
@@ -50,8 +53,9 @@ struct SweepSpec {
   std::optional<std::uint64_t> step_limit{};  // --step-limit (else each scenario's)
   std::optional<sim::Duration> time_limit{};  // --time-limit
   std::optional<std::chrono::milliseconds> real_time_budget{};  // --real-time-budget
-  std::optional<sim::PreemptSet> preempt{};                     // --preempt
-  std::optional<std::uint64_t> pct_horizon{};                   // --pct-horizon
+  bool coverage = false;  // --coverage: runs of the normal groups record order facts
+  std::optional<sim::PreemptSet> preempt{};    // --preempt
+  std::optional<std::uint64_t> pct_horizon{};  // --pct-horizon
 };
 
 struct SweepGroup {
@@ -83,6 +87,7 @@ struct SweepPlan {
   std::optional<sim::StrategyKind> strategy{};
   int pct_depth = 3;
   int check_determinism_percent = 0;
+  bool coverage = false;
   std::uint64_t runs = 0;  // items in all groups (PlanSweep refuses more than 2^64-1)
 
   // Item `index` of group `group` (index < groups[group].seeds.count).
@@ -111,6 +116,8 @@ struct ItemResult {
   std::string message{};      // one line, for failures
   std::string report{};       // the failure report
   double seconds = 0;         // wall time of the run (for JUnit's time attribute), 0 if unknown
+  // With SweepPlan::coverage: the run's order facts over Sites() (site_table.h), sorted.
+  std::vector<sim::OrderFact> orders{};
 };
 
 // "invariant failed: ..." for a failed run: the kind, then the message, without repeating a kind
@@ -135,6 +142,9 @@ struct ExecuteOptions {
   // Asked before a new batch starts (re-runs after a crash always start); false: wait for a
   // running worker to finish first. Bounds what a caller that orders results must hold.
   std::function<bool()> may_start{};
+  // Asked before a batch of a group starts: true, the group is done (--until-saturated) and its
+  // remaining items never run.
+  std::function<bool(std::size_t group)> skip_group{};
   // When set and a signal arrives: kill and reap the workers and return.
   const InterruptWatch* interrupt = nullptr;
 };

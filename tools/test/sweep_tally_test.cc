@@ -55,6 +55,19 @@ TEST_CASE("CutText keeps the head, cuts at a character boundary and says what it
   CHECK(utf8.substr(0, 5) == "aaaa ");
 }
 
+TEST_CASE("ValidUtf8 keeps valid text and replaces every stray byte with U+FFFD",
+          "[tools][bounds]") {
+  CHECK(t::ValidUtf8("plain") == "plain");
+  CHECK(t::ValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82") ==
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82");
+  const std::string fffd = "\xef\xbf\xbd";
+  CHECK(t::ValidUtf8("a\xff"
+                     "b") == "a" + fffd + "b");
+  CHECK(t::ValidUtf8("\xc3") == fffd);                        // cut short
+  CHECK(t::ValidUtf8("\xc0\xaf") == fffd + fffd);             // overlong
+  CHECK(t::ValidUtf8("\xed\xa0\x80") == fffd + fffd + fffd);  // a surrogate
+}
+
 TEST_CASE("JUnit of a failing 50k-seed sweep stays small and says what it left out",
           "[tools][junit][bounds]") {
   const t::SweepPlan plan = Plan(50'000);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <bubble/runtime/cache/errors.h>
+#include <bubble/sim/access_log.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/preempt.h>
 
@@ -27,6 +28,21 @@ std::string FormatGoSet(const std::vector<std::string>& names) {
   }
   out += ']';
   return out;
+}
+
+// Order coverage (sim/access_log.h): a cache's objects by key, the cache as a whole as "*" (a
+// list or an index lookup reads it, a write to any key writes a member of it).
+constexpr std::string_view kWholeCache = "*";
+
+void NoteRead(const void* cache, std::string_view key, std::string_view operation) {
+  sim::NoteAccess(sim::AccessKind::kRead, key, operation, cache);
+}
+
+void NoteWrite(const void* cache, std::string_view key, std::string_view operation) {
+  if (sim::RecordingAccesses()) {
+    sim::NoteAccess(sim::AccessKind::kWrite, key, operation, cache);
+    sim::NoteAccess(sim::AccessKind::kMemberWrite, kWholeCache, operation, cache);
+  }
 }
 
 Status NoSuchIndex(std::string_view index_name) {
@@ -144,6 +160,10 @@ void Indexer::Remove(const std::string& key) {
 }
 
 Result<void> Indexer::Add(ObjectPtr obj) {
+  return AddOrUpdate(std::move(obj), "cache add");
+}
+
+Result<void> Indexer::AddOrUpdate(ObjectPtr obj, std::string_view operation) {
   auto key = KeyOf(obj);
   if (!key) {
     return Err(key.error());
@@ -151,12 +171,13 @@ Result<void> Indexer::Add(ObjectPtr obj) {
   if (obj == nullptr) {  // only a custom key function lets a null object get this far
     return Err(NewCacheError(fmt::format("cannot store a null object under key \"{}\"", *key)));
   }
+  NoteWrite(this, *key, operation);
   Put(*key, std::move(obj));
   return {};
 }
 
 Result<void> Indexer::Update(ObjectPtr obj) {
-  return Add(std::move(obj));
+  return AddOrUpdate(std::move(obj), "cache update");
 }
 
 Result<void> Indexer::Delete(DeltaObject obj) {
@@ -164,6 +185,7 @@ Result<void> Indexer::Delete(DeltaObject obj) {
   if (!key) {
     return Err(key.error());
   }
+  NoteWrite(this, *key, "cache delete");
   Remove(*key);
   return {};
 }
@@ -189,6 +211,18 @@ Result<void> Indexer::Replace(std::vector<ObjectPtr> items, std::string /*resour
     IndexValues values = ComputeIndexValues(key, *obj);
     UpdateIndices(new_indices, key, nullptr, &values);
   }
+  if (sim::RecordingAccesses()) {
+    // Every key held before or after is written, and the cache as a whole.
+    for (const auto& [key, obj] : items_) {
+      sim::NoteAccess(sim::AccessKind::kWrite, key, "cache replace", this);
+    }
+    for (const auto& [key, obj] : new_items) {
+      if (!items_.contains(key)) {
+        sim::NoteAccess(sim::AccessKind::kWrite, key, "cache replace", this);
+      }
+    }
+    sim::NoteAccess(sim::AccessKind::kWrite, kWholeCache, "cache replace", this);
+  }
   items_ = std::move(new_items);
   indices_ = std::move(new_indices);
   return {};
@@ -196,6 +230,7 @@ Result<void> Indexer::Replace(std::vector<ObjectPtr> items, std::string /*resour
 
 std::vector<std::string> Indexer::ListKeys() const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: list keys");
+  NoteRead(this, kWholeCache, "cache list keys");
   std::vector<std::string> keys;
   keys.reserve(items_.size());
   for (const auto& [key, obj] : items_) {
@@ -206,12 +241,14 @@ std::vector<std::string> Indexer::ListKeys() const {
 
 ObjectPtr Indexer::GetByKey(std::string_view key) const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: get", key);
+  NoteRead(this, key, "cache get");
   auto it = items_.find(key);
   return it == items_.end() ? nullptr : it->second;
 }
 
 std::vector<ObjectPtr> Indexer::List() const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: list");
+  NoteRead(this, kWholeCache, "cache list");
   std::vector<ObjectPtr> out;
   out.reserve(items_.size());
   for (const auto& [key, obj] : items_) {
@@ -240,6 +277,7 @@ tl::expected<void, TransactionError> Indexer::Transaction(
       failure.errors.push_back(key.error());
       continue;
     }
+    NoteWrite(this, *key, txn.type == TransactionType::kDelete ? "cache delete" : "cache update");
     if (txn.type == TransactionType::kDelete) {
       Remove(*key);
     } else {
@@ -281,6 +319,7 @@ std::vector<ObjectPtr> Indexer::ObjectsOf(const std::set<std::string, std::less<
 Result<std::vector<ObjectPtr>> Indexer::Index(std::string_view index_name,
                                               const Object& obj) const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index", index_name);
+  NoteRead(this, kWholeCache, "cache index");
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -301,6 +340,7 @@ Result<std::vector<ObjectPtr>> Indexer::Index(std::string_view index_name,
 Result<std::vector<ObjectPtr>> Indexer::ByIndex(std::string_view index_name,
                                                 std::string_view indexed_value) const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: by index", indexed_value);
+  NoteRead(this, kWholeCache, "cache by index");
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -315,6 +355,7 @@ Result<std::vector<ObjectPtr>> Indexer::ByIndex(std::string_view index_name,
 Result<std::vector<std::string>> Indexer::IndexKeys(std::string_view index_name,
                                                     std::string_view indexed_value) const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index keys", indexed_value);
+  NoteRead(this, kWholeCache, "cache index keys");
   auto index = FindIndex(index_name);
   if (!index) {
     return Err(index.error());
@@ -328,6 +369,7 @@ Result<std::vector<std::string>> Indexer::IndexKeys(std::string_view index_name,
 
 std::vector<std::string> Indexer::ListIndexFuncValues(std::string_view index_name) const {
   sim::PreemptionPoint(sim::PreemptKind::kCache, "cache: index values", index_name);
+  NoteRead(this, kWholeCache, "cache index values");
   std::vector<std::string> values;
   auto it = indices_.find(index_name);
   if (it == indices_.end()) {

@@ -21,6 +21,7 @@
 #include <functional>
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -86,6 +87,10 @@ struct ResolvedRun {
   std::vector<sim::Decision> replay{};
   std::string replay_command{};  // empty: Command()
   std::chrono::milliseconds real_time_budget = sim::Options{}.real_time_budget;
+  bool coverage = false;  // sim::Options::coverage (order facts for `sweep --coverage`)
+  // sim::Options::custom_strategy: a strategy of the caller's instead of `strategy` (the
+  // shrinker's lenient replay); `strategy` then only names the run in reports.
+  std::function<std::unique_ptr<sim::Strategy>()> custom_strategy{};
 
   // `PROGRAM run SCENARIO --seed N --strategy S [--pct-depth D] [--pct-horizon K] [--bug B]...
   // [--set K=V]... [--preempt P] [--step-limit N] [--time-limit D]`: options equal to their
@@ -148,6 +153,10 @@ sim::RunResult RunAndWriteTrace(ResolvedRun run, std::ostream& out);
 sim::RunResult RunAndWriteTrace(const Scenario& scenario, const RunConfig& config,
                                 std::ostream& out);
 
+// What a trace file of `run` says before the outcome is added (sim::WriteTraceFile adds it): its
+// origin (replay: run.replay_command, else run.Command()), options, bugs, seed, strategy, limits.
+sim::TraceFile TraceFileOf(const ResolvedRun& run);
+
 // Who wrote a trace and how to rerun it (sim::TraceFile's origin).
 using sim::TraceOrigin;
 
@@ -170,6 +179,8 @@ struct RecordedRun {
   RunConfig config;  // strategy as recorded; `replay` holds the recorded decisions
   TraceOrigin origin;
   std::uint64_t fingerprint = 0;
+  bool passed = true;   // the recorded outcome
+  std::string failure;  // its failure message ("" when it passed)
   std::vector<sim::TraceEvent> records;
   std::vector<std::string> fiber_names;
 };

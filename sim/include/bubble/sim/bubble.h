@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include <bubble/sim/access_log.h>
 #include <bubble/sim/clock.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/log.h>
@@ -144,8 +145,15 @@ class Bubble {
 
   detail::Scheduler& GetScheduler() noexcept { return *scheduler_; }
 
+  // The run's order facts so far (access_log.h); empty unless Options::coverage.
+  AccessOrders Orders() const;
+
+  // The recorder, or null when Options::coverage is off.
+  detail::AccessLog* Accesses() noexcept { return access_log_.get(); }
+
  private:
   std::unique_ptr<detail::Scheduler> scheduler_;
+  std::unique_ptr<detail::AccessLog> access_log_;
 };
 
 // ---- Calls from inside a running bubble (each throws UsageError outside one). -------------

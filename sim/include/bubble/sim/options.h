@@ -53,6 +53,10 @@ struct Options {
   // API server, cache reads, locks and notifies, workqueue calls. Fewer kinds make runs shorter
   // and hide the races that live between them.
   PreemptSet preempt = PreemptSet::All();
+  // Order coverage (access_log.h): record which fibers access which objects of the fake API
+  // server and the informer caches in which order, for Bubble::Orders(). Recording changes no
+  // decision and no fingerprint; off, an access costs a branch.
+  bool coverage = false;
 
   // Every fiber stack has a guard gap below it as large as a thread's default stack, so an
   // overflow is reported however the code on it was compiled. Each stack costs two kernel memory

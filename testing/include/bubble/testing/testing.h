@@ -24,6 +24,10 @@
 //   BUBBLE_TIME_LIMIT=D      the virtual time limit, e.g. 90s, 10m, 2h
 //   BUBBLE_TRACE=FILE        write the first failing run's trace to FILE (`bubble replay FILE`
 //                            names the command that reruns it; open it in Perfetto)
+//   BUBBLE_SHRINK=1          shrink the first failing run to the fewest preemptions that fail
+//                            the same way (sim/shrink.h) and add its story to the message; with
+//                            BUBBLE_TRACE=FILE its trace goes to FILE's .shrunk.json sibling
+//   BUBBLE_REPLAY=FILE       run once, following the decisions of a trace this test wrote
 // A malformed value fails the test with a one-line message saying what is expected.
 //
 // Replay commands name the test binary and the test, escaped as a Catch2 test spec and quoted

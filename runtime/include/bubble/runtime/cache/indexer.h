@@ -161,6 +161,8 @@ class Indexer final : public Store {
   static void UpdateIndices(IndexMaps& indices, const std::string& key,
                             const IndexValues* old_values, const IndexValues* new_values);
   void Put(const std::string& key, ObjectPtr obj);
+  // Add and Update, named for order coverage (sim/access_log.h).
+  Result<void> AddOrUpdate(ObjectPtr obj, std::string_view operation);
   void Remove(const std::string& key);
   Result<const IndexMap*> FindIndex(std::string_view index_name) const;
   std::vector<ObjectPtr> ObjectsOf(const std::set<std::string, std::less<>>& keys) const;
