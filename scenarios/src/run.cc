@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <bubble/sim/duration_text.h>
+#include <bubble/sim/pct_horizon.h>
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_divergence.h>
 #include <bubble/sim/trace_file.h>
@@ -137,6 +138,22 @@ sim::Options ResolvedRun::SimOptions() const {
   return o;
 }
 
+namespace {
+
+sim::RunResult RunWithOptions(const ResolvedRun& run, sim::Options options, const AfterRun& after) {
+  sim::Bubble bubble(std::move(options));
+  // The context outlives the run: bodies may keep references to it.
+  const ScenarioContext context(bubble, run.options, run.bugs);
+  sim::Task root = run.scenario->body(context);
+  sim::RunResult result = bubble.Run(std::move(root));
+  if (after) {
+    after(bubble, result);
+  }
+  return result;
+}
+
+}  // namespace
+
 std::uint64_t ResolvedRun::PctHorizon() const {
   return pct_horizon ? *pct_horizon : MeasurePctHorizon(*this);
 }
@@ -160,14 +177,10 @@ std::uint64_t MeasurePctHorizon(const ResolvedRun& run) {
       return it->second;
     }
   }
-  ResolvedRun probe = run;
-  probe.seed = 1;
-  probe.strategy = sim::StrategyKind::kFifo;
-  probe.replay.clear();
-  probe.trace = sim::TraceMode::kFingerprint;  // records the decisions
-  probe.log_level = sim::LogLevel::kOff;
-  probe.replay_command = "(measuring the pct horizon)";
-  const std::uint64_t horizon = std::max<std::uint64_t>(RunScenario(probe).decisions.size(), 1);
+  ResolvedRun fifo = run;  // SimOptions of a fifo run measures nothing
+  fifo.strategy = sim::StrategyKind::kFifo;
+  const std::uint64_t horizon =
+      sim::PctHorizonOf(RunWithOptions(run, sim::PctHorizonProbe(fifo.SimOptions()), {}));
   const std::lock_guard<std::mutex> lock(mu);
   measured.emplace(std::move(key), horizon);
   return horizon;
@@ -178,15 +191,7 @@ std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
 }
 
 sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after) {
-  sim::Bubble bubble(run.SimOptions());
-  // The context outlives the run: bodies may keep references to it.
-  const ScenarioContext context(bubble, run.options, run.bugs);
-  sim::Task root = run.scenario->body(context);
-  sim::RunResult result = bubble.Run(std::move(root));
-  if (after) {
-    after(bubble, result);
-  }
-  return result;
+  return RunWithOptions(run, run.SimOptions(), after);
 }
 
 sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,

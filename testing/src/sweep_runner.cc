@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <bubble/sim/pct_horizon.h>
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_divergence.h>
 #include <bubble/sim/trace_file.h>
@@ -33,13 +34,7 @@ void MeasurePctHorizon(sim::Options& options, const Body& body,
     return;
   }
   if (!measured) {
-    sim::Options probe = options;
-    probe.seed = 1;
-    probe.strategy = sim::StrategyKind::kFifo;
-    probe.trace = sim::TraceMode::kFingerprint;  // records the decisions
-    probe.log_level = sim::LogLevel::kOff;
-    probe.replay_command = "(measuring the pct horizon)";
-    measured = std::max<std::uint64_t>(RunBody(std::move(probe), body).decisions.size(), 1);
+    measured = sim::PctHorizonOf(RunBody(sim::PctHorizonProbe(options), body));
   }
   options.pct_horizon = *measured;
 }
