@@ -9,7 +9,6 @@
 #include <bubble/sim/schedule_story.h>
 #include <bubble/sim/shrink.h>
 
-#include "replay_command.h"
 
 namespace bubble::testing::detail {
 
@@ -53,13 +52,7 @@ std::string ShrinkFailingRun(const sim::Options& options, const Body& body,
     tell(b, r);
   } else {
     const std::string path = sim::ShrunkTracePath(env.trace_file);
-    shrunk.replay_command = ReplayCommand({.binary = test.binary,
-                                           .test_name = test.test_name,
-                                           .seed = options.seed,
-                                           .strategy = options.strategy,
-                                           .step_limit = env.step_limit,
-                                           .time_limit = env.time_limit,
-                                           .replay_file = path});
+    shrunk.replay_command = ReplayOf(options, env, test, path);
     out += "shrunk " + WriteTrace(path, shrunk, body, test, tell) + "\n";
     out += "rerun the shrunk run: " + shrunk.replay_command + "\n";
   }

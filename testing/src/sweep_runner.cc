@@ -76,16 +76,6 @@ void ApplyLimits(sim::Options& options, const SeedSweep* sweep, const Environmen
   }
 }
 
-std::string ReplayOf(const sim::Options& options, const Environment& env,
-                     const TestIdentity& test) {
-  return ReplayCommand({.binary = test.binary,
-                        .test_name = test.test_name,
-                        .seed = options.seed,
-                        .strategy = options.strategy,
-                        .step_limit = env.step_limit,
-                        .time_limit = env.time_limit});
-}
-
 // The message of a sweep with failures: the first failure's full text, then (when more than one
 // run failed) every failing run with its replay command, at most kMaxListedFailures.
 void Compose(SweepReport& report, const std::string& first_text, const std::string& trace_note) {
@@ -210,13 +200,7 @@ SweepReport RunReplayFile(sim::Options options, const Body& body, const Environm
   options.time_limit = file.time_limit.value_or(options.time_limit);
   options.preempt = file.preempt.value_or(options.preempt);
   ApplyLimits(options, nullptr, env);
-  options.replay_command = ReplayCommand({.binary = test.binary,
-                                          .test_name = test.test_name,
-                                          .seed = options.seed,
-                                          .strategy = options.strategy,
-                                          .step_limit = env.step_limit,
-                                          .time_limit = env.time_limit,
-                                          .replay_file = path});
+  options.replay_command = ReplayOf(options, env, test, path);
   result = RunBody(options, body);
   std::string summary;
   std::string text;
@@ -237,6 +221,17 @@ SweepReport RunReplayFile(sim::Options options, const Body& body, const Environm
 }
 
 }  // namespace
+
+std::string ReplayOf(const sim::Options& options, const Environment& env, const TestIdentity& test,
+                     const std::string& replay_file) {
+  return ReplayCommand({.binary = test.binary,
+                        .test_name = test.test_name,
+                        .seed = options.seed,
+                        .strategy = options.strategy,
+                        .step_limit = env.step_limit,
+                        .time_limit = env.time_limit,
+                        .replay_file = replay_file});
+}
 
 SweepReport RunSweep(const SeedSweep& sweep, const sim::Options& base, const Body& body,
                      const Environment& env, const TestIdentity& test) {

@@ -44,6 +44,11 @@ struct SweepReport {
   bool Passed() const noexcept { return failed.empty(); }
 };
 
+// The command that reruns the run of `test` under `options` (seed, strategy; limits when they came
+// from `env`), or, with `replay_file`, the one that reruns that trace's decisions.
+std::string ReplayOf(const sim::Options& options, const Environment& env, const TestIdentity& test,
+                     const std::string& replay_file = {});
+
 // Called after a traced run while its bubble (and trace) is alive.
 using AfterTracedRun = std::function<void(sim::Bubble&, const sim::RunResult&)>;
 
