@@ -920,6 +920,11 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
     }
     tally.Add(item, std::move(r));
   };
+  if (until_saturated > 0) {
+    // A stop takes effect between batches: batches as long as the saturation window bound the
+    // seeds run past the stopping one to about --jobs windows (not up to 16k seeds per worker).
+    eo.batch_size = until_saturated;
+  }
   if (spec.coverage) {
     coverage.emplace(plan, until_saturated);
     ordered.emplace(plan, take);

@@ -347,7 +347,7 @@ ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
 ExecuteSummary ExecuteSweep(const SweepPlan& plan, const ItemRunner& runner,
                             const ExecuteOptions& options) {
   const int jobs = std::max(1, options.jobs);
-  std::uint64_t batch_size = options.batch_size;
+  std::uint64_t batch_size = std::min(options.batch_size, kMaxBatch);
   if (batch_size == 0) {
     batch_size =
         std::clamp<std::uint64_t>(plan.runs / (static_cast<std::uint64_t>(jobs) * 8), 1, kMaxBatch);
