@@ -166,7 +166,12 @@ void Run(State& s) {
         sim::Rand().UniformDuration(std::chrono::milliseconds(0), std::chrono::seconds(2)));
   }
 
-  runtime::AwaitQuiescence([&] { return CacheData(informer) == ServerData(s); });
+  runtime::AwaitQuiescence([&] {
+    // The server first, then the cache, written out: both reads are preemption points, and C++
+    // leaves the order of `==`'s operands to the compiler (gcc and clang differ).
+    const auto server = ServerData(s);
+    return CacheData(informer) == server;
+  });
   const std::map<std::string, Data> server = ServerData(s);
   if (CacheData(informer) != server) {
     sim::Fail(fmt::format(
