@@ -122,7 +122,8 @@ class Shrinker {
     }
     // Real time bounds the search only; it decides nothing about a schedule.
     if (options_.time_budget.count() > 0 &&
-        std::chrono::steady_clock::now() - start_ >= options_.time_budget) {
+        std::chrono::steady_clock::now() - start_ >=  // determinism-ok: ends the search only
+            options_.time_budget) {
       result_.stopped_early = fmt::format(
           "stopped after {} attempts: the time budget of {} ran out; the schedule may shrink "
           "further",
@@ -244,7 +245,8 @@ std::vector<Preemption> ScheduledRun::AsPreemptions() const {
 
 ShrinkResult ShrinkSchedule(std::span<const Decision> decisions, const Rerun& rerun,
                             const ShrinkOptions& options) {
-  const auto start = std::chrono::steady_clock::now();  // bounds the search only
+  // The time budget ends the search (and says so); no run sees it.
+  const auto start = std::chrono::steady_clock::now();  // determinism-ok: bounds the search
   ShrinkResult result;
   result.original = RunSchedule(
       {.follow = std::vector<std::optional<Decision>>(decisions.begin(), decisions.end()),
