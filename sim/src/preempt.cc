@@ -124,10 +124,7 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
   if (needs_candidates_) {
     candidates_.push_back({CandidateKind::kFiber, rec->id, &rec->priority});
     for (std::size_t i = 0; i + 1 < n; ++i) {
-      const ReadyEntry& e = ready_[i];
-      candidates_.push_back(
-          e.fiber != nullptr ? Candidate{CandidateKind::kFiber, e.fiber->id, &e.fiber->priority}
-                             : Candidate{CandidateKind::kTimer, e.timer->id, &e.timer->priority});
+      candidates_.push_back(ready_[i].AsCandidate());
     }
   }
   const std::optional<std::size_t> pick = strategy_->Pick(n, candidates_);
@@ -135,13 +132,8 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
     FailRun(FailureKind::kReplayDiverged, strategy_->Divergence(), rec);
     throw FiberUnwind{};  // the run is over; unwind this fiber now
   }
-  Decision d{CandidateKind::kFiber, rec->id};
-  if (*pick != 0) {
-    const ReadyEntry& e = ready_[*pick - 1];
-    d = e.fiber != nullptr ? Decision{CandidateKind::kFiber, e.fiber->id}
-                           : Decision{CandidateKind::kTimer, e.timer->id};
-  }
-  RecordDecision(d);
+  RecordDecision(*pick == 0 ? Decision{CandidateKind::kFiber, rec->id}
+                            : ready_[*pick - 1].AsDecision());
   if (*pick == 0) {
     return;
   }

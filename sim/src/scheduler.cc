@@ -518,10 +518,7 @@ void Scheduler::AdvanceClock() {
     candidates_.clear();
     if (needs_candidates_) {
       for (std::size_t i = 0; i < n; ++i) {
-        const ReadyEntry& e = ready_[i];
-        candidates_.push_back(
-            e.fiber != nullptr ? Candidate{CandidateKind::kFiber, e.fiber->id, &e.fiber->priority}
-                               : Candidate{CandidateKind::kTimer, e.timer->id, &e.timer->priority});
+        candidates_.push_back(ready_[i].AsCandidate());
       }
     }
     std::optional<std::size_t> pick = strategy_->Pick(n, candidates_);
@@ -530,9 +527,7 @@ void Scheduler::AdvanceClock() {
       return std::nullopt;
     }
     index = *pick;
-    const ReadyEntry& e = ready_[index];
-    RecordDecision(e.fiber != nullptr ? Decision{CandidateKind::kFiber, e.fiber->id}
-                                      : Decision{CandidateKind::kTimer, e.timer->id});
+    RecordDecision(ready_[index].AsDecision());
   }
   return index == 0 ? ready_.pop_front() : ready_.erase(index);
 }

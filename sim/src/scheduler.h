@@ -86,6 +86,17 @@ struct MovementProfile {
 struct ReadyEntry {
   FiberRecord* fiber;  // exactly one of fiber and timer is set
   TimerNode* timer;
+
+  // The entry as a strategy sees it, and as the decision that picks it.
+  Candidate AsCandidate() const noexcept {
+    return fiber != nullptr ? Candidate{CandidateKind::kFiber, fiber->id, &fiber->priority}
+                            : Candidate{CandidateKind::kTimer, timer->id, &timer->priority};
+  }
+
+  Decision AsDecision() const noexcept {
+    return fiber != nullptr ? Decision{CandidateKind::kFiber, fiber->id}
+                            : Decision{CandidateKind::kTimer, timer->id};
+  }
 };
 
 class Scheduler {
