@@ -212,15 +212,7 @@ sim::TraceFile TraceFileOf(const ResolvedRun& run) {
               .replay = run.replay_command.empty() ? run.Command() : run.replay_command};
   f.options = run.options;
   f.bugs = run.bugs;
-  f.seed = run.seed;
-  f.strategy = run.strategy;
-  f.pct_depth = run.pct_depth;
-  f.step_limit = run.step_limit;
-  f.time_limit = run.time_limit;
-  f.preempt = run.preempt;
-  if (run.strategy == sim::StrategyKind::kPct) {
-    f.pct_horizon = run.PctHorizon();
-  }
+  sim::SetRunIdentity(f, run.SimOptions());
   return f;
 }
 

@@ -253,6 +253,19 @@ std::string MetadataJson(const TraceFile& f) {
 
 }  // namespace
 
+void SetRunIdentity(TraceFile& file, const Options& options) {
+  file.seed = options.seed;
+  file.strategy = options.strategy;
+  file.pct_depth = options.pct_depth;
+  file.step_limit = options.step_limit;
+  file.time_limit = options.time_limit;
+  file.preempt = options.preempt;
+  file.pct_horizon.reset();
+  if (options.strategy == StrategyKind::kPct) {
+    file.pct_horizon = options.pct_horizon;
+  }
+}
+
 void WriteTraceFile(std::ostream& out, TraceFile file, Bubble& bubble, const RunResult& result) {
   const Trace& trace = bubble.GetTrace();
   file.decisions = result.decisions;

@@ -119,15 +119,7 @@ std::string WriteTrace(const std::string& path, const sim::Options& options, con
                  .scenario = "",
                  .test = test.test_name,
                  .replay = options.replay_command};
-  file.seed = options.seed;
-  file.strategy = options.strategy;
-  file.pct_depth = options.pct_depth;
-  file.step_limit = options.step_limit;
-  file.time_limit = options.time_limit;
-  file.preempt = options.preempt;
-  if (options.strategy == sim::StrategyKind::kPct) {
-    file.pct_horizon = options.pct_horizon;
-  }
+  sim::SetRunIdentity(file, options);
   sim::Bubble b(full);
   const sim::RunResult r = b.Run([&b, &body] { body(b); });
   sim::WriteTraceFile(out, std::move(file), b, r);

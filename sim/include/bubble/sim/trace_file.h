@@ -31,6 +31,7 @@
 #include <vector>
 
 #include <bubble/sim/clock.h>
+#include <bubble/sim/options.h>
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/strategy.h>
 #include <bubble/sim/trace.h>
@@ -81,6 +82,10 @@ struct TraceFile {
   std::vector<std::string> fiber_names{};
   std::vector<TraceEvent> records{};
 };
+
+// Fills `file`'s run identity from the options the run had: seed, strategy, PCT depth (and horizon,
+// for PCT), step and time limits, preemption points.
+void SetRunIdentity(TraceFile& file, const Options& options);
 
 // A file that is not a trace bubble can read: the message names what is missing or malformed.
 // Origin() is what the file said about its writer before the problem, if anything (so a
