@@ -230,12 +230,21 @@ void PrimitiveDiedInUse(std::string_view what, std::string_view name, const Wait
   if (s == nullptr || !s->IsRunning() || s->TearingDown()) {
     return;
   }
+  // A killed process's fiber is unwound (sim/process.h): what only its process used dies with it.
+  // Its members were withdrawn from every wait list, so a waiter is a fiber outside it.
+  const FiberRecord* me = s->Running();
+  const ProcessRecord* killed = me != nullptr && me->unwinding ? me->process : nullptr;
   std::string user;
   if (const FiberRecord* h = holder != 0 ? s->FindLive(holder) : nullptr; h != nullptr) {
+    if (killed != nullptr && h->process == killed) {
+      return;
+    }
     user = fmt::format("fiber {} \"{}\" holds it", holder, h->name);
   } else if (!waiters.Empty()) {
     const FiberRecord* w = waiters.Front()->parking->fiber;
     user = fmt::format("fiber {} \"{}\" waits on it", w->id, w->name);
+  } else if (killed != nullptr) {
+    return;  // a count its dead members would have settled (a WaitGroup's)
   } else if (!detail.empty()) {
     user = std::string(detail);
   } else {

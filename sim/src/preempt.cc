@@ -103,7 +103,8 @@ namespace detail {
 
 void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object) {
   FiberRecord* rec = current_;
-  if (rec == nullptr || rec->no_preemption > 0 || tearing_down_ || !options_.preempt.Has(kind)) {
+  // rec->unwinding: torn down or killed, a fiber's destructors run to the end undisturbed.
+  if (rec == nullptr || rec->no_preemption > 0 || rec->unwinding || !options_.preempt.Has(kind)) {
     return;
   }
   if (!what.empty()) {

@@ -136,13 +136,18 @@ void Scheduler::FreeRecord(FiberRecord* rec) {
   rec->name.clear();
   rec->error = nullptr;
   rec->parking = nullptr;
+  rec->process = nullptr;
   rec->fn.Reset();
   free_records_.push_back(rec);
 }
 
-FiberId Scheduler::Spawn(std::string name, Task fn) {
+FiberId Scheduler::SpawnIn(std::string name, Task fn, ProcessRecord* process) {
   if (tearing_down_ && running_) {
     return 0;  // inert (detail/wait.h): a fiber spawned by a destructor of a failed run never runs
+  }
+  if ((process != nullptr && process->killed) || (current_ != nullptr && current_->unwinding))
+      [[unlikely]] {
+    return 0;  // a killed process's fiber (sim/process.h): it would never run either
   }
   BUBBLE_EXPECT(
       !tearing_down_ && !(ran_ && !running_),
@@ -163,6 +168,7 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   rec->inert_blocks = 0;
   rec->no_preemption = 0;
   rec->priority = strategy_->InitialPriority();
+  rec->process = process;
   rec->fn = std::move(fn);
   rec->exceptions = {};
   rec->asan_fake_stack = nullptr;  // a reused record must not hand ASan a dead fiber's fake stack
@@ -180,6 +186,9 @@ FiberId Scheduler::Spawn(std::string name, Task fn) {
   }
   rec->live_index = live_.size();
   live_.push_back(rec);
+  if (process != nullptr) {
+    ++process->live_members;
+  }
   ++fibers_spawned_;
   trace_.NameFiber(rec->id, rec->name);
   Record(EventKind::kSpawn, rec->id, rec->name);
@@ -240,6 +249,9 @@ void Scheduler::WaitForIdle() {
       "Wait() in fiber {} \"{}\" while fiber {} \"{}\" is already in Wait(): only one fiber "
       "may wait for the bubble to go idle at a time",
       rec->id, rec->name, wait_caller_->id, wait_caller_->name);
+  if (rec->unwinding && !tearing_down_) [[unlikely]] {
+    BlockWhileKilled(*rec, "wait");
+  }
   wait_caller_ = rec;
   rec->state = FiberRecord::State::kBlocked;
   rec->block = {"wait", "bubble idle"};
@@ -260,11 +272,14 @@ void Scheduler::WaitForIdle() {
                   "(Bubble::Run or Spawn)",
                   reason.what, reason.object);
   }
-  if (tearing_down_) {
+  if (rec->unwinding) [[unlikely]] {  // set for every fiber run by teardown or a kill
     // A primitive that does not check TearingDown() itself: never block, never return a wake-up
     // that did not happen.
     Unlink(parking);
-    CannotBlockWhileTearingDown(reason.what);
+    if (tearing_down_) {
+      CannotBlockWhileTearingDown(reason.what);
+    }
+    BlockWhileKilled(*rec, reason.what);
   }
   parking.fiber = rec;
   parking.fired = -1;
@@ -421,6 +436,7 @@ void Scheduler::StartTimer(TimerNode& node) {
   BUBBLE_EXPECT(node.state == TimerNode::State::kIdle, "timer '{}' started twice", node.name);
   node.id = next_timer_id_++;
   node.priority = strategy_->InitialPriority();
+  node.process = current_ != nullptr ? current_->process : firing_process_;
   if (node.when <= now_) {
     node.state = TimerNode::State::kDue;
     ready_.push_back({nullptr, &node});
@@ -461,7 +477,9 @@ void Scheduler::FireTimer(TimerNode& node) {
     ++it->second;
   }
   Record(EventKind::kTimerFire, node.id, node.name);
-  node.fire(node);
+  firing_process_ = node.process;
+  node.fire(node);  // may destroy the node
+  firing_process_ = nullptr;
 }
 
 void Scheduler::AdvanceClock() {
@@ -510,6 +528,12 @@ void Scheduler::AdvanceClock() {
 
 [[gnu::always_inline]] inline std::optional<ReadyEntry> Scheduler::PickNext() {
   if (chosen_next_) {
+    if (!pending_unwind_.empty()) [[unlikely]] {  // a kill: its fibers go first (process.cc)
+      UnwindKilled();
+      if (failure_) {
+        return std::nullopt;
+      }
+    }
     return std::exchange(chosen_next_, std::nullopt);
   }
   const std::size_t n = ready_.size();
@@ -587,6 +611,9 @@ void Scheduler::FinishFiber(FiberRecord& rec) {
     current_ = &rec;
     Record(EventKind::kExit, 0, "ok");
     current_ = nullptr;
+  }
+  if (rec.process != nullptr) [[unlikely]] {
+    MemberEnded(rec);
   }
   FreeRecord(&rec);
 }
@@ -706,6 +733,26 @@ void Scheduler::RecordFailure(FiberRecord* where) {
   FiberRecord* saved = std::exchange(current_, where);
   Record(EventKind::kFailure, static_cast<std::uint64_t>(failure_->kind), failure_->message);
   current_ = saved;
+}
+
+// The fibers of killed processes (process.cc), run from the loop before the killer resumes.
+void Scheduler::UnwindKilled() {
+  unwinding_killed_ = true;
+  for (std::size_t i = 0; i < pending_unwind_.size() && !failure_; ++i) {
+    FiberRecord* rec = pending_unwind_[i];
+    current_ = rec;
+    Record(EventKind::kInstant, 0, "process",
+           fmt::format("unwound: its process {} \"{}\" was killed", rec->process->id,
+                       rec->process->name));
+    current_ = nullptr;
+    // A killed fiber cannot block (BlockWhileKilled), so one switch ends or abandons it.
+    SwitchIn(*rec);
+    BUBBLE_ASSERT(rec->state == FiberRecord::State::kDone || rec->abandoned,
+                  "killed fiber {} \"{}\" switched out while unwinding", rec->id, rec->name);
+    FinishFiber(*rec);
+  }
+  pending_unwind_.clear();  // after a failure the rest is left to teardown (still unwinding)
+  unwinding_killed_ = false;
 }
 
 void Scheduler::TearDown() {

@@ -23,6 +23,7 @@
 #include <bubble/sim/detail/timer_node.h>
 #include <bubble/sim/detail/wait.h>
 #include <bubble/sim/error.h>
+#include <bubble/sim/process.h>
 
 #include "decision_log.h"
 #include "exception_state.h"
@@ -42,6 +43,16 @@ class Scheduler;
 // and locks ask for it at every preemption point.
 extern constinit thread_local Scheduler* tls_current_scheduler;
 
+// A process group (sim/process.h; sim/src/process.cc). Owned by the scheduler for the whole run,
+// so Process handles stay valid while it runs.
+struct ProcessRecord {
+  ProcessId id = 0;
+  std::string name;
+  bool killed = false;
+  std::size_t live_members = 0;
+  WaitList waiters;  // fibers in Process::Wait
+};
+
 struct FiberRecord {
   enum class State : std::uint8_t { kRunnable, kRunning, kBlocked, kDone };
 
@@ -53,10 +64,11 @@ struct FiberRecord {
   bool abandoned = false;  // blocked in a destructor during teardown: never resumed
   bool timer_spawned =
       false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
-  std::uint32_t inert_blocks = 0;     // operations that would have blocked during teardown
+  std::uint32_t inert_blocks = 0;  // operations that would have blocked during teardown or a kill
   std::uint32_t no_preemption = 0;    // open NoPreemption scopes: preemption points do nothing
   std::uint32_t points_in_slice = 0;  // preemption points passed since it was last switched in
   std::uint64_t priority = 0;
+  ProcessRecord* process = nullptr;  // the process group it belongs to, if any
   boost::context::fiber context;  // the fiber's continuation while it is not running
   boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
   Task fn;
@@ -126,8 +138,23 @@ class Scheduler {
 
   bool IsRunning() const noexcept { return running_; }
 
-  FiberId Spawn(std::string name, Task fn);
+  // A new fiber in the spawner's process (or the process of the timer whose callback spawns it).
+  FiberId Spawn(std::string name, Task fn) {
+    return SpawnIn(std::move(name), std::move(fn),
+                   current_ != nullptr ? current_->process : firing_process_);
+  }
+
+  FiberId SpawnIn(std::string name, Task fn, ProcessRecord* process);
   RunResult Run();
+
+  // Process groups (sim/process.h; sim/src/process.cc).
+  ProcessRecord& NewProcess(std::string name);
+  void Kill(ProcessRecord& process);
+  void WaitProcess(ProcessRecord& process);
+
+  ProcessRecord* CurrentProcessRecord() const noexcept {
+    return current_ != nullptr ? current_->process : firing_process_;
+  }
 
   // Inline (as SwitchOut): every call level between two switches costs a mispredicted return
   // after the switch, since the return stack then belongs to the other stack.
@@ -135,9 +162,12 @@ class Scheduler {
     FiberRecord* rec = current_;
     BUBBLE_EXPECT(rec != nullptr,
                   "Yield() outside a fiber: call it from a fiber of a running bubble");
-    if (tearing_down_) [[unlikely]] {
-      BlockWhileTearingDown("yield");
-      return;
+    if (rec->unwinding) [[unlikely]] {  // set for every fiber run by teardown or a kill
+      if (tearing_down_) {
+        BlockWhileTearingDown("yield");
+        return;
+      }
+      BlockWhileKilled(*rec, "yield");
     }
     Record(EventKind::kYield, 0, {});
     rec->state = FiberRecord::State::kRunnable;
@@ -204,6 +234,12 @@ class Scheduler {
 
   static boost::context::fiber FiberMain(FiberRecord& rec, boost::context::fiber&& loop);
   void FinishFiber(FiberRecord& rec);
+  // Kills (sim/src/process.cc): a killed fiber that would block, the unwinding of the killed
+  // fibers (run by the loop, between the killer's switch out and its resumption), a member's end.
+  [[noreturn]] void BlockWhileKilled(FiberRecord& rec, std::string_view what);
+  void Withdraw(FiberRecord& rec);
+  void UnwindKilled();
+  void MemberEnded(FiberRecord& rec);
   void MakeRunnable(FiberRecord& rec);
   void FireTimer(TimerNode& node);
   void AdvanceClock();
@@ -249,6 +285,12 @@ class Scheduler {
   DecisionLog decisions_;  // kept unless the trace is off
   // What runs next without asking the strategy again: the candidate a preemption point chose.
   std::optional<ReadyEntry> chosen_next_;
+  // Process groups: all of the run's, the fibers of killed processes still to unwind (the loop
+  // does it before it resumes the killer, chosen_next_), and the process of a firing timer.
+  std::vector<std::unique_ptr<ProcessRecord>> processes_;
+  std::vector<FiberRecord*> pending_unwind_;
+  bool unwinding_killed_ = false;
+  ProcessRecord* firing_process_ = nullptr;
 
   FiberId next_fiber_id_ = 1;
   std::uint64_t next_timer_id_ = 1;

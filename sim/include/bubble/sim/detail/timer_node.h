@@ -14,6 +14,8 @@
 
 namespace bubble::sim::detail {
 
+struct ProcessRecord;
+
 struct TimerNode {
   enum class State : std::uint8_t { kIdle, kPending, kDue };
 
@@ -28,6 +30,8 @@ struct TimerNode {
   void (*abandon)(TimerNode&) = nullptr;
   void* context = nullptr;
   std::string_view name;
+  // The process of the fiber that armed it (sim/process.h): fibers its callback spawns join it.
+  ProcessRecord* process = nullptr;
 };
 
 // Schedules `node` to fire at node.when (a time not after Now() makes it due at once).
