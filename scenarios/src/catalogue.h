@@ -37,4 +37,10 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S18 (crash_mid_reconcile.cc).
+Scenario CrashMidReconcileScenario();
+
+// S16 (missed_while_down.cc).
+Scenario MissedWhileDownScenario();
+
 }  // namespace bubble::scenarios
