@@ -375,7 +375,7 @@ Scenario CrashMidReconcileScenario() {
       {.name = "generate-name",
        .description = "the child is named by generateName and found only through the status: a "
                       "crash before the status write duplicates it, deletion orphans one",
-       .seed_budget = 60},
+       .seed_budget = 40},
       {.name = "finalizer-last",
        .description = "the finalizer is added only in the final status write: a parent deleted "
                       "while the controller is down orphans the child",
@@ -383,7 +383,7 @@ Scenario CrashMidReconcileScenario() {
       {.name = "external-create-twice",
        .description = "the external resource has no idempotent name: a crash before the status "
                       "write creates it twice and leaks one",
-       .seed_budget = 60},
+       .seed_budget = 50},
   };
   s.body = Body;
   return s;

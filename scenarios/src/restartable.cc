@@ -142,7 +142,8 @@ void Restartable::Crash(std::string why) {
 }
 
 void Restartable::Start(const sim::Context& ctx) {
-  supervisor_.Go(spec_.name + "/supervisor", [this, ctx] { Supervise(ctx); });
+  BUBBLE_EXPECT(!supervisor_, "Restartable \"{}\" started twice", spec_.name);
+  supervisor_ = sim::SpawnProcess(spec_.name + "/supervisor", [this, ctx] { Supervise(ctx); });
 }
 
 void Restartable::Supervise(sim::Context ctx) {

@@ -52,7 +52,6 @@
 #include <bubble/sim/context.h>
 #include <bubble/sim/process.h>
 #include <bubble/sim/rng.h>
-#include <bubble/sim/wait_group.h>
 
 namespace bubble::scenarios {
 
@@ -98,7 +97,7 @@ class Restartable {
   Restartable(const Restartable&) = delete;
   Restartable& operator=(const Restartable&) = delete;
 
-  // Starts the component and its supervisor fiber ("<name>/supervisor", outside the process),
+  // Starts the component and its supervisor ("<name>/supervisor", a process of its own),
   // which restarts it after a crash until `ctx` ends. From a fiber.
   void Start(const sim::Context& ctx);
   // Waits until the supervisor is done (after `ctx` ended and the instance returned).
@@ -132,7 +131,9 @@ class Restartable {
   ComponentSpec spec_;
   CrashPoint crash_;
   sim::Process process_;
-  sim::WaitGroup supervisor_{"restartable supervisor"};
+  // The supervisor runs as a process of its own: waiting for it needs no primitive in this
+  // object, which may die (with the scenario's state) before the run's fibers do.
+  sim::Process supervisor_;
   int starts_ = 0;
   int crashes_ = 0;
   int writes_ = 0;
