@@ -477,8 +477,12 @@ void Scheduler::FireTimer(TimerNode& node) {
     ++it->second;
   }
   Record(EventKind::kTimerFire, node.id, node.name);
-  firing_process_ = node.process;
-  node.fire(node);  // may destroy the node
+  if (node.process == nullptr) [[likely]] {
+    node.fire(node);
+    return;
+  }
+  firing_process_ = node.process;  // what its callback spawns joins the process
+  node.fire(node);                 // may destroy the node
   firing_process_ = nullptr;
 }
 
