@@ -136,9 +136,9 @@ rt::Result<ctrl::ReconcileResult> Reconcile(State& s, const std::string& key) {
   auto cms = s.cs->ConfigMaps(kNamespace);
   auto got = cms.Get(kParent);  // a consistent read: no cache lag, only crashes, leave traces
   if (!got) {
-    return rt::IsNotFound(got.error()) ? rt::Result<ctrl::ReconcileResult>(
-                                             ctrl::ReconcileResult::Done())
-                                       : rt::Err(got.error());
+    return rt::IsNotFound(got.error())
+               ? rt::Result<ctrl::ReconcileResult>(ctrl::ReconcileResult::Done())
+               : rt::Err(got.error());
   }
   rt::ConfigMap parent = **got;
   if (parent.metadata.deletion_timestamp) {
@@ -219,8 +219,8 @@ void RunController(State& s, const sim::Context& ctx) {
   ctrl::Controller controller(
       {.name = "app-controller", .workers = 1},
       [&s](const sim::Context&, const std::string& key) { return Reconcile(s, key); });
-  auto watched = controller.Watch(
-      factory.InformerFor<rt::ConfigMap>(), [](const rt::ObjectPtr& obj) {
+  auto watched =
+      controller.Watch(factory.InformerFor<rt::ConfigMap>(), [](const rt::ObjectPtr& obj) {
         auto owner = obj->metadata.labels.find(kOwnerLabel);
         const std::string name =
             owner != obj->metadata.labels.end() ? owner->second : obj->metadata.name;

@@ -123,11 +123,11 @@ fake::Reaction Restartable::OnRequest(fake::Action& action) {
     process_.Kill();  // from a member: unwinds the others, then throws FiberUnwind here
   }
   fake::Reaction applied = fake::ObjectReaction(cs_.GetTracker(), action);
-  Note(fmt::format("crashed at {} after the server applied write #{} ({}{}), before its response "
-                   "[{}]",
-                   At(), crash_.write, action,
-                   applied.error ? fmt::format(": {}", applied.error->message) : std::string(),
-                   crash_.source));
+  Note(fmt::format(
+      "crashed at {} after the server applied write #{} ({}{}), before its response "
+      "[{}]",
+      At(), crash_.write, action,
+      applied.error ? fmt::format(": {}", applied.error->message) : std::string(), crash_.source));
   process_.Kill();
   return applied;  // not reached: Kill() unwinds this fiber
 }
@@ -152,8 +152,7 @@ void Restartable::Supervise(sim::Context ctx) {
     if (starts_ > 1) {
       Note(fmt::format("restarted at {} (start #{}: fresh caches, empty queues)", At(), starts_));
     }
-    const std::string name =
-        starts_ == 1 ? spec_.name : fmt::format("{}#{}", spec_.name, starts_);
+    const std::string name = starts_ == 1 ? spec_.name : fmt::format("{}#{}", spec_.name, starts_);
     process_ = sim::SpawnProcess(name, [this, ctx] { spec_.run(ctx); });
     process_.Wait();
     if (!process_.Killed() || ctx.IsDone()) {
@@ -171,10 +170,9 @@ void Restartable::Wait() {
 
 std::string Restartable::History() const {
   if (history_.empty()) {
-    return fmt::format("component {} did not crash (crash point: {}{})", spec_.name,
-                       crash_.Describe(),
-                       crash_.write > 0 ? fmt::format(", never reached: {} writes", writes_)
-                                        : std::string());
+    return fmt::format(
+        "component {} did not crash (crash point: {}{})", spec_.name, crash_.Describe(),
+        crash_.write > 0 ? fmt::format(", never reached: {} writes", writes_) : std::string());
   }
   return fmt::format("component {} {}", spec_.name, fmt::join(history_, "; "));
 }

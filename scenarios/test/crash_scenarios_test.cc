@@ -20,26 +20,29 @@
 
 namespace scenarios = bubble::scenarios;
 namespace sim = bubble::sim;
+using Catch::Matchers::Contains;
 using scenarios::testing::CheckBugs;
 using scenarios::testing::CheckCorrect;
-using Catch::Matchers::Contains;
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
-TEST_CASE("crash-mid-reconcile: every crash point, phase and deletion time ends as without a "
-          "crash",
-          "[scenarios][s18][crash]") {
+TEST_CASE(
+    "crash-mid-reconcile: every crash point, phase and deletion time ends as without a "
+    "crash",
+    "[scenarios][s18][crash]") {
   const std::vector<std::string> crash = {"none", "1", "2", "3", "4", "5"};
   CheckCorrect("crash-mid-reconcile", 120, [&](std::uint64_t seed) {
-    return Settings{{"crash", crash[seed % crash.size()]},
-                    {"crash-phase", seed / crash.size() % 2 == 0 ? "before" : "after"},
-                    {"delete-at", seed / crash.size() / 2 % 2 == 0 ? "while-down" : "after-restart"}};
+    return Settings{
+        {"crash", crash[seed % crash.size()]},
+        {"crash-phase", seed / crash.size() % 2 == 0 ? "before" : "after"},
+        {"delete-at", seed / crash.size() / 2 % 2 == 0 ? "while-down" : "after-restart"}};
   });
   CheckCorrect("crash-mid-reconcile", 100);  // the seeded crash points
 }
 
-TEST_CASE("crash-mid-reconcile: generate-name, finalizer-last and external-create-twice are found "
-          "within budget",
-          "[scenarios][s18][crash]") {
+TEST_CASE(
+    "crash-mid-reconcile: generate-name, finalizer-last and external-create-twice are found "
+    "within budget",
+    "[scenarios][s18][crash]") {
   CheckBugs("crash-mid-reconcile");
 }
 
@@ -47,8 +50,8 @@ TEST_CASE("crash-mid-reconcile: the bugs need the crash", "[scenarios][s18][cras
   const scenarios::Scenario& s = scenarios::GetScenario("crash-mid-reconcile");
   for (const scenarios::BugSpec& bug : s.bugs) {
     for (std::uint64_t seed = 1; seed <= 50; ++seed) {
-      const sim::RunResult r = scenarios::RunScenario(
-          s, {.seed = seed, .bugs = {bug.name}, .set = {{"crash", "none"}}});
+      const sim::RunResult r =
+          scenarios::RunScenario(s, {.seed = seed, .bugs = {bug.name}, .set = {{"crash", "none"}}});
       INFO(bug.name << " seed " << seed << "\n" << r.report);
       REQUIRE(r.Passed());
     }
@@ -58,15 +61,13 @@ TEST_CASE("crash-mid-reconcile: the bugs need the crash", "[scenarios][s18][cras
 TEST_CASE("crash-mid-reconcile: a fixed crash point names the write in the report",
           "[scenarios][s18][crash]") {
   const sim::RunResult r = scenarios::RunScenario(
-      "crash-mid-reconcile", {.seed = 1,
-                              .bugs = {"external-create-twice"},
-                              .set = {{"crash", "3"},
-                                      {"crash-phase", "before"},
-                                      {"delete-at", "after-restart"}}});
+      "crash-mid-reconcile",
+      {.seed = 1,
+       .bugs = {"external-create-twice"},
+       .set = {{"crash", "3"}, {"crash-phase", "before"}, {"delete-at", "after-restart"}}});
   REQUIRE_FALSE(r.Passed());
   CHECK_THAT(r.failure->message,
-             Contains("invariant same-as-no-crash violated") &&
-                 Contains("2 external resources") &&
+             Contains("invariant same-as-no-crash violated") && Contains("2 external resources") &&
                  Contains("crashed at +0s before the server handled write #3 (update "
                           "v1/configmaps apps/app) [--set crash=3]; restarted at +1s"));
 }
@@ -87,30 +88,31 @@ TEST_CASE("missed-while-down: the level-triggered controller cleans up what it m
   });
 }
 
-TEST_CASE("missed-while-down: edge-triggered-cleanup is found within budget, and only with the "
-          "crash",
-          "[scenarios][s16][crash]") {
+TEST_CASE(
+    "missed-while-down: edge-triggered-cleanup is found within budget, and only with the "
+    "crash",
+    "[scenarios][s16][crash]") {
   CheckBugs("missed-while-down");
   const sim::RunResult found =
       scenarios::RunScenario("missed-while-down", {.seed = 1, .bugs = {"edge-triggered-cleanup"}});
   REQUIRE_FALSE(found.Passed());
   CHECK_THAT(found.failure->message,
              Contains("invariant external-matches-objects violated") && Contains("leaked [ext-") &&
-                 Contains("component external-controller crashed at") &&
-                 Contains("restarted at"));
+                 Contains("component external-controller crashed at") && Contains("restarted at"));
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
-    CHECK(scenarios::RunScenario("missed-while-down", {.seed = seed,
-                                                       .bugs = {"edge-triggered-cleanup"},
-                                                       .set = {{"crash", "none"}}})
+    CHECK(scenarios::RunScenario(
+              "missed-while-down",
+              {.seed = seed, .bugs = {"edge-triggered-cleanup"}, .set = {{"crash", "none"}}})
               .Passed());
   }
 }
 
 // The issue's "a crash-restart bug found and replayed from its seed" (docs/scenarios.md walks
 // through the same steps on the command line).
-TEST_CASE("a crash-restart bug is found by a sweep, replayed from its seed and its trace, and "
-          "shrunk",
-          "[scenarios][s18][crash]") {
+TEST_CASE(
+    "a crash-restart bug is found by a sweep, replayed from its seed and its trace, and "
+    "shrunk",
+    "[scenarios][s18][crash]") {
   const scenarios::Scenario& s = scenarios::GetScenario("crash-mid-reconcile");
   const scenarios::BugSpec* bug = s.FindBug("generate-name");
   REQUIRE(bug != nullptr);

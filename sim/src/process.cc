@@ -24,8 +24,8 @@ namespace {
 
 detail::Scheduler& RunningScheduler(std::string_view what) {
   detail::Scheduler* s = detail::Scheduler::Current();
-  BUBBLE_EXPECT(s != nullptr && s->IsRunning(),
-                "{} outside a running bubble: call it from a fiber", what);
+  BUBBLE_EXPECT(s != nullptr && s->IsRunning(), "{} outside a running bubble: call it from a fiber",
+                what);
   return *s;
 }
 
@@ -171,17 +171,18 @@ void Scheduler::BlockWhileKilled(FiberRecord& rec, std::string_view what) {
   }
   const std::string_view process =
       rec.process != nullptr ? std::string_view(rec.process->name) : std::string_view("?");
-  FailRun(FailureKind::kException,
-          in_destructor
-              ? fmt::format("usage error: fiber {} \"{}\" of killed process \"{}\" blocked in a "
-                            "destructor ({}) while it was unwound: a destructor must not block on "
-                            "other fibers; the fiber was abandoned (its remaining frames never run)",
-                            rec.id, rec.name, process, what)
-              : fmt::format("usage error: fiber {} \"{}\" of killed process \"{}\" kept catching "
-                            "FiberUnwind and blocking again ({}): rethrow it from catch (...) "
-                            "(RethrowIfUnwinding); the fiber was abandoned",
-                            rec.id, rec.name, process, what),
-          &rec);
+  FailRun(
+      FailureKind::kException,
+      in_destructor
+          ? fmt::format("usage error: fiber {} \"{}\" of killed process \"{}\" blocked in a "
+                        "destructor ({}) while it was unwound: a destructor must not block on "
+                        "other fibers; the fiber was abandoned (its remaining frames never run)",
+                        rec.id, rec.name, process, what)
+          : fmt::format("usage error: fiber {} \"{}\" of killed process \"{}\" kept catching "
+                        "FiberUnwind and blocking again ({}): rethrow it from catch (...) "
+                        "(RethrowIfUnwinding); the fiber was abandoned",
+                        rec.id, rec.name, process, what),
+      &rec);
   rec.abandoned = true;
   SwitchOut(rec);
   BUBBLE_ASSERT(false, "abandoned fiber {} \"{}\" was resumed", rec.id, rec.name);

@@ -64,13 +64,13 @@ struct FiberRecord {
   bool abandoned = false;  // blocked in a destructor during teardown: never resumed
   bool timer_spawned =
       false;  // spawned by a timer's callback (AfterFunc): its wakes are the timer's
-  std::uint32_t inert_blocks = 0;  // operations that would have blocked during teardown or a kill
-  std::uint32_t no_preemption = 0;    // open NoPreemption scopes: preemption points do nothing
+  std::uint32_t inert_blocks = 0;   // operations that would have blocked during teardown or a kill
+  std::uint32_t no_preemption = 0;  // open NoPreemption scopes: preemption points do nothing
   std::uint32_t points_in_slice = 0;  // preemption points passed since it was last switched in
   std::uint64_t priority = 0;
   ProcessRecord* process = nullptr;  // the process group it belongs to, if any
-  boost::context::fiber context;  // the fiber's continuation while it is not running
-  boost::context::fiber loop;     // the scheduler's continuation while the fiber runs
+  boost::context::fiber context;     // the fiber's continuation while it is not running
+  boost::context::fiber loop;        // the scheduler's continuation while the fiber runs
   Task fn;
   std::exception_ptr error;
   // `block.object` views `block_object`, a copy of the primitive's name made when the fiber

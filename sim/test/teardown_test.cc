@@ -20,37 +20,13 @@
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
-#include "sanitizer_build.h"
-
-#if defined(BUBBLE_TEST_ASAN)
-#include <sanitizer/lsan_interface.h>
-#endif
+#include "abandoned_fiber.h"
 
 using namespace std::chrono_literals;
 namespace sim = bubble::sim;
 using Catch::Matchers::Contains;
 
 namespace {
-
-// An abandoned fiber keeps what it allocated, by design. The kernel pauses leak checking for
-// teardown and keeps the fiber's stack scanned, but with detect_stack_use_after_return its frames
-// live on ASan's fake stack, so what it allocated before the teardown would be reported.
-class AbandonedFiberKeepsItsObjects {
- public:
-#if defined(BUBBLE_TEST_ASAN)
-  AbandonedFiberKeepsItsObjects() {
-    __lsan_disable();
-  }
-
-  ~AbandonedFiberKeepsItsObjects() {
-    __lsan_enable();
-  }
-#else
-  AbandonedFiberKeepsItsObjects() {}  // NOLINT(modernize-use-equals-default): a const local
-#endif
-  AbandonedFiberKeepsItsObjects(const AbandonedFiberKeepsItsObjects&) = delete;
-  AbandonedFiberKeepsItsObjects& operator=(const AbandonedFiberKeepsItsObjects&) = delete;
-};
 
 enum class Ending { kFail, kThrow, kReturn };
 
