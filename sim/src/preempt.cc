@@ -6,6 +6,7 @@
 #include "bubble/sim/preempt.h"
 
 #include <array>
+#include <exception>
 #include <utility>
 
 #include <bubble/sim/error.h>
@@ -85,6 +86,13 @@ void PreemptionPoint(PreemptKind kind, std::string_view what, std::string_view o
   }
 }
 
+void ReleasePoint(PreemptKind kind) {
+  detail::Scheduler* s = detail::Scheduler::Current();
+  if (s != nullptr) {
+    s->Preempt(kind, {}, {}, /*unwind_on_resume=*/false);
+  }
+}
+
 NoPreemption::NoPreemption() noexcept {
   detail::Scheduler* s = detail::Scheduler::Current();
   fiber_ = s != nullptr ? s->Running() : nullptr;
@@ -101,10 +109,34 @@ NoPreemption::~NoPreemption() {
 
 namespace detail {
 
-void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object) {
+void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object,
+                        bool unwind_on_resume) {
   FiberRecord* rec = current_;
-  // rec->unwinding: torn down or killed, a fiber's destructors run to the end undisturbed.
-  if (rec == nullptr || rec->no_preemption > 0 || rec->unwinding || !options_.preempt.Has(kind)) {
+  if (tearing_down_) [[unlikely]] {
+    // A fiber that went on after a release point (see below) and now only passes points, never
+    // blocking (a loop polling a cache), must still unwind: as a time slice does in a live run.
+    if (rec != nullptr && rec->unwinding && unwind_on_resume &&
+        ++rec->points_in_slice > kPreemptionSlice) {
+      rec->points_in_slice = 0;
+      BlockWhileTearingDown("preemption point");
+    }
+    return;
+  }
+  if (rec == nullptr) {
+    return;
+  }
+  if (rec->unwinding) [[unlikely]] {
+    // Killed (process.cc) while preempted at a release point, it went on: its next blocking
+    // operation unwinds it; a loop that only passes points unwinds at its time slice.
+    if (unwind_on_resume && ++rec->points_in_slice > kPreemptionSlice) {
+      rec->points_in_slice = 0;
+      if (std::uncaught_exceptions() == 0) {
+        BlockWhileKilled(*rec, "preemption point");
+      }
+    }
+    return;
+  }
+  if (rec->no_preemption > 0 || !options_.preempt.Has(kind)) {
     return;
   }
   if (!what.empty()) {
@@ -145,7 +177,7 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
   rec->state = FiberRecord::State::kRunnable;
   ready_.push_front({rec, nullptr});
   SwitchOut(*rec);
-  if (rec->unwinding) {
+  if (rec->unwinding && unwind_on_resume) {
     throw FiberUnwind{};
   }
 }
