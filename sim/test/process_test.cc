@@ -371,3 +371,40 @@ TEST_CASE("process: kills are deterministic and in the trace") {
     CHECK_THAT(text_a, Contains("unwound: its process 1 \"ctrl\" was killed"));
   }
 }
+
+TEST_CASE("process: a member killed at any point of a lock/unlock loop unwinds cleanly") {
+  // Among the points: the release point after an unlock in a lock_guard's destructor, where the
+  // killed fiber goes on (a destructor must not throw) and unwinds at its next blocking call.
+  int runs_killed_holding = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    bool outsider_locked = false;
+    sim::Bubble b(Seeded(seed));
+    auto r = b.Run([&] {
+      sim::Mutex mu("m");
+      sim::Process p = sim::SpawnProcess("locker", [&] {
+        for (;;) {
+          {
+            std::lock_guard<sim::Mutex> lock(mu);
+            sim::Yield();
+          }
+          sim::Yield();
+        }
+      });
+      for (std::uint64_t i = 0; i < seed % 7; ++i) {
+        sim::Yield();
+      }
+      if (mu.TryLock()) {
+        mu.unlock();
+      } else {
+        ++runs_killed_holding;
+      }
+      p.Kill();
+      std::lock_guard<sim::Mutex> lock(mu);  // released by the killed fiber's guard
+      outsider_locked = true;
+    });
+    INFO("seed " << seed << "\n" << r.report);
+    REQUIRE(r.Passed());
+    CHECK(outsider_locked);
+  }
+  CHECK(runs_killed_holding > 0);
+}
