@@ -38,7 +38,7 @@ sim::Options Seeded(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("process: kill unwinds a blocked, a sleeping and a ready member; others go on") {
+TEST_CASE("process: kill unwinds a blocked, a sleeping and a ready member, and others go on") {
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     int unwound = 0;
     bool member_after = false;
@@ -124,7 +124,7 @@ TEST_CASE("process: a member that kills its own process unwinds too, after the o
 }
 
 TEST_CASE(
-    "process: nested spawns and timer callbacks' fibers belong to it; processes it starts "
+    "process: nested spawns and timer callbacks' fibers belong to it, processes it starts "
     "do not") {
   int ticks = 0;
   int grandchild_unwound = 0;
@@ -165,7 +165,7 @@ TEST_CASE(
   CHECK(own_process_lived);
 }
 
-TEST_CASE("process: channels and a guarded mutex of a killed process; a waiter outside it") {
+TEST_CASE("process: channels and a guarded mutex of a killed process, and a waiter outside it") {
   SECTION("a mutex held through a guard is released; the waiter gets it") {
     bool got = false;
     sim::Bubble b;
@@ -302,7 +302,7 @@ TEST_CASE("process: a destructor that blocks, and a fiber that swallows the unwi
   }
 }
 
-TEST_CASE("process: kill during teardown does nothing; killing twice does nothing") {
+TEST_CASE("process: kill during teardown does nothing, and killing twice does nothing") {
   sim::Bubble b;
   auto r = b.Run([&] {
     sim::Process p = sim::SpawnProcess("victim", [&] { sim::SleepFor(1h); });
