@@ -112,28 +112,11 @@ namespace detail {
 void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object,
                         bool unwind_on_resume) {
   FiberRecord* rec = current_;
-  if (tearing_down_) [[unlikely]] {
-    // A fiber that went on after a release point (see below) and now only passes points, never
-    // blocking (a loop polling a cache), must still unwind: as a time slice does in a live run.
-    if (rec != nullptr && rec->unwinding && unwind_on_resume &&
-        ++rec->points_in_slice > kPreemptionSlice) {
-      rec->points_in_slice = 0;
-      BlockWhileTearingDown("preemption point");
-    }
-    return;
-  }
   if (rec == nullptr) {
     return;
   }
-  if (rec->unwinding) [[unlikely]] {
-    // Killed (process.cc) while preempted at a release point, it went on: its next blocking
-    // operation unwinds it; a loop that only passes points unwinds at its time slice.
-    if (unwind_on_resume && ++rec->points_in_slice > kPreemptionSlice) {
-      rec->points_in_slice = 0;
-      if (std::uncaught_exceptions() == 0) {
-        BlockWhileKilled(*rec, "preemption point");
-      }
-    }
+  if (rec->unwinding) [[unlikely]] {  // torn down or killed (every fiber teardown runs is)
+    UnwindingPassesPoint(*rec, unwind_on_resume);
     return;
   }
   if (rec->no_preemption > 0 || !options_.preempt.Has(kind)) {
@@ -179,6 +162,21 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
   SwitchOut(*rec);
   if (rec->unwinding && unwind_on_resume) {
     throw FiberUnwind{};
+  }
+}
+
+void Scheduler::UnwindingPassesPoint(FiberRecord& rec, bool unwind_on_resume) {
+  // A fiber that went on after a release point (Preempt, below: it was preempted there, and
+  // the run failed or its process was killed meanwhile) and now only passes points, never
+  // blocking (a loop polling a cache), must still unwind: as a time slice does in a live run.
+  if (!unwind_on_resume || ++rec.points_in_slice <= kPreemptionSlice) {
+    return;
+  }
+  rec.points_in_slice = 0;
+  if (tearing_down_) {
+    BlockWhileTearingDown("preemption point");
+  } else if (std::uncaught_exceptions() == 0) {
+    BlockWhileKilled(rec, "preemption point");  // killed (process.cc): its next block unwinds it
   }
 }
 

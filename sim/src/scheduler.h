@@ -240,6 +240,8 @@ class Scheduler {
   // Kills (sim/src/process.cc): a killed fiber that would block, the unwinding of the killed
   // fibers (run by the loop, between the killer's switch out and its resumption), a member's end.
   [[noreturn]] void BlockWhileKilled(FiberRecord& rec, std::string_view what);
+  // A preemption point passed by a fiber being unwound (sim/src/preempt.cc): off the hot path.
+  [[gnu::cold, gnu::noinline]] void UnwindingPassesPoint(FiberRecord& rec, bool unwind_on_resume);
   void Withdraw(FiberRecord& rec);
   void UnwindKilled();
   void MemberEnded(FiberRecord& rec);
