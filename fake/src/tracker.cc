@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <bubble/fake/garbage_collector.h>
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/label_selector.h>
 #include <bubble/runtime/unstructured.h>
@@ -553,12 +554,32 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
                         *pre.resource_version, RvString(it->second.rv))));
       }
     }
-    if (Fid().finalizers && !last->metadata.finalizers.empty()) {
+    // Options::garbage_collector: the propagation policy's finalizer (docs/semantics.md §1.14).
+    std::string_view propagation;
+    if (options.garbage_collector) {
+      const std::string& policy = opts.propagation_policy;
+      if (policy == "Orphan") {
+        propagation = kFinalizerOrphan;
+      } else if (policy == "Foreground") {
+        propagation = kFinalizerForeground;
+      } else if (!policy.empty() && policy != "Background") {
+        return Err(runtime::NewBadRequest(fmt::format(
+            "propagationPolicy: Unsupported value: {}: supported values: \"Orphan\", "
+            "\"Foreground\", \"Background\"",
+            Quote(policy))));
+      }
+    }
+    if (Fid().finalizers && (!last->metadata.finalizers.empty() || !propagation.empty())) {
       if (last->metadata.deletion_timestamp) {
         return {};  // already terminating
       }
       const std::int64_t rv = rs.counter + 1;
       std::unique_ptr<Object> marked = last->Clone();
+      if (!propagation.empty() &&
+          std::find(marked->metadata.finalizers.begin(), marked->metadata.finalizers.end(),
+                    propagation) == marked->metadata.finalizers.end()) {
+        marked->metadata.finalizers.emplace_back(propagation);
+      }
       marked->metadata.deletion_timestamp = Now();
       marked->metadata.deletion_grace_period_seconds = 0;
       if (Fid().StampsResourceVersion()) {

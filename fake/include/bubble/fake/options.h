@@ -104,6 +104,10 @@ struct PlantedBugs {
   // fake before issue 11: a watcher whose selector the new labels leave keeps the object forever,
   // one they enter gets DELETED for an object it never saw).
   bool finalizer_delete_new_state = false;
+  // "gc-trusts-graph": the garbage collector (garbage_collector.h) takes an owner its informers
+  // have not reported yet for an owner that is gone, without the live read (kubernetes#88097:
+  // after a restart it deleted healthy dependents observed before their owners).
+  bool gc_trusts_graph = false;
 
   // Every bug name, sorted.
   static std::span<const std::string_view> Names() noexcept;
@@ -134,6 +138,12 @@ struct Options {
   // in the code under test, and fails the run with a report. Costs a few selector matches per
   // watch per write (fake/bench/fake_bench.cc measures it on and off); off, nothing is checked.
   bool check_watches = true;
+  // Delete honours DeleteOptions::propagation_policy as a real server does: "Orphan" and
+  // "Foreground" set deletionTimestamp and add the orphan / foregroundDeletion finalizer, which a
+  // fake::GarbageCollector (garbage_collector.h) running in the bubble removes; any other value
+  // but "" and "Background" is a BadRequest. Off (the default): the policy is ignored, as by
+  // client-go's fake, and no collector may run.
+  bool garbage_collector = false;
   // The kinds the server knows (for decoding, bookmarks and field-selector validation).
   runtime::Scheme scheme = runtime::Scheme::Builtin();
 };
