@@ -37,4 +37,7 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S15 (recreated_same_name.cc).
+Scenario RecreatedSameNameScenario();
+
 }  // namespace bubble::scenarios
