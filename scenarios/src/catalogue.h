@@ -37,6 +37,9 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S14 (orphan_adoption.cc).
+Scenario OrphanAdoptionScenario();
+
 // S15 (recreated_same_name.cc).
 Scenario RecreatedSameNameScenario();
 

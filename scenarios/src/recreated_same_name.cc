@@ -250,7 +250,7 @@ Scenario RecreatedSameNameScenario() {
       {.name = "stale-owner",
        .description = "the child is written from the App read before the long step: u1's "
                       "ownerReference after u2 replaced it",
-       .seed_budget = 20},
+       .seed_budget = 40},
       {.name = "adopt-by-name",
        .description = "a child named x-child is taken as the App's own whoever controls it and "
                       "updated with u1's ownerReference",
