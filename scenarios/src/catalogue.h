@@ -37,6 +37,9 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S13 (finalizer_race.cc).
+Scenario FinalizerRaceScenario();
+
 // S14 (orphan_adoption.cc).
 Scenario OrphanAdoptionScenario();
 
