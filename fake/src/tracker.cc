@@ -563,10 +563,10 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       } else if (policy == "Foreground") {
         propagation = kFinalizerForeground;
       } else if (!policy.empty() && policy != "Background") {
-        return Err(runtime::NewBadRequest(fmt::format(
-            "propagationPolicy: Unsupported value: {}: supported values: \"Orphan\", "
-            "\"Foreground\", \"Background\"",
-            Quote(policy))));
+        return Err(runtime::NewBadRequest(
+            fmt::format("propagationPolicy: Unsupported value: {}: supported values: \"Orphan\", "
+                        "\"Foreground\", \"Background\"",
+                        Quote(policy))));
       }
     }
     if (Fid().finalizers && (!last->metadata.finalizers.empty() || !propagation.empty())) {

@@ -240,8 +240,8 @@ TEST_CASE("gc: needs Options::garbage_collector", "[fake][gc]") {
 
 // Owners (Secrets: another informer than their dependents', so the collector may hear of a
 // dependent before its owner) and dependents created and deleted concurrently, without latency:
-// the strategies alone order the requests and the collector's fibers. every seed must keep a dependent
-// whose owner exists and collect one whose owner is gone.
+// the strategies alone order the requests and the collector's fibers. every seed must keep a
+// dependent whose owner exists and collect one whose owner is gone.
 void RaceBody(bool trust_graph) {
   Options opts;
   opts.bugs.gc_trusts_graph = trust_graph;

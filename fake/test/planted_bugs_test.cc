@@ -56,11 +56,10 @@ std::vector<std::string> ListCreateWatch(const fake::Options& opts, bool start_e
 }  // namespace
 
 TEST_CASE("planted bugs have names", "[fake][bugs]") {
-  CHECK(
-      std::vector<std::string_view>(fake::PlantedBugs::Names().begin(),
-                                    fake::PlantedBugs::Names().end()) ==
-      std::vector<std::string_view>{"finalizer-delete-new-state", "gc-trusts-graph", "legacy-watch",
-                                    "seed-empty-rv"});
+  CHECK(std::vector<std::string_view>(fake::PlantedBugs::Names().begin(),
+                                      fake::PlantedBugs::Names().end()) ==
+        std::vector<std::string_view>{"finalizer-delete-new-state", "gc-trusts-graph",
+                                      "legacy-watch", "seed-empty-rv"});
   fake::PlantedBugs bugs;
   const auto unknown = bugs.Enable("off-by-one");
   REQUIRE_FALSE(unknown.has_value());

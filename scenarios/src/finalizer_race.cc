@@ -108,15 +108,15 @@ rt::Result<ctrl::ReconcileResult> Reconcile(State& s, const std::string& key) {
       return ctrl::ReconcileResult::Done();
     }
     if (!ExternalDelete(s, *app) && s.not_found_is_failure) {
-      return rt::Err(rt::NewInternalError(
-          fmt::format("external record of {} not found", app->metadata.name)));
+      return rt::Err(
+          rt::NewInternalError(fmt::format("external record of {} not found", app->metadata.name)));
     }
     std::unique_ptr<rt::Object> next = app->Clone();
     std::erase(next->metadata.finalizers, std::string(kFinalizer));
     if (auto updated = client->Update(bg, *next, {}); !updated) {
-      return rt::IsNotFound(updated.error()) ? rt::Result<ctrl::ReconcileResult>(
-                                                   ctrl::ReconcileResult::Done())
-                                             : rt::Err(updated.error());
+      return rt::IsNotFound(updated.error())
+                 ? rt::Result<ctrl::ReconcileResult>(ctrl::ReconcileResult::Done())
+                 : rt::Err(updated.error());
     }
     sim::Log().info("\"Finalizer removed\" app=\"{}\"", app->metadata.name);
     return ctrl::ReconcileResult::Done();

@@ -154,8 +154,8 @@ void WatchChildWrites(State& s) {
     }
     if (!why.empty()) {
       sim::Fail(fmt::format(
-          "invariant adoption-via-fresh-read violated: {} adopted into {} uid {} while {}",
-          a.name, adopted->name, adopted->uid, why));
+          "invariant adoption-via-fresh-read violated: {} adopted into {} uid {} while {}", a.name,
+          adopted->name, adopted->uid, why));
     }
     return fake::Reaction::Unhandled();
   });

@@ -79,7 +79,8 @@ std::string SizeText(std::int64_t size) {
 // no-stale-owner-write: `child`'s ownerReferences to x name the UID the controller's cache
 // holds, if it holds x. Runs right before the write is sent.
 void CheckWrite(State& s, const rt::ConfigMap& child, std::string_view verb) {
-  const rt::ObjectPtr cached = s.apps->GetIndexer().GetByKey(fmt::format("{}/{}", kNamespace, kApp));
+  const rt::ObjectPtr cached =
+      s.apps->GetIndexer().GetByKey(fmt::format("{}/{}", kNamespace, kApp));
   if (cached == nullptr) {
     return;
   }
@@ -190,14 +191,15 @@ void Run(State& s) {
       {.name = "apps", .workers = 1},
       [&s](const sim::Context&, const std::string& key) { return Reconcile(s, key); });
   auto watched = controller.Watch(apps);
-  auto watched_children = controller.Watch(
-      factory.InformerFor<rt::ConfigMap>(), [](const rt::ObjectPtr& obj) -> std::vector<std::string> {
-        auto it = obj->metadata.labels.find(kOwnerLabel);
-        if (it == obj->metadata.labels.end()) {
-          return {};
-        }
-        return {obj->metadata.namespace_ + "/" + it->second};
-      });
+  auto watched_children =
+      controller.Watch(factory.InformerFor<rt::ConfigMap>(),
+                       [](const rt::ObjectPtr& obj) -> std::vector<std::string> {
+                         auto it = obj->metadata.labels.find(kOwnerLabel);
+                         if (it == obj->metadata.labels.end()) {
+                           return {};
+                         }
+                         return {obj->metadata.namespace_ + "/" + it->second};
+                       });
   if (!watched || !watched_children) {
     sim::Fail("could not watch the informers");
   }
