@@ -97,7 +97,9 @@ class Tracker {
   runtime::Result<runtime::ObjectPtr> Patch(const runtime::GroupVersionResource& gvr,
                                             const runtime::Object& patched, std::string_view ns,
                                             std::string_view subresource = {});
-  // Removes the object and sends DELETED with its last state. NotFound if missing.
+  // Removes the object and sends DELETED with its last state. NotFound if missing. With
+  // Options::garbage_collector, propagation "Orphan" / "Foreground" marks it terminating with
+  // the orphan / foregroundDeletion finalizer instead (garbage_collector.h).
   runtime::Result<void> Delete(const runtime::GroupVersionResource& gvr, std::string_view ns,
                                std::string_view name, const runtime::DeleteOptions& opts = {});
   // Deletes every object in scope matching the options' selectors, in (namespace, name) order.
