@@ -244,8 +244,10 @@ Scenario FinalizerRaceScenario() {
        .int_range = std::pair<std::int64_t, std::int64_t>{1, 20}},
       {.key = "update-errors",
        .default_value = "20",
-       .description = "percent of App updates the server fails (500): cleanups are retried",
-       .int_range = std::pair<std::int64_t, std::int64_t>{0, 50}},
+       .description = "percent of App updates the server fails (500): cleanups are retried "
+                      "(at most 30: the 30 s settle covers the rate limiter's backoff after a "
+                      "dozen failures in a row, not more)",
+       .int_range = std::pair<std::int64_t, std::int64_t>{0, 30}},
   };
   s.bugs = {
       {.name = "external-before-finalizer",
