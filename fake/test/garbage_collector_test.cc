@@ -214,6 +214,54 @@ TEST_CASE("gc: a dependent of a recreated owner (same name, new uid) is garbage"
   });
 }
 
+TEST_CASE("gc: retries its steps through injected errors and latency", "[fake][gc]") {
+  bubble::testing::RunSeeds({.count = 50}, {}, [](sim::Bubble&) {
+    Options opts;
+    opts.faults.errors.push_back({.verb = "*", .resource = "configmaps", .probability = 0.1});
+    opts.faults.latency.push_back({.min = 0ms, .max = 5ms});
+    auto cs = GcClientset(opts);
+    auto create = [&](const rt::ConfigMap& cm) {  // the test's own writes retry too
+      for (;;) {
+        if (auto created = cs->ConfigMaps(kNs).Create(cm)) {
+          return *created;
+        }
+      }
+    };
+    auto remove = [&](const std::string& name, const rt::DeleteOptions& opts) {
+      while (!cs->ConfigMaps(kNs).Delete(name, opts)) {
+      }
+    };
+    auto exists = [&](const std::string& name) {
+      for (;;) {
+        auto got = cs->ConfigMaps(kNs).Get(name);
+        if (got || rt::IsNotFound(got.error())) {
+          return got.has_value();
+        }
+      }
+    };
+    WithGc(*cs, [&] {
+      auto bg = create(Cm(kNs, "bg"));
+      auto fg = create(Cm(kNs, "fg"));
+      auto orphan = create(Cm(kNs, "orphan"));
+      create(Child("bg-child", {RefTo(*bg)}));
+      create(Child("fg-child", {RefTo(*fg, true)}));
+      create(Child("orphan-child", {RefTo(*orphan)}));
+      remove("bg", {});
+      remove("fg", {.propagation_policy = "Foreground"});
+      remove("orphan", {.propagation_policy = "Orphan"});
+      sim::SleepFor(60s);  // a step is a few requests; retries back off exponentially
+      for (const char* gone : {"bg", "bg-child", "fg", "fg-child", "orphan"}) {
+        if (exists(gone)) {
+          sim::Fail(fmt::format("{} still exists after 60 s", gone));
+        }
+      }
+      if (!exists("orphan-child")) {
+        sim::Fail("orphan-child was deleted");
+      }
+    });
+  });
+}
+
 TEST_CASE("gc: the server's side of propagation", "[fake][gc]") {
   RunInBubble([] {
     auto cs = GcClientset();
