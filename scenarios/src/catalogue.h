@@ -37,4 +37,7 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S08 (time_travel.cc).
+Scenario TimeTravelScenario();
+
 }  // namespace bubble::scenarios
