@@ -289,6 +289,33 @@ Result<ObjectPtr> WatchCache::Get(const GroupVersionResource& gvr, std::string_v
   return Err(runtime::NewNotFound(gvr.GetGroupResource(), name));
 }
 
+Result<ObjectMap> WatchCache::StateAt(const CachedResource& cr, std::int64_t rv) const {
+  if (rv < cr.floor) {
+    return Err(runtime::NewResourceExpired(
+        fmt::format("too old resource version: {} ({})", rv, cr.floor)));
+  }
+  // The cache's objects with the window's changes after `rv` undone, newest first.
+  ObjectMap objects = cr.objects;
+  for (auto it = cr.window.rbegin(); it != cr.window.rend() && it->rv > rv; ++it) {
+    const Object& obj = *it->obj;
+    Key key{obj.metadata.namespace_, obj.metadata.name};
+    switch (it->type) {
+      case WatchEventType::kAdded:
+        objects.erase(key);
+        break;
+      case WatchEventType::kModified:
+        objects.insert_or_assign(std::move(key), Stored{it->old, 0});
+        break;
+      case WatchEventType::kDeleted:
+        objects.insert_or_assign(std::move(key), Stored{it->obj, 0});
+        break;
+      default:
+        break;
+    }
+  }
+  return objects;
+}
+
 Result<ObjectList> WatchCache::List(const GroupVersionResource& gvr, std::string_view ns,
                                     const ListOptions& opts) {
   WatchRecord filter;
@@ -301,7 +328,22 @@ Result<ObjectList> WatchCache::List(const GroupVersionResource& gvr, std::string
   const CachedResource& cr = Resource(gvr);
   ObjectList out;
   out.metadata.resource_version = std::to_string(cr.rv);
-  for (const auto& [key, stored] : cr.objects) {
+  const ObjectMap* objects = &cr.objects;
+  ObjectMap at_version;
+  if (opts.resource_version_match == "Exact" && !opts.resource_version.empty()) {
+    Result<std::int64_t> n = ParseResourceVersion(opts.resource_version);
+    if (!n) {
+      return Err(std::move(n.error()));
+    }
+    Result<ObjectMap> exact = StateAt(cr, *n);
+    if (!exact) {
+      return Err(std::move(exact.error()));
+    }
+    at_version = std::move(*exact);
+    objects = &at_version;
+    out.metadata.resource_version = std::to_string(*n);
+  }
+  for (const auto& [key, stored] : *objects) {
     if ((ns.empty() || key.ns == ns) && (!filter.Filters() || filter.Matches(*stored.obj))) {
       out.items.push_back(stored.obj);
     }

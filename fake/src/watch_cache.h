@@ -11,6 +11,8 @@
 // Reads (after AwaitFresh returned):
 //   Get "":        the store (a quorum read, as the real cacher delegates it to etcd);
 //   Get "0", N:    the cache;
+//   List N Exact:  once the cache reached N, the state at N rebuilt from the window (410 if the
+//                  window no longer reaches back to N);
 //   List "0":      the cache, however stale; List "": the cache once it reached the store's
 //                  resourceVersion at the request (ConsistentListFromCache); List N: once it
 //                  reached N;
@@ -111,6 +113,9 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
   void SendBookmark(const GroupVersionResource& gvr, CachedResource& cr, const CacheWatch& w,
                     bool initial_events_end);
   ObjectPtr AtVersion(const ObjectPtr& obj, std::int64_t rv) const;
+  // The objects as they were at `rv` (resourceVersionMatch=Exact), from the window; 410 Expired
+  // if the window no longer reaches back to it.
+  Result<ObjectMap> StateAt(const CachedResource& cr, std::int64_t rv) const;
   void Trace(std::string_view text) const;
 
   std::string name_;

@@ -285,3 +285,27 @@ TEST_CASE("objects added before the bubble runs are in every cache from the star
   INFO(r.report);
   CHECK(r.Passed());
 }
+
+TEST_CASE("a List with resourceVersionMatch Exact returns the state at that version",
+          "[fake][apiserver]") {
+  RunInBubble([] {
+    auto cs = fake::NewClientset(OneServer(0s, /*window=*/3));
+    auto server = cs->ApiServer(0)->ConfigMaps("ns");
+    auto cms = cs->ConfigMaps("ns");
+    REQUIRE(cms.Create(Cm("ns", "a", {{"k", "1"}})).has_value());  // rv 2
+    REQUIRE(cms.Create(Cm("ns", "b")).has_value());                // rv 3
+    REQUIRE(cms.Update(Cm("ns", "a", {{"k", "2"}})).has_value());  // rv 4
+    REQUIRE(cms.Delete("b").has_value());                          // rv 5
+    REQUIRE(cms.Create(Cm("ns", "c")).has_value());                // rv 6
+    auto at3 = server.List({.resource_version = "3", .resource_version_match = "Exact"});
+    REQUIRE(at3.has_value());
+    CHECK(Names(*at3) == std::vector<std::string>{"a", "b"});
+    CHECK(at3->items.front()->data.at("k") == "1");
+    CHECK(at3->metadata.resource_version == "3");
+    auto now = server.List({.resource_version = "3"});  // NotOlderThan: the newest
+    CHECK(Names(*now) == std::vector<std::string>{"a", "c"});
+    auto gone = server.List({.resource_version = "2", .resource_version_match = "Exact"});
+    REQUIRE_FALSE(gone.has_value());  // the window keeps 4..6: 3 is the oldest it rebuilds
+    CHECK(gone.error().code == 410);
+  });
+}
