@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <bubble/fake/clientset.h>
+#include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/cache/reflector.h>
 #include <bubble/sim/timer.h>
 
@@ -307,5 +308,36 @@ TEST_CASE("a List with resourceVersionMatch Exact returns the state at that vers
     auto gone = server.List({.resource_version = "2", .resource_version_match = "Exact"});
     REQUIRE_FALSE(gone.has_value());  // the window keeps 4..6: 3 is the oldest it rebuilds
     CHECK(gone.error().code == 410);
+  });
+}
+
+TEST_CASE("an informer through a lagging API server: the classic list is stale, WatchList is not",
+          "[fake][apiserver]") {
+  const bool watch_list = GENERATE(false, true);
+  RunInBubble([watch_list] {
+    auto cs = fake::NewClientset(OneServer(2s));
+    REQUIRE(cs->ConfigMaps("ns").Create(Cm("ns", "a")).has_value());
+    rt::cache::InformerFactory factory(*cs->ApiServer(0), {.use_watch_list = watch_list});
+    rt::cache::SharedIndexInformer& informer = factory.InformerFor<rt::ConfigMap>();
+    auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
+    const sim::TimePoint start = sim::Now();
+    factory.Start(ctx);
+    REQUIRE(factory.WaitForCacheSync(ctx).AsError());
+    if (watch_list) {
+      // sendInitialEvents from "": a consistent read waits for the cache.
+      CHECK(Since(start) == 2s);
+      CHECK(informer.GetStore().ListKeys() == std::vector<std::string>{"ns/a"});
+    } else {
+      // List "0" is answered by the cache at once, without the create; the watch from the
+      // list's version brings it when it enters the cache.
+      CHECK(Since(start) == 0s);
+      CHECK(informer.GetStore().ListKeys().empty());
+      sim::SleepFor(1999ms);
+      CHECK(informer.GetStore().ListKeys().empty());
+      sim::SleepFor(2ms);  // it entered the cache at 2 s
+      CHECK(informer.GetStore().ListKeys() == std::vector<std::string>{"ns/a"});
+    }
+    cancel();
+    factory.Shutdown();
   });
 }
