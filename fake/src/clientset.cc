@@ -180,8 +180,7 @@ class FakeResourceClient final : public runtime::ResourceClient {
     a.name = std::string(name);
     a.get_options = opts;
     return Call<ObjectPtr>(ctx, std::move(a), [this, &ctx](Action action) -> Result<ObjectPtr> {
-      if (auto fresh = AwaitFresh(ctx, kVerbGet, action.get_options.resource_version, false);
-          !fresh) {
+      if (auto fresh = AwaitFresh(ctx, kVerbGet, action.get_options.resource_version); !fresh) {
         return Err(std::move(fresh.error()));
       }
       return ObjectResult(cs_->InvokesOn(std::move(action), cache_));
@@ -195,8 +194,7 @@ class FakeResourceClient final : public runtime::ResourceClient {
       if (auto ok = CheckSelectors(action.list_options); !ok) {
         return Err(std::move(ok.error()));
       }
-      if (auto fresh = AwaitFresh(ctx, kVerbList, action.list_options.resource_version, false);
-          !fresh) {
+      if (auto fresh = AwaitFresh(ctx, kVerbList, action.list_options.resource_version); !fresh) {
         return Err(std::move(fresh.error()));
       }
       const std::string selector = action.list_options.label_selector;
@@ -232,9 +230,7 @@ class FakeResourceClient final : public runtime::ResourceClient {
       if (auto ok = CheckSelectors(action.list_options); !ok) {
         return Err(std::move(ok.error()));
       }
-      if (auto fresh = AwaitFresh(ctx, kVerbWatch, action.list_options.resource_version,
-                                  action.list_options.send_initial_events.value_or(false));
-          !fresh) {
+      if (auto fresh = AwaitFresh(ctx, kVerbWatch, action.list_options.resource_version); !fresh) {
         return Err(std::move(fresh.error()));
       }
       WatchReaction r = cs_->InvokesWatchOn(std::move(action), cache_);
@@ -310,12 +306,11 @@ class FakeResourceClient final : public runtime::ResourceClient {
  private:
   // Reads through a cache first wait until it can serve them (watch_cache.h); outside the lock,
   // so writes go on meanwhile.
-  Result<void> AwaitFresh(const sim::Context& ctx, std::string_view verb, std::string_view rv,
-                          bool initial_events) {
+  Result<void> AwaitFresh(const sim::Context& ctx, std::string_view verb, std::string_view rv) {
     if (cache_ == nullptr) {
       return {};
     }
-    return cache_->AwaitFresh(ctx, gvr_, verb, rv, initial_events);
+    return cache_->AwaitFresh(ctx, gvr_, verb, rv);
   }
 
   Action NewAction(std::string_view verb) const {

@@ -215,8 +215,7 @@ void WatchCache::SendBookmark(const GroupVersionResource& gvr, CachedResource& c
 }
 
 Result<void> WatchCache::AwaitFresh(const sim::Context& ctx, const GroupVersionResource& gvr,
-                                    std::string_view verb, std::string_view rv,
-                                    bool initial_events) {
+                                    std::string_view verb, std::string_view rv) {
   std::int64_t need = 0;
   if (rv.empty()) {
     if (verb == kVerbGet) {
@@ -230,7 +229,6 @@ Result<void> WatchCache::AwaitFresh(const sim::Context& ctx, const GroupVersionR
     }
     need = *n;  // "0": any (0 never waits)
   }
-  (void)initial_events;  // sendInitialEvents waits exactly as a List with the same version
   CachedResource& cr = Resource(gvr);
   CatchUp();
   if (cr.rv >= need) {

@@ -59,12 +59,13 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
                const ObjectPtr& old, std::int64_t rv);
 
   // Blocks the calling fiber until the cache can serve `verb` ("get", "list", "watch") of `gvr`
-  // with resourceVersion `rv` (and sendInitialEvents for a watch): at once for "0" (and a Get
-  // ""), else until the cache reached the version the read needs. 504 "Too large resource
-  // version" (cause ResourceVersionTooLarge) after Options::fresh_wait; a context error if `ctx`
-  // ends first; BadRequest for a resourceVersion that is not an int64.
+  // with resourceVersion `rv`: at once for "0" (and a Get ""), else until the cache reached the
+  // version the read needs ("": the store's at the request; N: N). A watch with
+  // sendInitialEvents waits as a List with its version. 504 "Too large resource version" (cause
+  // ResourceVersionTooLarge) after Options::fresh_wait; a context error if `ctx` ends first;
+  // BadRequest for a resourceVersion that is not an int64.
   Result<void> AwaitFresh(const sim::Context& ctx, const GroupVersionResource& gvr,
-                          std::string_view verb, std::string_view rv, bool initial_events);
+                          std::string_view verb, std::string_view rv);
 
   // The reads, served at once (call AwaitFresh first).
   Result<ObjectPtr> Get(const GroupVersionResource& gvr, std::string_view ns, std::string_view name,

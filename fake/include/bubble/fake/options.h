@@ -7,6 +7,7 @@
 //   opts.fidelity.watch_list = false;            // informers list, then watch
 //   opts.bugs.legacy_watch = true;               // or: opts.bugs.Enable("legacy-watch")
 //   opts.faults.errors.push_back({.verb = "update", .resource = "leases", .probability = 0.1});
+//   opts.api_servers.push_back({.lag_max = 2s});  // cs.ApiServer(0) reads a cache 0-2 s behind
 //   fake::Clientset cs(opts);
 //
 //   fake::Clientset go(fake::Options::ClientGoFake());  // client-go's fake tracker, for Go ports
