@@ -115,6 +115,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   std::unique_ptr<detail::WatchOracle> oracle;
   std::map<GroupVersionResource, ResourceState> resources;
   std::uint64_t next_watch_id = 1;
+  // AddChangeListener: the API servers' watch caches.
+  std::vector<ChangeListener> listeners;
   // Outside a bubble (seeding before Run), draws come from a fixed local generator.
   sim::Rng local_rng{0x627562626c65ULL, 11};
   std::string scratch;
@@ -266,6 +268,9 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     Fanout(rs, ns, type, obj, old, rv);
     if (oracle != nullptr) {
       oracle->EndChange(rs);
+    }
+    for (const ChangeListener& listener : listeners) {
+      listener(rs.gvr, type, obj, old, rv);
     }
   }
 
@@ -612,29 +617,11 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   };
 
   Result<Selection> ParseSelection(const GroupVersionResource& gvr, const ListOptions& opts) const {
-    Selection sel;
-    if (!opts.label_selector.empty()) {
-      Result<LabelSelector> l = LabelSelector::Parse(opts.label_selector);
-      if (!l) {
-        return Err(std::move(l.error()));
-      }
-      if (!l->Empty()) {
-        sel.labels = std::move(*l);
-      }
+    WatchRecord filter;
+    if (Result<void> ok = detail::ParseSelectors(options.scheme, gvr, opts, filter); !ok) {
+      return Err(std::move(ok.error()));
     }
-    if (!opts.field_selector.empty()) {
-      Result<FieldSelector> f = FieldSelector::Parse(opts.field_selector);
-      if (!f) {
-        return Err(std::move(f.error()));
-      }
-      if (!f->Empty()) {
-        if (auto ok = f->Validate(*options.scheme.NewForResource(gvr)); !ok) {
-          return Err(std::move(ok.error()));
-        }
-        sel.fields = std::move(*f);
-      }
-    }
-    return sel;
+    return Selection{std::move(filter.labels), std::move(filter.fields)};
   }
 
   template <class Fn>
@@ -1074,6 +1061,10 @@ std::size_t Tracker::WatchCount(const GroupVersionResource& gvr) const {
     }
   }
   return n;
+}
+
+void Tracker::AddChangeListener(ChangeListener fn) {
+  impl_->listeners.push_back(std::move(fn));
 }
 
 void Tracker::Compact(const GroupVersionResource& gvr) {

@@ -23,6 +23,7 @@ std::vector<Scenario> Catalogue() {
   all.push_back(FinalizerRaceScenario());
   all.push_back(OrphanAdoptionScenario());
   all.push_back(RecreatedSameNameScenario());
+  all.push_back(TimeTravelScenario());
   return all;
 }
 

@@ -48,5 +48,7 @@ Scenario OrphanAdoptionScenario();
 
 // S15 (recreated_same_name.cc).
 Scenario RecreatedSameNameScenario();
+// S08 (time_travel.cc).
+Scenario TimeTravelScenario();
 
 }  // namespace bubble::scenarios

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -127,6 +128,15 @@ class Tracker {
   // Sends a BOOKMARK with the current resourceVersion to every watch that allows bookmarks
   // (needs Fidelity::bookmarks).
   void Bookmark(const runtime::GroupVersionResource& gvr);
+
+  // Called after every committed change (create, update, patch, delete), once its watches got
+  // it, in commit order, with the stored object (DELETED: its last state), the previous state
+  // (MODIFIED; else null) and the change's resourceVersion. What an API server's watch cache
+  // follows (Options::api_servers); a listener must not write to the tracker.
+  using ChangeListener = std::function<void(
+      const runtime::GroupVersionResource& gvr, runtime::WatchEventType type,
+      const runtime::ObjectPtr& obj, const runtime::ObjectPtr& old, std::int64_t rv)>;
+  void AddChangeListener(ChangeListener fn);
 
   struct Impl;
 
