@@ -22,6 +22,10 @@ std::vector<Scenario> Catalogue() {
   all.push_back(ReplicaExpectationsScenario());
   all.push_back(CrashMidReconcileScenario());
   all.push_back(MissedWhileDownScenario());
+  all.push_back(FinalizerRaceScenario());
+  all.push_back(OrphanAdoptionScenario());
+  all.push_back(RecreatedSameNameScenario());
+  all.push_back(TimeTravelScenario());
   return all;
 }
 

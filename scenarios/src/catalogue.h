@@ -45,5 +45,15 @@ Scenario CrashMidReconcileScenario();
 
 // S16 (missed_while_down.cc).
 Scenario MissedWhileDownScenario();
+// S13 (finalizer_race.cc).
+Scenario FinalizerRaceScenario();
+
+// S14 (orphan_adoption.cc).
+Scenario OrphanAdoptionScenario();
+
+// S15 (recreated_same_name.cc).
+Scenario RecreatedSameNameScenario();
+// S08 (time_travel.cc).
+Scenario TimeTravelScenario();
 
 }  // namespace bubble::scenarios
