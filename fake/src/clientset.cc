@@ -502,18 +502,20 @@ class ReactorAction {
 Reaction Clientset::Invokes(Action action) {
   return Locked([&] {
     ReactorAction a(action, Record(action));
+    Reaction r = Reaction::Unhandled();
     // A snapshot: reactors added while this call runs apply from the next call.
     const std::shared_ptr<const std::vector<Entry>> chain = reactors_;
     for (const Entry& e : *chain) {
       if (!VerbMatches(e.verb, a.View().verb) || !ResourceCovers(e.resource, a.View())) {
         continue;
       }
-      Reaction r = e.fn(a.For(e.reads_only));
+      r = e.fn(a.For(e.reads_only));
       if (r.handled) {
-        return r;
+        break;
       }
     }
-    return Reaction::Unhandled();
+    writes_.Note(a.View(), !r.error.has_value(), GetOptions().writes_per_instant);
+    return r;
   });
 }
 

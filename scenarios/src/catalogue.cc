@@ -19,6 +19,8 @@ std::vector<Scenario> Catalogue() {
   all.push_back(WorkqueueControllerScenario());
   all.push_back(LeaderElectionScenario());
   all.push_back(TornCacheReadScenario());
+  all.push_back(StatusPingPongScenario());
+  all.push_back(ResyncStormScenario());
   return all;
 }
 

@@ -37,4 +37,10 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S17 (status_ping_pong.cc).
+Scenario StatusPingPongScenario();
+
+// S11 (resync_storm.cc).
+Scenario ResyncStormScenario();
+
 }  // namespace bubble::scenarios

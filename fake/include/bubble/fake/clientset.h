@@ -42,6 +42,7 @@
 #include <bubble/fake/action.h>
 #include <bubble/fake/options.h>
 #include <bubble/fake/tracker.h>
+#include <bubble/fake/write_log.h>
 #include <bubble/runtime/client.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/mutex.h>
@@ -80,6 +81,9 @@ class Clientset final : public runtime::Clientset {
 
   // Faults can be changed at any time (for example, only after the informers synced).
   Faults& MutableFaults() noexcept { return tracker_.MutableFaults(); }
+
+  // Every write request that reached the server (write_log.h), for fake::Liveness.
+  const WriteLog& Writes() const noexcept { return writes_; }
 
   // Adds an object through the tracker (create semantics); UsageError if it fails.
   void AddObject(const runtime::Object& obj);
@@ -130,6 +134,7 @@ class Clientset final : public runtime::Clientset {
       std::make_shared<std::vector<WatchEntry>>();
   // Shared with the reactors that only read them (Invokes): recording copies nothing.
   std::vector<std::shared_ptr<const Action>> actions_{};
+  WriteLog writes_{};
 };
 
 // fake.NewClientset(objs...): a shared clientset with the objects added.
