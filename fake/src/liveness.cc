@@ -40,7 +40,11 @@ sim::TimePoint Liveness::Settle() {
                 "Liveness::Settle: the settle phase needs a positive `within` and `quiet_window`");
   sim::SleepUntil(sim::Clock::Epoch() + phase.faults_stop);
   for (const std::shared_ptr<Clientset>& cs : clientsets_) {
-    cs->MutableFaults() = Faults{};
+    Faults none;
+    if (phase.keep_latency) {
+      none.latency = cs->GetOptions().faults.latency;
+    }
+    cs->MutableFaults() = std::move(none);
   }
   const sim::TimePoint stop = sim::Now();
   const sim::TimePoint deadline = stop + phase.within;

@@ -133,10 +133,10 @@ rt::Result<ctrl::ReconcileResult> Reconcile(State& s, int instance, int k,
     }
     auto created =
         outs.Create(rt::ConfigMap({.name = out_name, .namespace_ = kOut}, (*source)->data));
-    if (!created && !rt::IsAlreadyExists(created.error())) {
-      return rt::Err(created.error());
+    if (!created) {
+      return rt::Err(created.error());  // AlreadyExists: another replica's; retry reads it
     }
-    return created ? ctrl::ReconcileResult::Done() : rt::Err(created.error());
+    return ctrl::ReconcileResult::Done();
   }
   if ((*current)->data == (*source)->data && !s.p.resync_writes) {
     return ctrl::ReconcileResult::Done();

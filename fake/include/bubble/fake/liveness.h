@@ -62,7 +62,7 @@ class Liveness {
   }
 
   // Runs the settle phase from the calling fiber: sleeps until T (now, if T has passed), clears
-  // the tracked servers' faults, then waits until quiescent; sim::FailNotConverged if it is not
+  // the tracked servers' faults (keeping their latency with SettlePhase::keep_latency), then waits until quiescent; sim::FailNotConverged if it is not
   // by T + Δ. Returns the virtual time at which the system was quiescent.
   sim::TimePoint Settle();
 
