@@ -26,7 +26,12 @@ void Fight(const std::shared_ptr<fake::Clientset>& cs, sim::WaitGroup& wg,
       auto cms = cs->ConfigMaps("default");
       for (;;) {
         auto cur = cms.Get("cm");
-        if (cur && (*cur)->data["owner"] != who) {
+        bool mine = false;
+        if (cur) {
+          const auto owner = (*cur)->data.find("owner");
+          mine = owner != (*cur)->data.end() && owner->second == who;
+        }
+        if (cur && !mine) {
           rt::ConfigMap next = **cur;
           next.data["owner"] = who;
           (void)cms.Update(next);
