@@ -19,6 +19,7 @@ std::vector<Scenario> Catalogue() {
   all.push_back(WorkqueueControllerScenario());
   all.push_back(LeaderElectionScenario());
   all.push_back(TornCacheReadScenario());
+  all.push_back(ReplicaExpectationsScenario());
   all.push_back(StatusPingPongScenario());
   all.push_back(ResyncStormScenario());
   return all;

@@ -10,6 +10,9 @@ namespace bubble::scenarios {
 // S01, client-go's examples/crd (custom_resource_controller.cc).
 Scenario CustomResourceControllerScenario();
 
+// S02 (replica_expectations.cc).
+Scenario ReplicaExpectationsScenario();
+
 // S03 (list_and_watch.cc).
 Scenario ListAndWatchScenario();
 

@@ -83,3 +83,41 @@ TEST_CASE("torn-cache-read: without cache preemption points no seed can find rea
   }
   CHECK(found_with > 40);  // the same seeds with the default points: found again and again
 }
+
+TEST_CASE("replica-expectations: never more pods than desired, with and without latency",
+          "[scenarios][s02]") {
+  CheckCorrect("replica-expectations", 60, [](std::uint64_t seed) {
+    std::vector<std::pair<std::string, std::string>> set;
+    if (seed % 3 == 0) {
+      set.emplace_back("latency", "random");
+    }
+    if (seed % 4 == 0) {
+      set.emplace_back("create-errors", "off");
+    }
+    return set;
+  });
+}
+
+TEST_CASE("replica-expectations: each planted bug breaks the invariant it is about",
+          "[scenarios][s02]") {
+  namespace sc = bubble::scenarios;
+  CheckBugs("replica-expectations");
+  const sc::Scenario& s = sc::GetScenario("replica-expectations");
+  const auto first_failure = [&s](const std::string& bug) {
+    for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+      const sc::PortfolioEntry e = sc::PortfolioFor(seed);
+      bubble::sim::RunResult r = sc::RunScenario(
+          s, {.seed = seed, .strategy = e.strategy, .pct_depth = e.pct_depth, .bugs = {bug}});
+      if (!r.Passed()) {
+        return r.failure->message;
+      }
+    }
+    return std::string("no failure in 200 seeds");
+  };
+  // Acting on a count read before the expectations were checked makes one pod too many.
+  CHECK_THAT(first_failure("count-before-check"),
+             Catch::Contains("invariant never-over-replicas violated"));
+  // A failed create that is still expected blocks the Deployment short of its replicas.
+  CHECK_THAT(first_failure("forget-failed-creates"),
+             Catch::Contains("invariant converged violated"));
+}

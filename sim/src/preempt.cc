@@ -85,6 +85,13 @@ void PreemptionPoint(PreemptKind kind, std::string_view what, std::string_view o
   }
 }
 
+void ReleasePoint(PreemptKind kind) {
+  detail::Scheduler* s = detail::Scheduler::Current();
+  if (s != nullptr) {
+    s->Preempt(kind, {}, {}, /*unwind_on_resume=*/false);
+  }
+}
+
 NoPreemption::NoPreemption() noexcept {
   detail::Scheduler* s = detail::Scheduler::Current();
   fiber_ = s != nullptr ? s->Running() : nullptr;
@@ -101,9 +108,20 @@ NoPreemption::~NoPreemption() {
 
 namespace detail {
 
-void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object) {
+void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_view object,
+                        bool unwind_on_resume) {
   FiberRecord* rec = current_;
-  if (rec == nullptr || rec->no_preemption > 0 || tearing_down_ || !options_.preempt.Has(kind)) {
+  if (tearing_down_) [[unlikely]] {
+    // A fiber that went on after a release point (see below) and now only passes points, never
+    // blocking (a loop polling a cache), must still unwind: as a time slice does in a live run.
+    if (rec != nullptr && rec->unwinding && unwind_on_resume &&
+        ++rec->points_in_slice > kPreemptionSlice) {
+      rec->points_in_slice = 0;
+      BlockWhileTearingDown("preemption point");
+    }
+    return;
+  }
+  if (rec == nullptr || rec->no_preemption > 0 || !options_.preempt.Has(kind)) {
     return;
   }
   if (!what.empty()) {
@@ -144,7 +162,7 @@ void Scheduler::Preempt(PreemptKind kind, std::string_view what, std::string_vie
   rec->state = FiberRecord::State::kRunnable;
   ready_.push_front({rec, nullptr});
   SwitchOut(*rec);
-  if (rec->unwinding) {
+  if (rec->unwinding && unwind_on_resume) {
     throw FiberUnwind{};
   }
 }

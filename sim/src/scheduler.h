@@ -149,7 +149,10 @@ class Scheduler {
   }
 
   // A preemption point (preempt.h; sim/src/preempt.cc).
-  void Preempt(PreemptKind kind, std::string_view what, std::string_view object);
+  // `unwind_on_resume` false: a release point (ReleasePoint), which returns instead of throwing
+  // FiberUnwind when the run failed while the fiber was preempted.
+  void Preempt(PreemptKind kind, std::string_view what, std::string_view object,
+               bool unwind_on_resume = true);
   void WaitForIdle();
   int Park(Parking& parking, const BlockReason& reason);
   void Fire(WaitNode& node);

@@ -116,7 +116,7 @@ void Mutex::Unlock() {
     holder_ = next->parking->fiber->id;  // hand over directly: FIFO, no barging
     detail::Fire(*next);
   }
-  MayPreempt();
+  MayPreemptAfterRelease();
 }
 
 // ---- ConditionVariable --------------------------------------------------------------------
@@ -180,7 +180,7 @@ void ConditionVariable::NotifyOne() {
     return;
   }
   if (preemptible_ == Preemptible::kYes) {
-    PreemptionPoint(PreemptKind::kLocks);
+    ReleasePoint(PreemptKind::kLocks);
   }
   if (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());
@@ -192,7 +192,7 @@ void ConditionVariable::NotifyAll() {
     return;
   }
   if (preemptible_ == Preemptible::kYes) {
-    PreemptionPoint(PreemptKind::kLocks);
+    ReleasePoint(PreemptKind::kLocks);
   }
   while (!waiters_.Empty()) {
     detail::Fire(*waiters_.Front());

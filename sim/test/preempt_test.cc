@@ -212,3 +212,37 @@ TEST_CASE("a fiber polling through preemption points gives way after its time sl
   CHECK(polls > 1);
   CHECK(polls <= 1001);
 }
+
+// A release point sits in destructors: a run that fails while a fiber is preempted after the
+// unlock in a std::lock_guard's destructor must end in a report. (It threw FiberUnwind out of
+// the noexcept destructor, and the process terminated.)
+TEST_CASE(
+    "a run failing while a fiber is preempted at an unlock in a destructor ends in a report") {
+  int preempted_at_unlock = 0;
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    sim::Bubble b({.seed = seed, .strategy = sim::StrategyKind::kRandom});
+    bool unlocked = false;
+    const sim::RunResult r = b.Run([&unlocked] {
+      sim::Mutex mu("guarded");
+      sim::WaitGroup wg;
+      wg.Go("locker", [&mu, &unlocked] {
+        for (int i = 0; i < 10; ++i) {
+          std::lock_guard lock(mu);
+          unlocked = false;
+        }
+        unlocked = true;
+      });
+      wg.Go("failer", [&unlocked] {
+        sim::PreemptionPoint();
+        sim::Fail(fmt::format("failed (locker done: {})", unlocked));
+      });
+      wg.Wait();
+    });
+    REQUIRE(r.failure.has_value());
+    CHECK(r.failure->kind == sim::FailureKind::kInvariant);
+    if (r.failure->message == "failed (locker done: false)") {
+      ++preempted_at_unlock;
+    }
+  }
+  CHECK(preempted_at_unlock > 0);  // the interleaving the test is about happened
+}

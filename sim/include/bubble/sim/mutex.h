@@ -59,6 +59,13 @@ class Mutex {
     }
   }
 
+  // After Unlock, which runs in destructors (std::lock_guard): a release point.
+  void MayPreemptAfterRelease() const {
+    if (preemptible_ == Preemptible::kYes) {
+      ReleasePoint(PreemptKind::kLocks);
+    }
+  }
+
   std::string name_;
   Preemptible preemptible_;
   std::uint64_t holder_ = 0;

@@ -89,6 +89,13 @@ std::optional<PreemptSet> ParsePreemptSet(std::string_view text);
 void PreemptionPoint(PreemptKind kind = PreemptKind::kUser, std::string_view what = {},
                      std::string_view object = {});
 
+// A preemption point after the running fiber gave something up (a mutex unlock, a notify, a
+// workqueue Done). Such calls sit in destructors (std::lock_guard, scope guards), which must not
+// throw: when the run fails while the fiber is preempted here, it does not unwind at this point
+// but at its next blocking operation (a PreemptionPoint would throw FiberUnwind into the
+// destructor and terminate the process).
+void ReleasePoint(PreemptKind kind);
+
 namespace detail {
 struct FiberRecord;
 }

@@ -183,7 +183,7 @@ std::optional<T> Queue<T>::Get() {
 
 template <WorkItem T>
 void Queue<T>::Done(const T& item) {
-  sim::PreemptionPoint(sim::PreemptKind::kQueue);
+  sim::ReleasePoint(sim::PreemptKind::kQueue);
   const auto it = items_.find(item);
   if (it == items_.end() || !it->second.processing) [[unlikely]] {
     if constexpr (fmt::is_formattable<T>::value) {
