@@ -98,9 +98,10 @@ sim::TimePoint Liveness::Settle() {
       }
       sim::FailNotConverged(msg);
     }
-    sim::TimePoint next = busy.empty() ? last_write + phase.quiet_window
-                                       : now + std::max<sim::Duration>(phase.quiet_window / 5,
-                                                                       std::chrono::milliseconds(1));
+    sim::TimePoint next =
+        busy.empty()
+            ? last_write + phase.quiet_window
+            : now + std::max<sim::Duration>(phase.quiet_window / 5, std::chrono::milliseconds(1));
     next = std::min(std::max(next, now + std::chrono::milliseconds(1)), deadline);
     sim::SleepUntil(next);
   }

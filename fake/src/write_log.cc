@@ -16,8 +16,8 @@ namespace bubble::fake {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kVerbs = {
-    "?", kVerbCreate, kVerbUpdate, kVerbPatch, kVerbDelete, kVerbDeleteCollection};
+constexpr std::array<std::string_view, 6> kVerbs = {"?",        kVerbCreate, kVerbUpdate,
+                                                    kVerbPatch, kVerbDelete, kVerbDeleteCollection};
 
 std::uint8_t WriteVerb(std::string_view verb) noexcept {
   for (std::size_t i = 1; i < kVerbs.size(); ++i) {
@@ -94,7 +94,8 @@ void WriteLog::Note(const Action& action, bool ok, std::size_t per_instant_budge
   if (per_instant_budget > 0 && at_instant_ > per_instant_budget) {
     sim::FailNotConverged(fmt::format(
         "invariant writes-per-instant violated: {} API writes at one virtual instant ({}) and "
-        "time never moved: writes that never stop (controllers fighting at zero latency, or a loop that writes on its own events?); raise "
+        "time never moved: writes that never stop (controllers fighting at zero latency, or a loop "
+        "that writes on its own events?); raise "
         "fake::Options::writes_per_instant ({}) only if one instant really needs more\n{}",
         at_instant_, sim::FormatIsoTime(r.time), per_instant_budget,
         Describe(Since(r.time), sim::Duration::zero())));
@@ -114,6 +115,7 @@ std::string WriteLog::Describe(std::span<const WriteRecord> records, sim::Durati
     std::size_t failed = 0;
     std::uint32_t verbs = 0;  // bit per verb
   };
+
   std::map<std::uint32_t, Tally> by_object;
   std::map<std::uint32_t, Tally> by_fiber;
   std::size_t failed = 0;

@@ -33,9 +33,9 @@
 //  - resync-writes: reconcile treats a resync as a change and writes the output every time.
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -62,8 +62,8 @@ namespace ctrl = bubble::runtime::controller;
 
 constexpr char kSource[] = "src";
 constexpr char kOut[] = "out";
-constexpr int kHot = 2;            // objects the driver changes
-constexpr double kJitter = 0.1;    // controller-runtime's 10%
+constexpr int kHot = 2;          // objects the driver changes
+constexpr double kJitter = 0.1;  // controller-runtime's 10%
 constexpr sim::Duration kSlack = 1s;
 
 struct Params {
@@ -167,16 +167,18 @@ void Replica(State& s, int instance, sim::Duration resync, const sim::Context& c
     rt::Result<void> ok = rt::Ok();
     if (s.p.predicate) {
       // Only "real" updates: a resync (same resourceVersion) is dropped.
-      auto key = [](const rt::ObjectPtr& o) { return o->metadata.namespace_ + "/" + o->metadata.name; };
+      auto key = [](const rt::ObjectPtr& o) {
+        return o->metadata.namespace_ + "/" + o->metadata.name;
+      };
       auto reg = c.AddEventHandler(
-          informer, {.add = [&c, key](const rt::ObjectPtr& o, bool) { c.Enqueue(key(o)); },
-                     .update =
-                         [&c, key](const rt::ObjectPtr& old_obj, const rt::ObjectPtr& new_obj) {
-                           if (old_obj->metadata.resource_version !=
-                               new_obj->metadata.resource_version) {
-                             c.Enqueue(key(new_obj));
-                           }
-                         }});
+          informer,
+          {.add = [&c, key](const rt::ObjectPtr& o, bool) { c.Enqueue(key(o)); },
+           .update =
+               [&c, key](const rt::ObjectPtr& old_obj, const rt::ObjectPtr& new_obj) {
+                 if (old_obj->metadata.resource_version != new_obj->metadata.resource_version) {
+                   c.Enqueue(key(new_obj));
+                 }
+               }});
       if (!reg) {
         ok = rt::Err(reg.error());
       }
@@ -223,8 +225,8 @@ bool InRestart(sim::TimePoint t, sim::TimePoint restart) {
 }
 
 void CheckSpread(const State& s, sim::TimePoint restart) {
-  const std::size_t budget = static_cast<std::size_t>(2 * s.p.controllers * s.p.objects +
-                                                      s.p.replicas * s.p.controllers);
+  const std::size_t budget =
+      static_cast<std::size_t>(2 * s.p.controllers * s.p.objects + s.p.replicas * s.p.controllers);
   const sim::TimePoint start = sim::Clock::Epoch();
   std::map<std::int64_t, std::size_t> per_ms;
   for (const Call& c : s.calls) {
@@ -249,8 +251,7 @@ void CheckWrites(const State& s, sim::TimePoint restart) {
   for (const fake::WriteRecord& w : s.cs->Writes().Records()) {
     if (!InRestart(w.time, restart) &&
         s.cs->Writes().ObjectName(w.object).rfind("configmaps out/", 0) == 0) {
-      ++per_second[std::chrono::duration_cast<std::chrono::seconds>(w.time -
-                                                                    sim::Clock::Epoch())
+      ++per_second[std::chrono::duration_cast<std::chrono::seconds>(w.time - sim::Clock::Epoch())
                        .count()];
     }
   }
@@ -335,10 +336,9 @@ void Run(State& s) {
     for (int r = 0; r < p.replicas; ++r) {
       const int instance = static_cast<int>(s.instances.size());
       s.instances.emplace_back(sim::Now(), stop);
-      replicas.Go(fmt::format("replica-{}", instance),
-                  [&s, instance, period = periods[r], &ctx = ctx] {
-                    Replica(s, instance, period, ctx);
-                  });
+      replicas.Go(
+          fmt::format("replica-{}", instance),
+          [&s, instance, period = periods[r], &ctx = ctx] { Replica(s, instance, period, ctx); });
     }
     sim::SleepUntil(stop);
     cancel();

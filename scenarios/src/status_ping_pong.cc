@@ -211,10 +211,9 @@ void Run(State& s, fake::Liveness& live) {
                           [&](const sim::Context&, const std::string& key) {
                             return ReconcileStatus(s, widgets, key);
                           });
-  ctrl::Controller normaliser({.name = "normaliser", .workers = 1},
-                              [&](const sim::Context&, const std::string& key) {
-                                return Normalize(s, widgets, key);
-                              });
+  ctrl::Controller normaliser(
+      {.name = "normaliser", .workers = 1},
+      [&](const sim::Context&, const std::string& key) { return Normalize(s, widgets, key); });
   if (!writer.Watch(widgets) || !normaliser.Watch(widgets)) {
     sim::Fail("could not watch the widgets");
   }
@@ -301,8 +300,8 @@ Scenario StatusPingPongScenario() {
   };
   // Latency is the network's, not an injected failure: it stays after T, so a fight with
   // latency goes on with time moving and the settle phase ends it.
-  s.settle = sim::SettlePhase{
-      .faults_stop = 2s, .within = 5s, .quiet_window = 1s, .keep_latency = true};
+  s.settle =
+      sim::SettlePhase{.faults_stop = 2s, .within = 5s, .quiet_window = 1s, .keep_latency = true};
   s.convergent = true;
   s.body = Body;
   return s;

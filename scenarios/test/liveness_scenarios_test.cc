@@ -18,9 +18,11 @@ sim::RunResult FirstFailure(const std::string& name, const std::string& bug,
   const sc::Scenario& s = sc::GetScenario(name);
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const sc::PortfolioEntry e = sc::PortfolioFor(seed);
-    sim::RunResult r = sc::RunScenario(
-        s, {.seed = seed, .strategy = e.strategy, .pct_depth = e.pct_depth, .bugs = {bug},
-            .set = {{"latency", latency}}});
+    sim::RunResult r = sc::RunScenario(s, {.seed = seed,
+                                           .strategy = e.strategy,
+                                           .pct_depth = e.pct_depth,
+                                           .bugs = {bug},
+                                           .set = {{"latency", latency}}});
     if (!r.Passed()) {
       return r;
     }

@@ -28,11 +28,11 @@
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_file.h>
 
+#include "convergence_tally.h"
 #include "fingerprints.h"
 #include "hunt.h"
 #include "interrupt.h"
 #include "junit.h"
-#include "convergence_tally.h"
 #include "order_coverage.h"
 #include "ordered_results.h"
 #include "progress.h"

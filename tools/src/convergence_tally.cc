@@ -51,9 +51,10 @@ std::string ConvergenceTally::Text() const {
                          checked_[g]);
       continue;
     }
-    out += fmt::format("convergence: {}: NOT CONVERGENT: {} distinct final states in {} passing "
-                       "seeds\n",
-                       group.Label(), d->distinct, checked_[g]);
+    out += fmt::format(
+        "convergence: {}: NOT CONVERGENT: {} distinct final states in {} passing "
+        "seeds\n",
+        group.Label(), d->distinct, checked_[g]);
     const scenarios::ResolvedRun a_run = RunFor(plan_, d->a);
     const scenarios::ResolvedRun b_run = RunFor(plan_, d->b);
     const scenarios::FinalState a = scenarios::RunForFinalState(a_run);

@@ -33,6 +33,7 @@ class ConvergenceTally {
     SweepItem b;
     std::size_t distinct = 0;  // distinct final states
   };
+
   std::optional<Divergence> DivergenceOf(std::size_t g) const;
 
   // Whether group `g` passed the check (one final state, or not checked).

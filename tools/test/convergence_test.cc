@@ -1,6 +1,4 @@
 // tools/test/convergence_test.cc: `bubble sweep --check-convergence` (convergence_tally.h).
-#include "convergence_tally.h"
-
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -10,6 +8,7 @@
 #include <bubble/runtime/config_map.h>
 #include <bubble/scenarios/convergence.h>
 
+#include "convergence_tally.h"
 #include "sweep.h"
 
 namespace t = bubble::cli;

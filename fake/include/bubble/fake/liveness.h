@@ -32,6 +32,7 @@
 // Lifetime: tracked queues must outlive Settle(); clientsets are shared.
 #pragma once
 
+#include <concepts>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,6 +48,7 @@ class Liveness {
  public:
   // The phase comes from the running bubble's sim::Options::settle (defaults when unset).
   Liveness() = default;
+
   explicit Liveness(sim::SettlePhase phase) : phase_(phase) {}
 
   // A fake API server: its faults stop at T, its writes are judged, and its final state is the
@@ -56,22 +58,25 @@ class Liveness {
   void Track(std::string name, std::function<bool()> idle);
   // Anything with `bool Idle() const` (a workqueue, an informer), kept by reference.
   template <class Idler>
-  requires requires(const Idler& q) { { q.Idle() } -> std::convertible_to<bool>; }
+
+  requires requires(const Idler& q) {
+    { q.Idle() } -> std::convertible_to<bool>;
+  }
+
   void Track(std::string name, const Idler& idler) {
     Track(std::move(name), std::function<bool()>([&idler] { return idler.Idle(); }));
   }
 
   // Runs the settle phase from the calling fiber: sleeps until T (now, if T has passed), clears
-  // the tracked servers' faults (keeping their latency with SettlePhase::keep_latency), then waits until quiescent; sim::FailNotConverged if it is not
-  // by T + Δ. Returns the virtual time at which the system was quiescent.
+  // the tracked servers' faults (keeping their latency with SettlePhase::keep_latency), then waits
+  // until quiescent; sim::FailNotConverged if it is not by T + Δ. Returns the virtual time at which
+  // the system was quiescent.
   sim::TimePoint Settle();
 
   // The phase Settle() uses (the constructor's, else the bubble's, else the defaults).
   sim::SettlePhase Phase() const;
 
-  const std::vector<std::shared_ptr<Clientset>>& Clientsets() const noexcept {
-    return clientsets_;
-  }
+  const std::vector<std::shared_ptr<Clientset>>& Clientsets() const noexcept { return clientsets_; }
 
   // Whether Settle() returned (the system was quiescent).
   bool Settled() const noexcept { return settled_; }

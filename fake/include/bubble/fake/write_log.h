@@ -56,6 +56,7 @@ class WriteLog {
 
   // The records at or after `t` (a suffix of Records()).
   std::span<const WriteRecord> Since(sim::TimePoint t) const noexcept;
+
   // "configmaps default/widget" (resource[.group][/subresource] namespace/name).
   const std::string& ObjectName(std::uint32_t id) const { return objects_[id]; }
 

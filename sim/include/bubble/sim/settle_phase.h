@@ -8,8 +8,8 @@
 //
 // From `faults_stop` (virtual time since the epoch) on, the fake API servers the oracle tracks
 // inject nothing (their fake::Faults are cleared: no errors, latency (unless keep_latency),
-// watch ends or compactions); by faults_stop + within the system must be quiescent: no API write for
-// `quiet_window`, every tracked workqueue and informer idle. A run that is not fails with
+// watch ends or compactions); by faults_stop + within the system must be quiescent: no API write
+// for `quiet_window`, every tracked workqueue and informer idle. A run that is not fails with
 // FailureKind::kNotConverged. The kernel only carries the declaration (scenarios::Scenario::settle
 // and testing::SeedSweep::settle set it); fake::Liveness (<bubble/fake/liveness.h>) enforces it.
 #pragma once
