@@ -18,8 +18,8 @@
 //
 // Invariants:
 //  - quiescent-after-faults (not converged): the settle phase above;
-//  - writes-per-instant (not converged): at most 200 writes at one virtual instant (a fight at
-//    zero latency never lets time move);
+//  - writes-per-instant (not converged): at most 200 writes (an option) at one virtual instant
+//    (a fight at zero latency never lets time move);
 //  - status-reflects-spec: after settling, every widget's status.observedSize is its spec.size
 //    and status.endpoint the normalised endpoint.
 //
@@ -57,7 +57,6 @@ namespace cache = bubble::runtime::cache;
 namespace ctrl = bubble::runtime::controller;
 
 constexpr char kNamespace[] = "default";
-constexpr std::size_t kWritesPerInstant = 200;
 
 const rt::GroupVersionKind& WidgetKind() {
   static const rt::GroupVersionKind kind{"example.com", "v1", "Widget"};
@@ -254,7 +253,8 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->ping_pong = ctx.Bug("ping-pong");
   fake::Options server;
   server.scheme.RegisterUnstructured(WidgetKind(), true, WidgetResource().resource);
-  server.writes_per_instant = kWritesPerInstant;
+  server.record_actions = false;  // nothing reads them; a fight would keep every request
+  server.writes_per_instant = static_cast<std::size_t>(ctx.IntOption("writes-per-instant"));
   server.faults.errors.push_back({.verb = "update",
                                   .resource = "widgets/status",
                                   .probability = 0.2,
@@ -287,6 +287,11 @@ Scenario StatusPingPongScenario() {
                       "budget ends it) or random (1-3ms per request and response, also after "
                       "the faults stop: the settle phase ends a fight)",
        .allowed = {"none", "random"}},
+      {.key = "writes-per-instant",
+       .default_value = "200",
+       .description = "fake::Options::writes_per_instant (0: no budget; a fight at zero latency "
+                      "then runs into the step limit)",
+       .int_range = std::pair<std::int64_t, std::int64_t>{0, 1'000'000}},
   };
   s.bugs = {
       {.name = "self-trigger",
