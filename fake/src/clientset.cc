@@ -12,6 +12,8 @@
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/timer.h>
 
+#include "watch_cache.h"
+
 namespace bubble::fake {
 
 using runtime::Err;
@@ -154,11 +156,17 @@ Result<void> CheckSelectors(const runtime::ListOptions& opts) {
   return {};
 }
 
-// One resource in one namespace of the fake.
+}  // namespace
+
+namespace detail {
+
+// One resource in one namespace of the fake, read from the store or through an API server's
+// watch cache (`cache`, Clientset::ApiServer()).
 class FakeResourceClient final : public runtime::ResourceClient {
  public:
-  FakeResourceClient(Clientset& cs, runtime::GroupVersionResource gvr, std::string ns)
-      : cs_(&cs), gvr_(std::move(gvr)), ns_(std::move(ns)) {}
+  FakeResourceClient(Clientset& cs, runtime::GroupVersionResource gvr, std::string ns,
+                     WatchCache* cache = nullptr)
+      : cs_(&cs), gvr_(std::move(gvr)), ns_(std::move(ns)), cache_(cache) {}
 
   using runtime::ResourceClient::Patch;
 
@@ -167,23 +175,30 @@ class FakeResourceClient final : public runtime::ResourceClient {
   const std::string& Namespace() const override { return ns_; }
 
   Result<ObjectPtr> Get(const sim::Context& ctx, std::string_view name,
-                        const runtime::GetOptions& /*opts*/) override {
+                        const runtime::GetOptions& opts) override {
     Action a = NewAction(kVerbGet);
     a.name = std::string(name);
-    return Call<ObjectPtr>(ctx, std::move(a), [this](Action action) {
-      return ObjectResult(cs_->Invokes(std::move(action)));
+    a.get_options = opts;
+    return Call<ObjectPtr>(ctx, std::move(a), [this, &ctx](Action action) -> Result<ObjectPtr> {
+      if (auto fresh = AwaitFresh(ctx, kVerbGet, action.get_options.resource_version); !fresh) {
+        return Err(std::move(fresh.error()));
+      }
+      return ObjectResult(cs_->InvokesOn(std::move(action), cache_));
     });
   }
 
   Result<ObjectList> List(const sim::Context& ctx, const runtime::ListOptions& opts) override {
     Action a = NewAction(kVerbList);
     a.list_options = opts;
-    return Call<ObjectList>(ctx, std::move(a), [this](Action action) -> Result<ObjectList> {
+    return Call<ObjectList>(ctx, std::move(a), [this, &ctx](Action action) -> Result<ObjectList> {
       if (auto ok = CheckSelectors(action.list_options); !ok) {
         return Err(std::move(ok.error()));
       }
+      if (auto fresh = AwaitFresh(ctx, kVerbList, action.list_options.resource_version); !fresh) {
+        return Err(std::move(fresh.error()));
+      }
       const std::string selector = action.list_options.label_selector;
-      Reaction r = cs_->Invokes(std::move(action));
+      Reaction r = cs_->InvokesOn(std::move(action), cache_);
       if (!r.handled) {
         return ObjectList{};
       }
@@ -211,11 +226,14 @@ class FakeResourceClient final : public runtime::ResourceClient {
     Action a = NewAction(kVerbWatch);
     a.list_options = opts;
     a.list_options.watch = true;
-    return Call<WatchPtr>(ctx, std::move(a), [this](Action action) -> Result<WatchPtr> {
+    return Call<WatchPtr>(ctx, std::move(a), [this, &ctx](Action action) -> Result<WatchPtr> {
       if (auto ok = CheckSelectors(action.list_options); !ok) {
         return Err(std::move(ok.error()));
       }
-      WatchReaction r = cs_->InvokesWatch(std::move(action));
+      if (auto fresh = AwaitFresh(ctx, kVerbWatch, action.list_options.resource_version); !fresh) {
+        return Err(std::move(fresh.error()));
+      }
+      WatchReaction r = cs_->InvokesWatchOn(std::move(action), cache_);
       if (r.error) {
         return Err(std::move(*r.error));
       }
@@ -286,6 +304,15 @@ class FakeResourceClient final : public runtime::ResourceClient {
   }
 
  private:
+  // Reads through a cache first wait until it can serve them (watch_cache.h); outside the lock,
+  // so writes go on meanwhile.
+  Result<void> AwaitFresh(const sim::Context& ctx, std::string_view verb, std::string_view rv) {
+    if (cache_ == nullptr) {
+      return {};
+    }
+    return cache_->AwaitFresh(ctx, gvr_, verb, rv);
+  }
+
   Action NewAction(std::string_view verb) const {
     Action a;
     a.verb = std::string(verb);
@@ -374,6 +401,30 @@ class FakeResourceClient final : public runtime::ResourceClient {
   Clientset* cs_;
   runtime::GroupVersionResource gvr_;
   std::string ns_;
+  WatchCache* cache_;
+};
+
+}  // namespace detail
+
+namespace {
+
+// What Clientset::ApiServer() hands out: the clientset's resources, read through one cache.
+class ApiServerClientset final : public runtime::Clientset {
+ public:
+  ApiServerClientset(fake::Clientset& cs, detail::WatchCache& cache) : cs_(&cs), cache_(&cache) {}
+
+  runtime::ResourceClientPtr Resource(const runtime::GroupVersionResource& resource,
+                                      std::string_view ns) override {
+    return std::make_shared<detail::FakeResourceClient>(*cs_, resource, std::string(ns), cache_);
+  }
+
+  const runtime::Scheme& GetScheme() const override { return cs_->GetScheme(); }
+
+  bool SupportsWatchList() const override { return cs_->SupportsWatchList(); }
+
+ private:
+  fake::Clientset* cs_;
+  detail::WatchCache* cache_;
 };
 
 }  // namespace
@@ -390,16 +441,46 @@ auto Clientset::Locked(F&& f) {
 Clientset::Clientset(Options options) : tracker_(std::move(options)) {
   // The default reactions only read the action: they may be handed the recorded one.
   reactors_ = std::make_shared<std::vector<Entry>>(std::vector<Entry>{
-      {"*", "*", [this](Action& a) { return ObjectReaction(tracker_, a); }, true}});
+      {"*", "*", [this](Action& a) { return ObjectReaction(tracker_, a); }, true, true}});
   watch_reactors_ = std::make_shared<std::vector<WatchEntry>>(std::vector<WatchEntry>{
-      {"*", [this](Action& a) { return DefaultWatchReaction(tracker_, a); }, true}});
+      {"*", [this](Action& a) { return DefaultWatchReaction(tracker_, a); }, true, true}});
+  // The API servers' caches follow the store from its first write (objects added below too).
+  const std::vector<ApiServerOptions>& servers = tracker_.GetOptions().api_servers;
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    std::string name =
+        servers[i].name.empty() ? fmt::format("apiserver-{}", i + 1) : servers[i].name;
+    auto cache = std::make_shared<detail::WatchCache>(std::move(name), servers[i],
+                                                      tracker_.GetOptions(), tracker_);
+    tracker_.AddChangeListener(
+        [c = cache.get()](const runtime::GroupVersionResource& gvr, runtime::WatchEventType type,
+                          const ObjectPtr& obj, const ObjectPtr& old,
+                          std::int64_t rv) { c->Observe(gvr, type, obj, old, rv); });
+    servers_.push_back(std::make_shared<ApiServerClientset>(*this, *cache));
+    caches_.push_back(std::move(cache));
+  }
+}
+
+std::shared_ptr<runtime::Clientset> Clientset::ApiServer(std::size_t index) {
+  BUBBLE_EXPECT(index < servers_.size(),
+                "fake::Clientset::ApiServer({}): the clientset has {} API servers; add them to "
+                "fake::Options::api_servers",
+                index, servers_.size());
+  return servers_[index];
+}
+
+std::int64_t Clientset::ApiServerResourceVersion(std::size_t index,
+                                                 const runtime::GroupVersionResource& gvr) {
+  BUBBLE_EXPECT(index < caches_.size(),
+                "fake::Clientset::ApiServerResourceVersion({}): the clientset has {} API servers",
+                index, caches_.size());
+  return caches_[index]->ResourceVersion(gvr);
 }
 
 Clientset::~Clientset() = default;
 
 runtime::ResourceClientPtr Clientset::Resource(const runtime::GroupVersionResource& resource,
                                                std::string_view ns) {
-  return std::make_shared<FakeResourceClient>(*this, resource, std::string(ns));
+  return std::make_shared<detail::FakeResourceClient>(*this, resource, std::string(ns));
 }
 
 const runtime::Scheme& Clientset::GetScheme() const {
@@ -500,6 +581,29 @@ class ReactorAction {
 }  // namespace
 
 Reaction Clientset::Invokes(Action action) {
+  return InvokesOn(std::move(action), nullptr);
+}
+
+WatchReaction Clientset::InvokesWatch(Action action) {
+  return InvokesWatchOn(std::move(action), nullptr);
+}
+
+namespace {
+
+// The default reaction's reads from an API server's cache (the writes it leaves to the tracker).
+Reaction CacheReaction(detail::WatchCache& cache, const Action& a) {
+  if (a.verb == kVerbGet) {
+    Result<ObjectPtr> obj =
+        cache.Get(a.resource, a.namespace_, a.name, a.get_options.resource_version);
+    return obj ? Reaction::Handled(std::move(*obj)) : Reaction::Failed(std::move(obj.error()));
+  }
+  Result<ObjectList> list = cache.List(a.resource, a.namespace_, a.list_options);
+  return list ? Reaction::HandledList(std::move(*list)) : Reaction::Failed(std::move(list.error()));
+}
+
+}  // namespace
+
+Reaction Clientset::InvokesOn(Action action, detail::WatchCache* cache) {
   return Locked([&] {
     ReactorAction a(action, Record(action));
     Reaction r = Reaction::Unhandled();
@@ -508,6 +612,10 @@ Reaction Clientset::Invokes(Action action) {
     for (const Entry& e : *chain) {
       if (!VerbMatches(e.verb, a.View().verb) || !ResourceCovers(e.resource, a.View())) {
         continue;
+      }
+      if (cache != nullptr && e.is_default &&
+          (a.View().verb == kVerbGet || a.View().verb == kVerbList)) {
+        return CacheReaction(*cache, a.View());  // a read: nothing for the write log
       }
       r = e.fn(a.For(e.reads_only));
       if (r.handled) {
@@ -519,13 +627,19 @@ Reaction Clientset::Invokes(Action action) {
   });
 }
 
-WatchReaction Clientset::InvokesWatch(Action action) {
+WatchReaction Clientset::InvokesWatchOn(Action action, detail::WatchCache* cache) {
   return Locked([&] {
     ReactorAction a(action, Record(action));
     const std::shared_ptr<const std::vector<WatchEntry>> chain = watch_reactors_;
     for (const WatchEntry& e : *chain) {
       if (!ResourceCovers(e.resource, a.View())) {
         continue;
+      }
+      if (cache != nullptr && e.is_default) {
+        const Action& v = a.View();
+        Result<WatchPtr> w = cache->Watch(v.resource, v.namespace_, v.list_options);
+        return w ? WatchReaction::Handled(std::move(*w))
+                 : WatchReaction::Failed(std::move(w.error()));
       }
       WatchReaction r = e.fn(a.For(e.reads_only));
       if (r.handled) {

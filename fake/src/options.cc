@@ -30,8 +30,8 @@ constexpr std::array<Switch, 12> kSwitches = {{
     {"watch-list", &Fidelity::watch_list},
 }};
 
-constexpr std::array<std::string_view, 3> kBugNames = {"finalizer-delete-new-state", "legacy-watch",
-                                                       "seed-empty-rv"};
+constexpr std::array<std::string_view, 4> kBugNames = {
+    "finalizer-delete-new-state", "gc-trusts-graph", "legacy-watch", "seed-empty-rv"};
 
 // Every switch set to `on`; history_limit (a number, not a switch) unbounded.
 Fidelity WithEverySwitch(bool on) {
@@ -118,6 +118,10 @@ runtime::Result<void> PlantedBugs::Enable(std::string_view name) {
     finalizer_delete_new_state = true;
     return {};
   }
+  if (name == "gc-trusts-graph") {
+    gc_trusts_graph = true;
+    return {};
+  }
   if (name == "legacy-watch") {
     legacy_watch = true;
     return {};
@@ -134,6 +138,9 @@ std::vector<std::string> PlantedBugs::EnabledNames() const {
   std::vector<std::string> out;
   if (finalizer_delete_new_state) {
     out.emplace_back("finalizer-delete-new-state");
+  }
+  if (gc_trusts_graph) {
+    out.emplace_back("gc-trusts-graph");
   }
   if (legacy_watch) {
     out.emplace_back("legacy-watch");

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <bubble/fake/garbage_collector.h>
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/label_selector.h>
 #include <bubble/runtime/unstructured.h>
@@ -114,6 +115,8 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   std::unique_ptr<detail::WatchOracle> oracle;
   std::map<GroupVersionResource, ResourceState> resources;
   std::uint64_t next_watch_id = 1;
+  // AddChangeListener: the API servers' watch caches.
+  std::vector<ChangeListener> listeners;
   // Outside a bubble (seeding before Run), draws come from a fixed local generator.
   sim::Rng local_rng{0x627562626c65ULL, 11};
   std::string scratch;
@@ -265,6 +268,9 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     Fanout(rs, ns, type, obj, old, rv);
     if (oracle != nullptr) {
       oracle->EndChange(rs);
+    }
+    for (const ChangeListener& listener : listeners) {
+      listener(rs.gvr, type, obj, old, rv);
     }
   }
 
@@ -553,12 +559,32 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
                         *pre.resource_version, RvString(it->second.rv))));
       }
     }
-    if (Fid().finalizers && !last->metadata.finalizers.empty()) {
+    // Options::garbage_collector: the propagation policy's finalizer (docs/semantics.md §1.14).
+    std::string_view propagation;
+    if (options.garbage_collector) {
+      const std::string& policy = opts.propagation_policy;
+      if (policy == "Orphan") {
+        propagation = kFinalizerOrphan;
+      } else if (policy == "Foreground") {
+        propagation = kFinalizerForeground;
+      } else if (!policy.empty() && policy != "Background") {
+        return Err(runtime::NewBadRequest(
+            fmt::format("propagationPolicy: Unsupported value: {}: supported values: \"Orphan\", "
+                        "\"Foreground\", \"Background\"",
+                        Quote(policy))));
+      }
+    }
+    if (Fid().finalizers && (!last->metadata.finalizers.empty() || !propagation.empty())) {
       if (last->metadata.deletion_timestamp) {
         return {};  // already terminating
       }
       const std::int64_t rv = rs.counter + 1;
       std::unique_ptr<Object> marked = last->Clone();
+      if (!propagation.empty() &&
+          std::find(marked->metadata.finalizers.begin(), marked->metadata.finalizers.end(),
+                    propagation) == marked->metadata.finalizers.end()) {
+        marked->metadata.finalizers.emplace_back(propagation);
+      }
       marked->metadata.deletion_timestamp = Now();
       marked->metadata.deletion_grace_period_seconds = 0;
       if (Fid().StampsResourceVersion()) {
@@ -591,29 +617,11 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   };
 
   Result<Selection> ParseSelection(const GroupVersionResource& gvr, const ListOptions& opts) const {
-    Selection sel;
-    if (!opts.label_selector.empty()) {
-      Result<LabelSelector> l = LabelSelector::Parse(opts.label_selector);
-      if (!l) {
-        return Err(std::move(l.error()));
-      }
-      if (!l->Empty()) {
-        sel.labels = std::move(*l);
-      }
+    WatchRecord filter;
+    if (Result<void> ok = detail::ParseSelectors(options.scheme, gvr, opts, filter); !ok) {
+      return Err(std::move(ok.error()));
     }
-    if (!opts.field_selector.empty()) {
-      Result<FieldSelector> f = FieldSelector::Parse(opts.field_selector);
-      if (!f) {
-        return Err(std::move(f.error()));
-      }
-      if (!f->Empty()) {
-        if (auto ok = f->Validate(*options.scheme.NewForResource(gvr)); !ok) {
-          return Err(std::move(ok.error()));
-        }
-        sel.fields = std::move(*f);
-      }
-    }
-    return sel;
+    return Selection{std::move(filter.labels), std::move(filter.fields)};
   }
 
   template <class Fn>
@@ -1063,6 +1071,10 @@ std::size_t Tracker::WatchCount(const GroupVersionResource& gvr) const {
     }
   }
   return n;
+}
+
+void Tracker::AddChangeListener(ChangeListener fn) {
+  impl_->listeners.push_back(std::move(fn));
 }
 
 void Tracker::Compact(const GroupVersionResource& gvr) {

@@ -15,6 +15,8 @@
 #include <bubble/runtime/group_version.h>
 #include <bubble/runtime/label_selector.h>
 #include <bubble/runtime/object.h>
+#include <bubble/runtime/options.h>
+#include <bubble/runtime/scheme.h>
 #include <bubble/runtime/status.h>
 #include <bubble/runtime/watch.h>
 
@@ -113,6 +115,34 @@ struct WatchRecord {
     }
   }
 };
+
+// Parses the selectors of `opts` into `filter` (an empty selector selects everything); a field
+// selector is validated against the resource's kind. For List, Watch and the API servers' caches.
+inline Result<void> ParseSelectors(const runtime::Scheme& scheme, const GroupVersionResource& gvr,
+                                   const runtime::ListOptions& opts, WatchRecord& filter) {
+  if (!opts.label_selector.empty()) {
+    Result<LabelSelector> l = LabelSelector::Parse(opts.label_selector);
+    if (!l) {
+      return runtime::Err(std::move(l.error()));
+    }
+    if (!l->Empty()) {
+      filter.labels = std::move(*l);
+    }
+  }
+  if (!opts.field_selector.empty()) {
+    Result<FieldSelector> f = FieldSelector::Parse(opts.field_selector);
+    if (!f) {
+      return runtime::Err(std::move(f.error()));
+    }
+    if (!f->Empty()) {
+      if (auto ok = f->Validate(*scheme.NewForResource(gvr)); !ok) {
+        return runtime::Err(std::move(ok.error()));
+      }
+      filter.fields = std::move(*f);
+    }
+  }
+  return {};
+}
 
 struct ResourceState {
   GroupVersionResource gvr;

@@ -56,16 +56,16 @@ std::vector<std::string> ListCreateWatch(const fake::Options& opts, bool start_e
 }  // namespace
 
 TEST_CASE("planted bugs have names", "[fake][bugs]") {
-  CHECK(
-      std::vector<std::string_view>(fake::PlantedBugs::Names().begin(),
-                                    fake::PlantedBugs::Names().end()) ==
-      std::vector<std::string_view>{"finalizer-delete-new-state", "legacy-watch", "seed-empty-rv"});
+  CHECK(std::vector<std::string_view>(fake::PlantedBugs::Names().begin(),
+                                      fake::PlantedBugs::Names().end()) ==
+        std::vector<std::string_view>{"finalizer-delete-new-state", "gc-trusts-graph",
+                                      "legacy-watch", "seed-empty-rv"});
   fake::PlantedBugs bugs;
   const auto unknown = bugs.Enable("off-by-one");
   REQUIRE_FALSE(unknown.has_value());
   CHECK(unknown.error().message ==
         "unknown planted bug \"off-by-one\": the fake knows finalizer-delete-new-state, "
-        "legacy-watch, seed-empty-rv");
+        "gc-trusts-graph, legacy-watch, seed-empty-rv");
   REQUIRE(bugs.Enable("seed-empty-rv").has_value());
   CHECK(bugs.EnabledNames() == std::vector<std::string>{"seed-empty-rv"});
 }

@@ -20,6 +20,10 @@ std::vector<Scenario> Catalogue() {
   all.push_back(LeaderElectionScenario());
   all.push_back(TornCacheReadScenario());
   all.push_back(ReplicaExpectationsScenario());
+  all.push_back(FinalizerRaceScenario());
+  all.push_back(OrphanAdoptionScenario());
+  all.push_back(RecreatedSameNameScenario());
+  all.push_back(TimeTravelScenario());
   all.push_back(StatusPingPongScenario());
   all.push_back(ResyncStormScenario());
   return all;

@@ -40,6 +40,16 @@ Scenario LeaderElectionScenario();
 // torn_cache_read.cc: two reads of the informer's cache with an update in between.
 Scenario TornCacheReadScenario();
 
+// S13 (finalizer_race.cc).
+Scenario FinalizerRaceScenario();
+
+// S14 (orphan_adoption.cc).
+Scenario OrphanAdoptionScenario();
+
+// S15 (recreated_same_name.cc).
+Scenario RecreatedSameNameScenario();
+// S08 (time_travel.cc).
+Scenario TimeTravelScenario();
 // S17 (status_ping_pong.cc).
 Scenario StatusPingPongScenario();
 

@@ -52,6 +52,8 @@ struct Action {
   // create, update: the object sent. Immutable: a reactor that wants another object replaces
   // the pointer (the recorded action keeps the original).
   runtime::ObjectPtr object{};
+  // get.
+  runtime::GetOptions get_options{};
   // list, watch, delete-collection.
   runtime::ListOptions list_options{};
   // patch.

@@ -33,6 +33,7 @@
 // Lifetime: the clients it hands out refer to it and must not outlive it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,11 @@
 #include <bubble/sim/mutex.h>
 
 namespace bubble::fake {
+
+namespace detail {
+class FakeResourceClient;
+class WatchCache;
+}  // namespace detail
 
 class Clientset final : public runtime::Clientset {
  public:
@@ -84,6 +90,17 @@ class Clientset final : public runtime::Clientset {
 
   // Every write request that reached the server (write_log.h), for fake::Liveness.
   const WriteLog& Writes() const noexcept { return writes_; }
+  // API server `index` of Options::api_servers: a clientset on the same store whose reads (Get,
+  // List, Watch start) go through that server's lagging watch cache by the resourceVersion rules
+  // of docs/semantics.md §1.15; writes go to the store as this clientset's do. Requests pass the
+  // same pipeline (trace, latency, faults, actions, reactors: a user's reactor sees the read
+  // first; the default reaction reads the cache). This clientset itself reads the store. A
+  // controller restarted against another index reads a different cache (SCENARIOS S08).
+  // UsageError if `index` is out of range. Owned by this clientset: must not outlive it.
+  std::shared_ptr<runtime::Clientset> ApiServer(std::size_t index);
+  // Server `index`'s cache resourceVersion of `gvr` (1: none applied yet), for tests.
+  std::int64_t ApiServerResourceVersion(std::size_t index,
+                                        const runtime::GroupVersionResource& gvr);
 
   // Adds an object through the tracker (create semantics); UsageError if it fails.
   void AddObject(const runtime::Object& obj);
@@ -106,18 +123,27 @@ class Clientset final : public runtime::Clientset {
   WatchReaction InvokesWatch(Action action);
 
  private:
+  friend class detail::FakeResourceClient;
+
   struct Entry {
     std::string verb;
     std::string resource;
     ReactionFunc fn;
     bool reads_only = false;  // never changes the action (the defaults): no copy for it
+    bool is_default = false;  // ObjectReaction over the tracker: a cache serves reads instead
   };
 
   struct WatchEntry {
     std::string resource;
     WatchReactionFunc fn;
     bool reads_only = false;
+    bool is_default = false;
   };
+
+  // Invokes / InvokesWatch with the default reaction's reads served by `cache` (null: the
+  // tracker).
+  Reaction InvokesOn(Action action, detail::WatchCache* cache);
+  WatchReaction InvokesWatchOn(Action action, detail::WatchCache* cache);
 
   // Moves `action` into the log (Options::record_actions) and returns the recorded action.
   std::shared_ptr<const Action> Record(Action& action);
@@ -126,6 +152,9 @@ class Clientset final : public runtime::Clientset {
   auto Locked(F&& f);
 
   Tracker tracker_{};
+  // Options::api_servers: their caches and the clientsets ApiServer() hands out.
+  std::vector<std::shared_ptr<detail::WatchCache>> caches_{};
+  std::vector<std::shared_ptr<runtime::Clientset>> servers_{};
   // Guards the server's state across a request; not a preemption point (a request is one).
   sim::Mutex mu_{"fake clientset", sim::Preemptible::kNo};
   // Copy-on-write chains: a call walks a snapshot, so reactors may add reactors.

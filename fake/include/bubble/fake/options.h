@@ -7,6 +7,7 @@
 //   opts.fidelity.watch_list = false;            // informers list, then watch
 //   opts.bugs.legacy_watch = true;               // or: opts.bugs.Enable("legacy-watch")
 //   opts.faults.errors.push_back({.verb = "update", .resource = "leases", .probability = 0.1});
+//   opts.api_servers.push_back({.lag_max = 2s});  // cs.ApiServer(0) reads a cache 0-2 s behind
 //   fake::Clientset cs(opts);
 //
 //   fake::Clientset go(fake::Options::ClientGoFake());  // client-go's fake tracker, for Go ports
@@ -18,6 +19,7 @@
 // it; what remains different from a real server is docs/semantics.md §1.13.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -27,6 +29,7 @@
 #include <bubble/fake/faults.h>
 #include <bubble/runtime/scheme.h>
 #include <bubble/runtime/status.h>
+#include <bubble/sim/clock.h>
 
 namespace bubble::fake {
 
@@ -91,6 +94,23 @@ struct Fidelity {
   bool KeepsHistory() const noexcept { return tombstones || history_limit > 0; }
 };
 
+// One API server in front of the store (docs/semantics.md §1.15): its watch cache follows the
+// store `lag` behind, and Clientset::ApiServer() reads through it by a real watch cache's
+// resourceVersion rules ("0": whatever the cache holds, stale; "": a consistent read; N: at least
+// N, waiting for the cache). Writes always go to the store.
+struct ApiServerOptions {
+  // For the trace; "" is "apiserver-<index + 1>".
+  std::string name{};
+  // The lag, drawn once per run (sim::Rand(), at the server's first use inside the bubble, and
+  // traced) uniformly in [lag_min, lag_max]: a change committed at t enters this server's cache
+  // at t + lag. Zero: the cache is as fresh as the store (the rules above still apply).
+  sim::Duration lag_min{};
+  sim::Duration lag_max{};
+  // Changes the cache keeps per resource (0: every change since the server started); a watch
+  // from an older resourceVersion gets 410 Expired ("too old resource version").
+  std::size_t window = 0;
+};
+
 // Bugs the scenario suite plants to prove it finds them (DESIGN "Planted bugs").
 struct PlantedBugs {
   // "legacy-watch": Watch never replays anything, whatever the options (the tracker before
@@ -104,6 +124,10 @@ struct PlantedBugs {
   // fake before issue 11: a watcher whose selector the new labels leave keeps the object forever,
   // one they enter gets DELETED for an object it never saw).
   bool finalizer_delete_new_state = false;
+  // "gc-trusts-graph": the garbage collector (garbage_collector.h) takes an owner its informers
+  // have not reported yet for an owner that is gone, without the live read (kubernetes#88097:
+  // after a restart it deleted healthy dependents observed before their owners).
+  bool gc_trusts_graph = false;
 
   // Every bug name, sorted.
   static std::span<const std::string_view> Names() noexcept;
@@ -138,6 +162,19 @@ struct Options {
   // in the code under test, and fails the run with a report. Costs a few selector matches per
   // watch per write (fake/bench/fake_bench.cc measures it on and off); off, nothing is checked.
   bool check_watches = true;
+  // Delete honours DeleteOptions::propagation_policy as a real server does: "Orphan" and
+  // "Foreground" set deletionTimestamp and add the orphan / foregroundDeletion finalizer, which a
+  // fake::GarbageCollector (garbage_collector.h) running in the bubble removes; any other value
+  // but "" and "Background" is a BadRequest. Off (the default): the policy is ignored, as by
+  // client-go's fake, and no collector may run.
+  bool garbage_collector = false;
+  // The API servers Clientset::ApiServer(i) reads through, each with its own lagging watch
+  // cache (ApiServerOptions above, docs/semantics.md §1.15). Empty, the default: no caches, every
+  // read is served by the store, as in client-go's fake.
+  std::vector<ApiServerOptions> api_servers{};
+  // How long a read through an API server waits for its cache to reach the resourceVersion it
+  // needs before failing with 504 "Too large resource version" (the real cacher: 3 s).
+  sim::Duration fresh_wait = std::chrono::seconds(3);
   // The kinds the server knows (for decoding, bookmarks and field-selector validation).
   runtime::Scheme scheme = runtime::Scheme::Builtin();
 };

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -98,7 +99,9 @@ class Tracker {
   runtime::Result<runtime::ObjectPtr> Patch(const runtime::GroupVersionResource& gvr,
                                             const runtime::Object& patched, std::string_view ns,
                                             std::string_view subresource = {});
-  // Removes the object and sends DELETED with its last state. NotFound if missing.
+  // Removes the object and sends DELETED with its last state. NotFound if missing. With
+  // Options::garbage_collector, propagation "Orphan" / "Foreground" marks it terminating with
+  // the orphan / foregroundDeletion finalizer instead (garbage_collector.h).
   runtime::Result<void> Delete(const runtime::GroupVersionResource& gvr, std::string_view ns,
                                std::string_view name, const runtime::DeleteOptions& opts = {});
   // Deletes every object in scope matching the options' selectors, in (namespace, name) order.
@@ -128,6 +131,15 @@ class Tracker {
   // Sends a BOOKMARK with the current resourceVersion to every watch that allows bookmarks
   // (needs Fidelity::bookmarks).
   void Bookmark(const runtime::GroupVersionResource& gvr);
+
+  // Called after every committed change (create, update, patch, delete), once its watches got
+  // it, in commit order, with the stored object (DELETED: its last state), the previous state
+  // (MODIFIED; else null) and the change's resourceVersion. What an API server's watch cache
+  // follows (Options::api_servers); a listener must not write to the tracker.
+  using ChangeListener = std::function<void(
+      const runtime::GroupVersionResource& gvr, runtime::WatchEventType type,
+      const runtime::ObjectPtr& obj, const runtime::ObjectPtr& old, std::int64_t rv)>;
+  void AddChangeListener(ChangeListener fn);
 
   struct Impl;
 

@@ -26,10 +26,13 @@
 // ever looked up, never iterated, so no hash or address order can reach a run.
 //
 // Threading: the queue belongs to one bubble. Get and ShutDownWithDrain block and must run on
-// one of its fibers. Add, Done, Len, ShuttingDown and ShutDown never block and are never
-// scheduling points (fibers switch only at scheduling points, which is why the state needs no
-// lock); they may also run outside a running bubble, e.g. to seed a queue before Run() or to
-// inspect it afterwards. Destroy a queue only after every fiber that uses it has finished.
+// one of its fibers. Add, Done, Len, ShuttingDown and ShutDown never block. Add, Get and Done
+// are preemption points (sim/preempt.h, kind `queue`): under random and PCT another fiber may
+// run at their start (Done: at its start, a release point), so a caller must not rely on state
+// it read before the call staying unchanged across it. The queue's own state changes only
+// between those points, which is why it needs no lock. They may also run outside a running
+// bubble, e.g. to seed a queue before Run() or to inspect it afterwards. Destroy a queue only
+// after every fiber that uses it has finished.
 //
 // Cost: Add, Get and Done are O(log n) in the number of dirty or processing keys, plus one
 // allocation for a key that was neither. No scheduling step unless Get has to wait.
