@@ -606,6 +606,7 @@ Reaction CacheReaction(detail::WatchCache& cache, const Action& a) {
 Reaction Clientset::InvokesOn(Action action, detail::WatchCache* cache) {
   return Locked([&] {
     ReactorAction a(action, Record(action));
+    Reaction r = Reaction::Unhandled();
     // A snapshot: reactors added while this call runs apply from the next call.
     const std::shared_ptr<const std::vector<Entry>> chain = reactors_;
     for (const Entry& e : *chain) {
@@ -614,14 +615,15 @@ Reaction Clientset::InvokesOn(Action action, detail::WatchCache* cache) {
       }
       if (cache != nullptr && e.is_default &&
           (a.View().verb == kVerbGet || a.View().verb == kVerbList)) {
-        return CacheReaction(*cache, a.View());
+        return CacheReaction(*cache, a.View());  // a read: nothing for the write log
       }
-      Reaction r = e.fn(a.For(e.reads_only));
+      r = e.fn(a.For(e.reads_only));
       if (r.handled) {
-        return r;
+        break;
       }
     }
-    return Reaction::Unhandled();
+    writes_.Note(a.View(), !r.error.has_value(), GetOptions().writes_per_instant);
+    return r;
   });
 }
 

@@ -1044,6 +1044,16 @@ Result<WatchPtr> Tracker::Watch(const GroupVersionResource& gvr, std::string_vie
   return impl_->Watch(gvr, ns, &opts);
 }
 
+std::vector<GroupVersionResource> Tracker::Resources() const {
+  std::vector<GroupVersionResource> out;
+  for (const auto& [gvr, rs] : impl_->resources) {
+    if (!rs.objects.empty()) {
+      out.push_back(gvr);
+    }
+  }
+  return out;
+}
+
 std::int64_t Tracker::ResourceVersion(const GroupVersionResource& gvr) const {
   const ResourceState* rs = impl_->Find(gvr);
   return rs == nullptr ? 1 : rs->counter;

@@ -26,6 +26,8 @@ std::vector<Scenario> Catalogue() {
   all.push_back(OrphanAdoptionScenario());
   all.push_back(RecreatedSameNameScenario());
   all.push_back(TimeTravelScenario());
+  all.push_back(StatusPingPongScenario());
+  all.push_back(ResyncStormScenario());
   return all;
 }
 

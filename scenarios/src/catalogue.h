@@ -55,5 +55,10 @@ Scenario OrphanAdoptionScenario();
 Scenario RecreatedSameNameScenario();
 // S08 (time_travel.cc).
 Scenario TimeTravelScenario();
+// S17 (status_ping_pong.cc).
+Scenario StatusPingPongScenario();
+
+// S11 (resync_storm.cc).
+Scenario ResyncStormScenario();
 
 }  // namespace bubble::scenarios

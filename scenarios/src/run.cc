@@ -135,21 +135,30 @@ sim::Options ResolvedRun::SimOptions() const {
   o.coverage = coverage;
   o.replay_command = replay_command.empty() ? Command() : replay_command;
   o.custom_strategy = custom_strategy;
+  o.settle = scenario->settle;
   return o;
 }
 
 namespace {
 
-sim::RunResult RunWithOptions(const ResolvedRun& run, sim::Options options, const AfterRun& after) {
+sim::RunResult RunWithOptions(const ResolvedRun& run, sim::Options options,
+                              const AfterRunInContext& after) {
   sim::Bubble bubble(std::move(options));
   // The context outlives the run: bodies may keep references to it.
   const ScenarioContext context(bubble, run.options, run.bugs);
   sim::Task root = run.scenario->body(context);
   sim::RunResult result = bubble.Run(std::move(root));
   if (after) {
-    after(bubble, result);
+    after(bubble, result, context);
   }
   return result;
+}
+
+AfterRunInContext InContext(const AfterRun& after) {
+  if (!after) {
+    return {};
+  }
+  return [&after](sim::Bubble& b, const sim::RunResult& r, const ScenarioContext&) { after(b, r); };
 }
 
 }  // namespace
@@ -191,6 +200,10 @@ std::string ReplayCommand(const Scenario& scenario, const RunConfig& config) {
 }
 
 sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after) {
+  return RunWithOptions(run, run.SimOptions(), InContext(after));
+}
+
+sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after) {
   return RunWithOptions(run, run.SimOptions(), after);
 }
 

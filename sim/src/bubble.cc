@@ -44,6 +44,8 @@ std::string_view FailureKindName(FailureKind kind) noexcept {
       return "timer loop";
     case FailureKind::kRealTimeLimit:
       return "real-time limit";
+    case FailureKind::kNotConverged:
+      return "not converged";
   }
   return "?";
 }

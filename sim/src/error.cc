@@ -14,6 +14,10 @@ void Fail(const std::string& message) {
   throw InvariantFailure(message);
 }
 
+void FailNotConverged(const std::string& message) {
+  throw NotConvergedFailure(message);
+}
+
 }  // namespace sim
 
 namespace detail {

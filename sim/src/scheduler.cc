@@ -69,6 +69,9 @@ std::string DescribeException(const std::exception_ptr& error, FailureKind& kind
   kind = FailureKind::kException;
   try {
     std::rethrow_exception(error);
+  } catch (const NotConvergedFailure& e) {
+    kind = FailureKind::kNotConverged;
+    return e.what();
   } catch (const InvariantFailure& e) {
     kind = FailureKind::kInvariant;
     return e.what();

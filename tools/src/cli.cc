@@ -22,11 +22,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <bubble/scenarios/convergence.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/scenarios/run.h>
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_file.h>
 
+#include "convergence_tally.h"
 #include "fingerprints.h"
 #include "hunt.h"
 #include "interrupt.h"
@@ -684,6 +686,7 @@ struct SweepArgs {
   bool coverage = false;
   std::string coverage_json;
   std::string until_saturated;
+  bool check_convergence = false;
   LimitArgs limits;
 };
 
@@ -820,7 +823,14 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
     }
   } else {
     spec.scenarios.push_back(&scenarios.Get(a.scenario));
+    if (a.check_convergence) {
+      if (const std::string why = sc::ConvergenceUsage(*spec.scenarios.back()); !why.empty()) {
+        throw Usage(why);
+      }
+    }
   }
+  // With --all, --check-convergence checks the convergent scenarios (Scenario::convergent).
+  spec.check_convergence = a.check_convergence;
   spec.seeds = *ParseSeedRange(a.seeds);
   if (!a.strategy.empty()) {
     spec.strategy = *sim::ParseStrategy(a.strategy);
@@ -911,10 +921,12 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   // --jobs.
   std::optional<OrderCoverage> coverage;
   std::optional<OrderedResults> ordered;
+  ConvergenceTally convergence(plan);
   auto take = [&](const SweepItem& item, ItemResult&& r) {
     if (fingerprints) {
       fingerprints->Add(item, r.fingerprint);
     }
+    convergence.Add(item, r.state_hash);
     if (coverage && !plan.groups[item.group].hunt && coverage->Add(item, r.orders)) {
       ordered->Stop(item.group);
     }
@@ -963,11 +975,14 @@ int Sweep(const Scenarios& scenarios, const std::string& program, const SweepArg
   if (coverage) {
     Print("{}", CoverageText(plan, *coverage, until_saturated));
   }
+  if (spec.check_convergence) {
+    Print("{}", convergence.Text());
+  }
   PrintSlowest(plan, tally);
 
   int code = kPass;
   for (std::size_t g = 0; g < plan.groups.size(); ++g) {
-    code = tally.Ok(g) ? code : kFail;
+    code = tally.Ok(g) && convergence.Ok(g) ? code : kFail;
   }
   if (fingerprints) {
     if (!incomplete.empty()) {
@@ -1145,6 +1160,9 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
                    "(implies --coverage)")
       ->check(kSaturation)
       ->type_name("N");
+  sweep_cmd->add_flag("--check-convergence", sweep.check_convergence,
+                      "Every passing seed of a convergent scenario must end in the same server "
+                      "state (a diff of two seeds' states otherwise)");
   sweep.limits.Add(sweep_cmd);
 
   HuntArgs hunt;

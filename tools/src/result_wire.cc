@@ -25,7 +25,7 @@ T Get(const char* p) {
   return value;
 }
 
-constexpr std::size_t kResultHeader = 1 + 8 + 1 + 1 + 8 + 4 + 4 + 4;
+constexpr std::size_t kResultHeader = 1 + 8 + 1 + 1 + 8 + 4 + 4 + 4 + 1;
 constexpr std::size_t kSiteHeader = 1 + 4 + 4;
 
 }  // namespace
@@ -62,7 +62,10 @@ void ResultEncoder::Add(std::uint64_t index, const ItemResult& r, std::string& o
   Put<std::uint32_t>(out, static_cast<std::uint32_t>(r.message.size()));
   Put<std::uint32_t>(out, static_cast<std::uint32_t>(r.report.size()));
   Put<std::uint32_t>(out, static_cast<std::uint32_t>(r.orders.size()));
+  Put<std::uint8_t>(out,
+                    static_cast<std::uint8_t>(std::min<std::size_t>(r.state_hash.size(), 255)));
   out.append(r.fingerprint, 0, 255);
+  out.append(r.state_hash, 0, 255);
   out.append(r.message);
   out.append(r.report);
   for (const sim::OrderFact& f : r.orders) {
@@ -119,8 +122,9 @@ void ResultDecoder::Feed(const char* data, std::size_t size,
     const auto msg_len = Get<std::uint32_t>(p + 19);
     const auto report_len = Get<std::uint32_t>(p + 23);
     const auto orders = Get<std::uint32_t>(p + 27);
+    const auto hash_len = Get<std::uint8_t>(p + 31);
     const std::size_t total =
-        kResultHeader + fp_len + msg_len + report_len + std::size_t{orders} * 8;
+        kResultHeader + fp_len + hash_len + msg_len + report_len + std::size_t{orders} * 8;
     if (left < total) {
       break;
     }
@@ -130,6 +134,8 @@ void ResultDecoder::Feed(const char* data, std::size_t size,
     const char* q = p + kResultHeader;
     r.fingerprint.assign(q, fp_len);
     q += fp_len;
+    r.state_hash.assign(q, hash_len);
+    q += hash_len;
     r.message.assign(q, msg_len);
     q += msg_len;
     r.report.assign(q, report_len);

@@ -16,6 +16,8 @@
 
 #include <fmt/format.h>
 
+#include <bubble/scenarios/convergence.h>
+
 #include "cut_text.h"
 #include "interrupt.h"
 #include "result_wire.h"
@@ -232,6 +234,7 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
   plan.pct_depth = spec.pct_depth;
   plan.check_determinism_percent = spec.check_determinism_percent;
   plan.coverage = spec.coverage;
+  plan.check_convergence = spec.check_convergence;
   // Each group is resolved once, here (ConfigError for bad bugs, options or limits).
   auto resolve = [&spec](const scenarios::Scenario& s, const std::vector<std::string>& bugs) {
     scenarios::RunConfig c;
@@ -252,7 +255,8 @@ SweepPlan PlanSweep(const SweepSpec& spec) {
                            .bugs = spec.bugs,
                            .set = spec.set,
                            .base = resolve(*s, spec.bugs),
-                           .seeds = seeds});
+                           .seeds = seeds,
+                           .check_convergence = spec.check_convergence && s->convergent});
   }
   if (spec.with_bugs) {
     std::uint64_t hunt_index = 0;
@@ -322,7 +326,16 @@ ItemResult RunItem(const SweepPlan& plan, const SweepItem& item) {
       std::sort(out.orders.begin(), out.orders.end());
     };
   }
-  const sim::RunResult r = scenarios::RunScenario(run, after);
+  sim::RunResult r;
+  if (plan.groups[item.group].check_convergence) {
+    scenarios::FinalState final_state = scenarios::RunForFinalState(run);
+    r = std::move(final_state.result);
+    if (r.Passed()) {
+      out.state_hash = sim::FormatFingerprint(final_state.hash);
+    }
+  } else {
+    r = scenarios::RunScenario(run, after);
+  }
   out.fingerprint = r.FingerprintHex();
   if (!r.Passed()) {
     out.state = ItemState::kFailed;

@@ -56,6 +56,9 @@ struct SweepSpec {
   bool coverage = false;  // --coverage: runs of the normal groups record order facts
   std::optional<sim::PreemptSet> preempt{};    // --preempt
   std::optional<std::uint64_t> pct_horizon{};  // --pct-horizon
+  // --check-convergence: passing runs of the normal groups of convergent scenarios
+  // (Scenario::convergent) report their final state's hash (scenarios/convergence.h).
+  bool check_convergence = false;
 };
 
 struct SweepGroup {
@@ -68,6 +71,8 @@ struct SweepGroup {
   scenarios::ResolvedRun base{};
   // The group's seeds: the range in this shard, or a hunt's 1..budget.
   ShardSeeds seeds{};
+  // --check-convergence on a convergent scenario's normal group: its runs report state hashes.
+  bool check_convergence = false;
 
   // "conflicting-writers", "conflicting-writers --bug no-retry".
   std::string Label() const;
@@ -88,6 +93,7 @@ struct SweepPlan {
   int pct_depth = 3;
   int check_determinism_percent = 0;
   bool coverage = false;
+  bool check_convergence = false;
   std::uint64_t runs = 0;  // items in all groups (PlanSweep refuses more than 2^64-1)
 
   // Item `index` of group `group` (index < groups[group].seeds.count).
@@ -118,6 +124,9 @@ struct ItemResult {
   double seconds = 0;         // wall time of the run (for JUnit's time attribute), 0 if unknown
   // With SweepPlan::coverage: the run's order facts over Sites() (site_table.h), sorted.
   std::vector<sim::OrderFact> orders{};
+  // With SweepPlan::check_convergence, a passing run of a normal group: the hash of its
+  // normalised final server state (16 hex digits).
+  std::string state_hash{};
 };
 
 // "invariant failed: ..." for a failed run: the kind, then the message, without repeating a kind

@@ -123,6 +123,10 @@ check bad-step-limit 2 -- "$bubble" run conflicting-writers --step-limit 0
 expect_err bad-step-limit '^bubble: error: --step-limit: "0" is not a step limit'
 check bad-time-limit 2 -- "$bubble" sweep conflicting-writers --time-limit 5x
 expect_err bad-time-limit '^bubble: error: --time-limit: "5x" is not a duration'
+check not-convergent 2 -- "$bubble" sweep conflicting-writers --check-convergence
+expect_err not-convergent '^bubble: error: --check-convergence: scenario "conflicting-writers" is not convergent'
+check convergent 0 -- "$bubble" sweep status-ping-pong --check-convergence --seeds 1..8 --jobs 2
+expect_out convergent '^convergence: status-ping-pong: 8 passing seed\(s\), one final state$'
 check bad-progress 2 -- "$bubble" sweep conflicting-writers --progress-interval soon
 expect_err bad-progress '^bubble: error: --progress-interval: '
 # Output paths are checked before any work: a sweep that would fail (exit 1) exits 2 at once.

@@ -43,6 +43,7 @@
 #include <bubble/fake/action.h>
 #include <bubble/fake/options.h>
 #include <bubble/fake/tracker.h>
+#include <bubble/fake/write_log.h>
 #include <bubble/runtime/client.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/mutex.h>
@@ -87,6 +88,8 @@ class Clientset final : public runtime::Clientset {
   // Faults can be changed at any time (for example, only after the informers synced).
   Faults& MutableFaults() noexcept { return tracker_.MutableFaults(); }
 
+  // Every write request that reached the server (write_log.h), for fake::Liveness.
+  const WriteLog& Writes() const noexcept { return writes_; }
   // API server `index` of Options::api_servers: a clientset on the same store whose reads (Get,
   // List, Watch start) go through that server's lagging watch cache by the resourceVersion rules
   // of docs/semantics.md §1.15; writes go to the store as this clientset's do. Requests pass the
@@ -160,6 +163,7 @@ class Clientset final : public runtime::Clientset {
       std::make_shared<std::vector<WatchEntry>>();
   // Shared with the reactors that only read them (Invokes): recording copies nothing.
   std::vector<std::shared_ptr<const Action>> actions_{};
+  WriteLog writes_{};
 };
 
 // fake.NewClientset(objs...): a shared clientset with the objects added.

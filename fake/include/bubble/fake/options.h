@@ -151,6 +151,10 @@ struct Options {
   std::size_t watch_buffer = 100;
   // Record every call in Clientset::Actions() (turn off for long benchmarks).
   bool record_actions = true;
+  // Write requests allowed at one virtual instant before the run fails as not converged
+  // (write_log.h): writes that never let time move are a livelock no settle phase can end.
+  // Generous: setting up thousands of objects at one instant stays far below it. 0: no budget.
+  std::size_t writes_per_instant = 10'000;
   // The watch-consistency oracle: the server checks every watch stream it sends against its own
   // state — what a watch held at its start plus its events equals, after every change, the
   // objects filtered the same way (namespace, label and field selectors); no event lost,

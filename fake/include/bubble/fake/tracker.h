@@ -44,6 +44,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include <bubble/fake/options.h>
 #include <bubble/runtime/group_version.h>
@@ -115,6 +116,8 @@ class Tracker {
   runtime::Result<runtime::WatchPtr> Watch(const runtime::GroupVersionResource& gvr,
                                            std::string_view ns, const runtime::ListOptions& opts);
 
+  // The resources that hold objects, in (group, version, resource) order.
+  std::vector<runtime::GroupVersionResource> Resources() const;
   // The resource's counter (1 for a never-written collection).
   std::int64_t ResourceVersion(const runtime::GroupVersionResource& gvr) const;
   // Watches of the resource that are still open.

@@ -46,14 +46,17 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <bubble/fake/liveness.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/clock.h>
+#include <bubble/sim/settle_phase.h>
 #include <bubble/sim/task.h>
 
 namespace bubble::scenarios {
@@ -113,10 +116,17 @@ class ScenarioContext {
   // Whether planted bug `name` is enabled.
   bool Bug(std::string_view name) const;
 
+  // The run's liveness oracle (<bubble/fake/liveness.h>), one per run. Track the fake
+  // clientsets and queues here — one line, `ctx.Liveness().Track(cs);` — and the harness reaches
+  // them too: `bubble sweep --check-convergence` compares the tracked servers' final states.
+  // Settle() runs the scenario's settle phase (Scenario::settle).
+  fake::Liveness& Liveness() const noexcept { return *liveness_; }
+
  private:
   sim::Bubble* bubble_;
   std::map<std::string, std::string> options_;
   std::vector<std::string> bugs_;
+  std::shared_ptr<fake::Liveness> liveness_ = std::make_shared<fake::Liveness>();
 };
 
 // Builds one run: called before Run(), outside the bubble, so it may create shared state (the
@@ -133,6 +143,14 @@ struct Scenario {
   // `--step-limit` and `--time-limit` on the command line override them.
   std::optional<std::uint64_t> step_limit{};
   std::optional<sim::Duration> time_limit{};
+  // The settle phase (docs/concepts.md, "Liveness and convergence"): faults stop at
+  // settle->faults_stop and the system must be quiescent within settle->within. The run gets it
+  // as sim::Options::settle; the body enforces it by calling ctx.Liveness().Settle().
+  std::optional<sim::SettlePhase> settle{};
+  // The inputs do not depend on the schedule, so every seed must end in the same server state
+  // (the clientsets tracked with ctx.Liveness().Track): `bubble sweep --check-convergence`
+  // checks it; on a scenario that is not convergent the flag is a usage error.
+  bool convergent = false;
   ScenarioBody body{};
 
   // The option or bug named `name`, or null.

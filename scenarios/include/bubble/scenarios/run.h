@@ -145,6 +145,12 @@ sim::RunResult RunScenario(std::string_view name, const RunConfig& config,
                            const AfterRun& after = {});
 sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after = {});
 
+// Called after the run with the scenario's context too (its Liveness() reaches the tracked
+// clientsets: the convergence check reads their final state here).
+using AfterRunInContext =
+    std::function<void(sim::Bubble&, const sim::RunResult&, const ScenarioContext&)>;
+sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after);
+
 // ---- Traces that replay ------------------------------------------------------------------
 
 // Runs with a full trace and writes it as a trace file (sim/trace_file.h: Chrome trace JSON

@@ -71,6 +71,7 @@ enum class FailureKind {
   kReplayDiverged,
   kTimerLoop,      // for Options::quiet_limit only timers woke fibers: a loop nobody stops
   kRealTimeLimit,  // the run took longer than Options::real_time_budget of real time
+  kNotConverged,   // FailNotConverged(): API writes that never stop (fake::Liveness)
 };
 
 std::string_view FailureKindName(FailureKind kind) noexcept;

@@ -32,6 +32,17 @@ class InvariantFailure : public std::runtime_error {
 // simply throws (so helpers can be unit tested without one).
 [[noreturn]] void Fail(const std::string& message);
 
+// Thrown by FailNotConverged(): the system did not reach a fixed point (a liveness failure, not
+// a broken safety invariant). The run's report names it FailureKind::kNotConverged.
+class NotConvergedFailure : public InvariantFailure {
+ public:
+  using InvariantFailure::InvariantFailure;
+};
+
+// Ends the current run as not converged (fake::Liveness calls it). Like Fail(), it throws
+// outside a bubble too.
+[[noreturn]] void FailNotConverged(const std::string& message);
+
 }  // namespace sim
 
 namespace detail {

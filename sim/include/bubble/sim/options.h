@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <bubble/sim/clock.h>
 #include <bubble/sim/log.h>
 #include <bubble/sim/preempt.h>
+#include <bubble/sim/settle_phase.h>
 #include <bubble/sim/strategy.h>
 #include <bubble/sim/trace.h>
 
@@ -95,6 +97,10 @@ struct Options {
   // The command that reruns this run, printed in failure reports (set by the CLI and the test
   // helper; the kernel cannot know it).
   std::string replay_command{};
+
+  // The run's settle phase (settle_phase.h), read by fake::Liveness::Settle(); unset: a run
+  // without one (Settle() then uses SettlePhase's defaults).
+  std::optional<SettlePhase> settle{};
 };
 
 }  // namespace bubble::sim
