@@ -227,8 +227,8 @@ TEST_CASE("gc: retries its steps through injected errors and latency", "[fake][g
         }
       }
     };
-    auto remove = [&](const std::string& name, const rt::DeleteOptions& opts) {
-      while (!cs->ConfigMaps(kNs).Delete(name, opts)) {
+    auto remove = [&](const std::string& name, const rt::DeleteOptions& delete_opts) {
+      while (!cs->ConfigMaps(kNs).Delete(name, delete_opts)) {
       }
     };
     auto exists = [&](const std::string& name) {

@@ -62,7 +62,7 @@ std::string Sweep(const sc::Scenario& s, bool* ok) {
 
 }  // namespace
 
-TEST_CASE("--check-convergence passes a scenario whose seeds all end in one state",
+TEST_CASE("sweep --check-convergence passes a scenario whose seeds all end in one state",
           "[cli][convergence]") {
   const sc::Scenario s = Writer("fixed-writer", false);
   bool ok = false;
@@ -71,7 +71,7 @@ TEST_CASE("--check-convergence passes a scenario whose seeds all end in one stat
   CHECK(text == "convergence: fixed-writer: 8 passing seed(s), one final state\n");
 }
 
-TEST_CASE("--check-convergence fails a divergent scenario with a diff naming both seeds",
+TEST_CASE("sweep --check-convergence fails a divergent scenario with a diff naming both seeds",
           "[cli][convergence]") {
   const sc::Scenario s = Writer("random-writer", true);
   bool ok = true;
@@ -87,7 +87,7 @@ TEST_CASE("--check-convergence fails a divergent scenario with a diff naming bot
   CHECK_THAT(text, Catch::Contains("\n+    \"value\": \"v"));
 }
 
-TEST_CASE("--check-convergence is a usage error on a scenario that is not convergent",
+TEST_CASE("sweep --check-convergence is a usage error on a scenario that is not convergent",
           "[cli][convergence]") {
   CHECK(sc::ConvergenceUsage(sc::GetScenario("status-ping-pong")).empty());
   CHECK(sc::ConvergenceUsage(sc::GetScenario("conflicting-writers")) ==
