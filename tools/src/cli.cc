@@ -29,6 +29,7 @@
 #include <bubble/sim/trace_file.h>
 
 #include "convergence_tally.h"
+#include "cut_text.h"
 #include "fingerprints.h"
 #include "hunt.h"
 #include "interrupt.h"
@@ -789,8 +790,8 @@ void PrintSweepResults(const SweepPlan& plan, const SweepTally& tally, bool inte
   if (!first.empty()) {
     Print("first failing seeds:\n");
     for (const TalliedRun& run : first) {
-      Print("  seed {} ({}): {}\n    {}\n", run.item.seed, StrategyLabel(run.item), run.message,
-            RunCommandFor(plan, run.item));
+      Print("  seed {} ({}): {}\n    {}\n", run.item.seed, StrategyLabel(run.item),
+            FirstLine(run.message), RunCommandFor(plan, run.item));
     }
   }
 }

@@ -80,4 +80,8 @@ std::string ValidUtf8(std::string text) {
   return out;
 }
 
+std::string FirstLine(std::string_view text) {
+  return std::string(text.substr(0, text.find('\n')));
+}
+
 }  // namespace bubble::cli

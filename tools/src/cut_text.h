@@ -18,4 +18,8 @@ std::string CutText(std::string text, std::size_t max, std::string_view how);
 // JUnit XML and JSON carry only valid UTF-8, and a failure message may quote anything.
 std::string ValidUtf8(std::string text);
 
+// The first line of `text` (all of it when it has one line). A sweep's per-seed lines are one
+// line each: scripts read "  seed S (...): MESSAGE" and the command on the line after it.
+std::string FirstLine(std::string_view text);
+
 }  // namespace bubble::cli

@@ -9,17 +9,11 @@
 #include <bubble/scenarios/shrink.h>
 #include <bubble/sim/shell_word.h>
 
+#include "cut_text.h"
+
 namespace bubble::cli {
 
 namespace sc = bubble::scenarios;
-
-namespace {
-
-std::string FirstLine(std::string_view s) {
-  return std::string(s.substr(0, s.find('\n')));
-}
-
-}  // namespace
 
 int RunShrink(const sc::RecordedRun& recorded, const ShrinkRequest& request,
               const std::function<void(std::string_view)>& print) {
