@@ -42,6 +42,7 @@
 #include <bubble/sim/wait_group.h>
 
 #include "catalogue.h"
+#include "widget_kind.h"
 
 namespace bubble::scenarios {
 
@@ -51,19 +52,11 @@ using namespace std::chrono_literals;
 namespace rt = bubble::runtime;
 namespace cache = bubble::runtime::cache;
 namespace ctrl = bubble::runtime::controller;
+using detail::WidgetKind;
+using detail::WidgetResource;
 
 constexpr char kNamespace[] = "default";
 constexpr char kOwnerLabel[] = "widget";
-
-const rt::GroupVersionKind& WidgetKind() {
-  static const rt::GroupVersionKind kind{"example.com", "v1", "Widget"};
-  return kind;
-}
-
-const rt::GroupVersionResource& WidgetResource() {
-  static const rt::GroupVersionResource resource{"example.com", "v1", "widgets"};
-  return resource;
-}
 
 struct State {
   std::shared_ptr<fake::Clientset> cs;
