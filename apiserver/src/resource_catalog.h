@@ -1,0 +1,76 @@
+// apiserver/src/resource_catalog.h
+//
+// What the REST server serves: every resource with its discovery facts (kind, scope, verbs,
+// short names, printer columns), from three sources, in this order of precedence:
+//  1. the CustomResourceDefinitions stored in the server (apiextensions.k8s.io/v1
+//     customresourcedefinitions): a CRD created with `kubectl apply` is served at once, as
+//     kube-apiserver does once the CRD is Established (one version per served spec.versions[]);
+//  2. the kinds of the server's Scheme (runtime::Scheme: built-ins and the kinds a scenario
+//     registered, typed or Unstructured);
+//  3. a fixed list of core resources kubectl relies on even when no code knows them: v1 events,
+//     v1 namespaces, apiextensions.k8s.io/v1 customresourcedefinitions.
+// The discovery documents (/api, /apis, /api/v1, /apis/G/V) are rendered from the same list.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <bubble/runtime/client.h>
+#include <bubble/runtime/group_version.h>
+#include <bubble/runtime/scheme.h>
+#include <bubble/sim/context.h>
+
+namespace bubble::apiserver::detail {
+
+// A column of `kubectl get` output (metav1.TableColumnDefinition), with how to fill it.
+struct PrinterColumn {
+  std::string name{};         // "Data"
+  std::string type{};         // "string", "integer", "date"...
+  std::string format{};       // "name" for the NAME column
+  std::string description{};  //
+  int priority = 0;           // 0: shown; 1: only with -o wide
+  std::string json_path{};    // CRD additionalPrinterColumns: ".spec.size"; empty for built-ins
+};
+
+struct ServedResource {
+  runtime::GroupVersionResource gvr{};
+  std::string kind{};      // "ConfigMap"
+  std::string singular{};  // "configmap"
+  bool namespaced = true;
+  std::vector<std::string> short_names{};  // {"cm"}
+  std::vector<std::string> categories{};   // {"all"} for pods, services, deployments...
+  std::vector<std::string> verbs{};        // create delete deletecollection get list patch update watch
+  bool status_subresource = false;         // serves <resource>/status
+  std::vector<PrinterColumn> columns{};    // empty: NAME and AGE only
+};
+
+class ResourceCatalog {
+ public:
+  explicit ResourceCatalog(const runtime::Scheme& scheme);
+
+  // Every served resource, CRDs read from `server` now (a List of customresourcedefinitions; a
+  // failed list counts as none), in (group, version, resource) order.
+  std::vector<ServedResource> Resources(runtime::Clientset& server, const sim::Context& ctx) const;
+
+  // The resource served at /api/VERSION/RESOURCE or /apis/GROUP/VERSION/RESOURCE, if any.
+  std::optional<ServedResource> Find(runtime::Clientset& server, const sim::Context& ctx,
+                                     std::string_view group, std::string_view version,
+                                     std::string_view resource) const;
+
+  // Discovery documents (metav1.APIVersions, APIGroupList, APIResourceList), as JSON.
+  nlohmann::json ApiVersions(std::string_view server_address) const;            // GET /api
+  nlohmann::json ApiGroupList(runtime::Clientset& server, const sim::Context& ctx) const;  // GET /apis
+  // GET /api/v1 or /apis/G/V; nullopt when nothing is served there (a 404).
+  std::optional<nlohmann::json> ApiResourceList(runtime::Clientset& server, const sim::Context& ctx,
+                                                std::string_view group,
+                                                std::string_view version) const;
+
+ private:
+  const runtime::Scheme* scheme_;
+};
+
+}  // namespace bubble::apiserver::detail
