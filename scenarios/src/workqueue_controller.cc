@@ -216,6 +216,7 @@ sim::Task Body(const ScenarioContext& ctx) {
   fake::Options server;
   server.fidelity.stamp_resource_version = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
+  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

@@ -118,8 +118,10 @@ class ScenarioContext {
 
   // The run's liveness oracle (<bubble/fake/liveness.h>), one per run. Track the fake
   // clientsets and queues here — one line, `ctx.Liveness().Track(cs);` — and the harness reaches
-  // them too: `bubble sweep --check-convergence` compares the tracked servers' final states.
-  // Settle() runs the scenario's settle phase (Scenario::settle).
+  // them too: `bubble sweep --check-convergence` compares the tracked servers' final states, and
+  // the tracked clientsets are the API servers `bubble run --serve` shows. Every built-in
+  // scenario tracks its clientsets; tracking one records nothing and draws nothing, so it does
+  // not change a run. Settle() runs the scenario's settle phase (Scenario::settle).
   fake::Liveness& Liveness() const noexcept { return *liveness_; }
 
  private:
