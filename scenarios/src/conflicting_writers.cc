@@ -199,7 +199,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   }
   s->cs = fake::NewClientset(
       std::move(opts), rt::ConfigMap({.name = kName, .namespace_ = kNamespace}, {{"count", "0"}}));
-  ctx.Liveness().Track(s->cs);
   return [s] {
     sim::Log().info("{} writers x {} increments on {}/{} (conflict checking {})", s->p.writers,
                     s->p.increments, kNamespace, kName,

@@ -345,7 +345,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   fake::Options server;
   s->cs = fake::NewClientset(std::move(server),
                              rt::ConfigMap({.name = kParent, .namespace_ = kNamespace}));
-  ctx.Liveness().Track(s->cs);
   State* raw = s.get();
   s->controller = std::make_shared<Restartable>(
       *s->cs,

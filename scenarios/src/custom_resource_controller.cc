@@ -257,7 +257,6 @@ sim::Task Body(const ScenarioContext& ctx) {
     server.fidelity.uid_and_timestamps = true;
   }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

@@ -225,7 +225,6 @@ sim::Task Body(const ScenarioContext& ctx) {
          .error = rt::NewInternalError("injected: etcd request timed out")});
   }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

@@ -223,7 +223,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   fake::Options server;
   server.fidelity.history_limit = static_cast<std::size_t>(ctx.IntOption("history"));
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kWatched, objects, {{"write", "0"}});
   auto noise = s->cs->GetTracker().Add(

@@ -390,7 +390,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   opts.record_actions = false;
   s->cs = fake::NewClientset(std::move(opts),
                              rt::ConfigMap({.name = kWorkLog, .namespace_ = kNamespace}));
-  ctx.Liveness().Track(s->cs);
   // Where the server applies a work write: nobody else may be leading.
   State* raw = s.get();
   s->cs->PrependReactor("update", "configmaps", [raw](fake::Action& a) {

@@ -136,7 +136,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   }
   const int initial = ctx.Bug("seed-empty-rv") ? 0 : static_cast<int>(ctx.IntOption("initial"));
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   detail::SeedConfigMaps(*s->cs, kNamespace, initial);
   return [s] { Run(*s); };
 }

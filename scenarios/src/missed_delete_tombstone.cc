@@ -219,7 +219,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->drop_tombstone = ctx.Bug("drop-tombstone");
   fake::Options server;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kNamespace, objects);
   for (int i = 1; i <= objects; ++i) {

@@ -205,7 +205,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->create_at = rng.UniformDuration(0ms, kRestartDelay - 1ms);
   s->victim = static_cast<int>(rng.UniformInRange(0, s->objects - 1));
   s->cs = std::make_shared<fake::Clientset>(fake::Options{});
-  ctx.Liveness().Track(s->cs);
   State* raw = s.get();
   s->controller = std::make_shared<Restartable>(
       *s->cs, ComponentSpec{.name = "external-controller",

@@ -275,7 +275,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   fake::Options server = detail::OwnershipServer();
   server.bugs.gc_trusts_graph = ctx.Bug("gc-trusts-graph");
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

@@ -236,7 +236,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->stale_owner = ctx.Bug("stale-owner");
   s->adopt_by_name = ctx.Bug("adopt-by-name");
   s->cs = std::make_shared<fake::Clientset>(detail::OwnershipServer());
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

@@ -205,7 +205,6 @@ sim::Task Body(const ScenarioContext& ctx) {
     server.fidelity.tombstones = true;
   }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   detail::SeedConfigMaps(*s->cs, kNamespace, s->objects, {{"v", "0"}});
   return [s] { Run(*s); };
 }

@@ -185,7 +185,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->ignore_tombstones = ctx.Bug("ignore-tombstones");
   fake::Options server;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   const int objects = static_cast<int>(ctx.IntOption("objects"));
   detail::SeedConfigMaps(*s->cs, kNamespace, objects);
   return [s] { Run(*s); };

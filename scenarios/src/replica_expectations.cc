@@ -423,7 +423,6 @@ sim::Task Body(const ScenarioContext& ctx) {
     server.faults.latency.push_back({.min = 0ms, .max = 2ms});
   }
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   for (int i = 0; i < s->deployments; ++i) {
     rt::Deployment web;
     web.metadata = {.name = DeploymentName(i), .namespace_ = kNamespace};

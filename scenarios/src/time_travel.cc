@@ -337,7 +337,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   server.api_servers.push_back(
       {.lag_min = 0ms, .lag_max = std::chrono::milliseconds(ctx.IntOption("max-lag-ms"))});
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   fake::Clientset* cs = s->cs.get();
   s->cs->PrependReactor("delete", "configmaps", [cs](fake::Action& a) {
     CheckDelete(*cs, a);

@@ -212,7 +212,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   s->updates = static_cast<int>(ctx.IntOption("updates"));
   s->read_twice = ctx.Bug("read-twice");
   s->cs = std::make_shared<fake::Clientset>();  // resourceVersions and conflicts by default
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 

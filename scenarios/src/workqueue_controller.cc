@@ -216,7 +216,6 @@ sim::Task Body(const ScenarioContext& ctx) {
   fake::Options server;
   server.fidelity.stamp_resource_version = true;
   s->cs = std::make_shared<fake::Clientset>(std::move(server));
-  ctx.Liveness().Track(s->cs);
   return [s] { Run(*s); };
 }
 
