@@ -491,6 +491,14 @@ bool Clientset::SupportsWatchList() const {
   return tracker_.GetOptions().fidelity.watch_list;
 }
 
+std::shared_ptr<Clientset> Clientset::Snapshot() const {
+  Options options = GetOptions();
+  options.api_servers.clear();
+  auto copy = std::make_shared<Clientset>(std::move(options));
+  copy->tracker_.CopyStoreFrom(tracker_);
+  return copy;
+}
+
 void Clientset::AddObject(const runtime::Object& obj) {
   const Result<ObjectPtr> added = tracker_.Add(obj);
   BUBBLE_EXPECT(added.has_value(), "fake::Clientset: cannot add {}: {}", obj,

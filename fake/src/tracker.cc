@@ -650,6 +650,16 @@ void Tracker::AddChangeListener(ChangeListener fn) {
   impl_->listeners.push_back(std::move(fn));
 }
 
+void Tracker::CopyStoreFrom(const Tracker& source) {
+  BUBBLE_EXPECT(impl_->resources.empty(),
+                "Tracker::CopyStoreFrom: this tracker already holds resources; copy a store only "
+                "into a new tracker (Clientset::Snapshot)");
+  for (const auto& [gvr, rs] : source.impl_->resources) {
+    const ResourceState& copy = impl_->resources.emplace(gvr, rs).first->second;
+    impl_->hub->CopyHistoryLog(*source.impl_->hub, rs, copy);
+  }
+}
+
 void Tracker::Compact(const GroupVersionResource& gvr) {
   ResourceState& rs = impl_->State(gvr);
   rs.Compact();

@@ -430,6 +430,13 @@ void WatchHub::StopAll(const ResourceState& rs) {
   }
 }
 
+void WatchHub::CopyHistoryLog(const WatchHub& source, const ResourceState& from,
+                              const ResourceState& to) {
+  if (oracle_ != nullptr && source.oracle_ != nullptr) {
+    oracle_->CopyLog(*source.oracle_, from, to);
+  }
+}
+
 std::size_t WatchHub::Count(const ResourceState& rs) const {
   std::size_t n = 0;
   const auto found = watchers_.find(&rs);

@@ -61,8 +61,10 @@ class WatchHub : public std::enable_shared_from_this<WatchHub> {
   // Watches of the resource that are still open.
   std::size_t Count(const ResourceState& rs) const;
 
-  // The watch oracle (Options::check_watches), or null.
-  WatchOracle* Oracle() noexcept { return oracle_.get(); }
+  // For a copy of a store (Tracker::CopyStoreFrom): what `source` knows of the states before
+  // each change of `from` (the oracle's log), now of `to`, so a watch of the copy from an old
+  // version is checked as one of the original would be.
+  void CopyHistoryLog(const WatchHub& source, const ResourceState& from, const ResourceState& to);
 
  private:
   // A resource's watches: per namespace ("": all namespaces), in registration order.
