@@ -36,9 +36,7 @@ sim::StrategyOptions RandomStrategy(std::uint64_t seed) {
 class HookStrategy final : public sim::Strategy {
  public:
   HookStrategy(std::uint64_t seed, sim::TimePoint at, std::function<void()> hook)
-      : inner_(sim::MakeStrategy(RandomStrategy(seed))),
-        at_(at),
-        hook_(std::move(hook)) {}
+      : inner_(sim::MakeStrategy(RandomStrategy(seed))), at_(at), hook_(std::move(hook)) {}
 
   sim::StrategyKind Kind() const noexcept override { return inner_->Kind(); }
 
