@@ -12,10 +12,12 @@
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/timer.h>
 
+#include "tracker_state.h"
 #include "watch_cache.h"
 
 namespace bubble::fake {
 
+using detail::InBubble;
 using runtime::Err;
 using runtime::ObjectList;
 using runtime::ObjectPtr;
@@ -24,10 +26,6 @@ using runtime::Status;
 using runtime::WatchPtr;
 
 namespace {
-
-bool InBubble() {
-  return sim::Bubble::Current() != nullptr;
-}
 
 // Whether a request crosses a network: the running bubble's Options::preempt has `api`.
 bool RequestsYield() {
