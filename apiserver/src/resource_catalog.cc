@@ -2,12 +2,12 @@
 #include "resource_catalog.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
 #include <tuple>
 
+#include "json_read.h"
 #include "table.h"
 
 namespace bubble::apiserver::detail {
@@ -49,17 +49,10 @@ const std::map<runtime::GroupResource, BuiltinFacts>& Builtins() {
   return facts;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 ServedResource FromFacts(runtime::GroupVersionResource gvr, std::string kind, bool namespaced) {
   ServedResource r;
   r.gvr = std::move(gvr);
-  r.singular = Lower(kind);
+  r.singular = LowerAscii(kind);
   r.kind = std::move(kind);
   r.namespaced = namespaced;
   r.verbs = AllVerbs();
@@ -93,12 +86,8 @@ std::vector<std::string> StringList(const json& j) {
   return out;
 }
 
-std::string StringField(const json& j, const char* key) {
-  if (!j.is_object()) {
-    return {};
-  }
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+std::string StringField(const json& j, std::string_view key) {
+  return Str(Child(&j, key));
 }
 
 // A CRD's additionalPrinterColumns for one version; apiextensions' default (Age from
@@ -118,7 +107,8 @@ std::vector<PrinterColumn> CrdColumns(const json& version) {
         col.priority = p->get<int>();
       }
       if (col.description.empty()) {
-        col.description = "Custom resource definition column (in JSONPath format): " + col.json_path;
+        col.description =
+            "Custom resource definition column (in JSONPath format): " + col.json_path;
       }
       if (!col.name.empty() && !col.json_path.empty()) {
         out.push_back(std::move(col));
@@ -152,7 +142,7 @@ std::vector<ServedResource> CrdResources(const json& crd) {
   }
   std::string singular = StringField(names, "singular");
   if (singular.empty()) {
-    singular = Lower(kind);  // the server's default
+    singular = LowerAscii(kind);  // the server's default
   }
   const bool namespaced = StringField(*spec, "scope") != "Cluster";
   const auto versions = spec->find("versions");
@@ -290,8 +280,7 @@ std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset& serve
 }
 
 std::optional<ServedResource> ResourceCatalog::Find(runtime::Clientset& server,
-                                                    const sim::Context& ctx,
-                                                    std::string_view group,
+                                                    const sim::Context& ctx, std::string_view group,
                                                     std::string_view version,
                                                     std::string_view resource) const {
   for (ServedResource& r : Resources(server, ctx)) {

@@ -2,7 +2,6 @@
 #include "table.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <functional>
@@ -15,53 +14,13 @@
 #include <bubble/runtime/time_format.h>
 
 #include "human_duration.h"
+#include "json_read.h"
 
 namespace bubble::apiserver::detail {
 
 namespace {
 
 using nlohmann::json;
-
-// ---- reading an object's JSON without throwing on a missing or mistyped field ----
-
-const json* Child(const json* j, std::string_view key) {
-  if (j == nullptr || !j->is_object()) {
-    return nullptr;
-  }
-  const auto it = j->find(key);
-  return it == j->end() ? nullptr : &*it;
-}
-
-const json* At(const json& j, std::initializer_list<std::string_view> path) {
-  const json* cur = &j;
-  for (std::string_view key : path) {
-    cur = Child(cur, key);
-  }
-  return cur;
-}
-
-std::string Str(const json* j) {
-  return j != nullptr && j->is_string() ? j->get<std::string>() : std::string{};
-}
-
-std::int64_t Int(const json* j, std::int64_t fallback = 0) {
-  if (j == nullptr || !j->is_number()) {
-    return fallback;
-  }
-  return j->is_number_float() ? static_cast<std::int64_t>(j->get<double>())
-                              : j->get<std::int64_t>();
-}
-
-bool Bool(const json* j) { return j != nullptr && j->is_boolean() && j->get<bool>(); }
-
-std::size_t Size(const json* j) {
-  return j != nullptr && (j->is_object() || j->is_array()) ? j->size() : 0;
-}
-
-const json& Array(const json* j) {
-  static const json empty = json::array();
-  return j != nullptr && j->is_array() ? *j : empty;
-}
 
 std::optional<sim::TimePoint> Time(const json* j) {
   const std::string text = Str(j);
@@ -76,7 +35,9 @@ std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   return fmt::format("{}", fmt::join(parts, sep));
 }
 
-std::string OrNone(std::string s) { return s.empty() ? "<none>" : s; }
+std::string OrNone(std::string s) {
+  return s.empty() ? "<none>" : s;
+}
 
 // labels.FormatLabels: "k=v,k2=v2" in key order, "<none>" when empty.
 std::string FormatLabels(const json* labels) {
@@ -124,13 +85,6 @@ std::string FormatLabelSelector(const json* selector) {
     parts.push_back(std::move(text));
   }
   return OrNone(Join(parts, ","));
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 std::string Trim(std::string_view s) {
@@ -425,7 +379,7 @@ json EventRow(const RowInput& in) {
   } else if (count == 0) {
     count = 1;
   }
-  const std::string kind = Lower(Str(At(j, {"involvedObject", "kind"})));
+  const std::string kind = LowerAscii(Str(At(j, {"involvedObject", "kind"})));
   const std::string name = Str(At(j, {"involvedObject", "name"}));
   std::string source = Str(At(j, {"source", "component"}));
   if (const std::string host = Str(At(j, {"source", "host"})); !host.empty()) {
@@ -450,7 +404,9 @@ json CreatedAtRow(const RowInput& in) {
   return {in.object.metadata.name, t.has_value() ? runtime::FormatTime(*t) : "<unknown>"};
 }
 
-json DefaultRow(const RowInput& in) { return {in.object.metadata.name, in.Age()}; }
+json DefaultRow(const RowInput& in) {
+  return {in.object.metadata.name, in.Age()};
+}
 
 const std::map<runtime::GroupKind, Printer>& Printers() {
   static const std::map<runtime::GroupKind, Printer> printers = {
@@ -463,8 +419,7 @@ const std::map<runtime::GroupKind, Printer>& Printers() {
          Column("Data", "integer", "Number of entries in data."), AgeColumn()},
         SecretRow}},
       {{"", "Pod"},
-       {{NameColumn(),
-         Column("Ready", "string", "Ready containers of all containers in the pod."),
+       {{NameColumn(), Column("Ready", "string", "Ready containers of all containers in the pod."),
          Column("Status", "string", "The pod's phase, or why it is not running."),
          Column("Restarts", "integer", "Restarts of the pod's containers."), AgeColumn(),
          Column("IP", "string", "IP address allocated to the pod.", 1),

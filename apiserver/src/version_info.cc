@@ -36,7 +36,9 @@ constexpr const char* Compiler() {
 
 }  // namespace
 
-std::string GitVersion() { return std::string("v1.20.0-bubble.") + BUBBLE_VERSION; }
+std::string GitVersion() {
+  return std::string("v1.20.0-bubble.") + BUBBLE_VERSION;
+}
 
 nlohmann::json VersionInfo() {
   return {

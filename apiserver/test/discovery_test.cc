@@ -1,6 +1,4 @@
 // ResourceCatalog: the served resources and the discovery documents kubectl's RESTMapper reads.
-#include "resource_catalog.h"
-
 #include <string>
 #include <vector>
 
@@ -8,6 +6,8 @@
 
 #include <bubble/fake/clientset.h>
 #include <bubble/runtime/unstructured.h>
+
+#include "resource_catalog.h"
 
 namespace api = bubble::apiserver::detail;
 namespace fake = bubble::fake;
@@ -75,8 +75,8 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
   CHECK(widgets["namespaced"] == true);
   CHECK(widgets["shortNames"] == json{"wd"});
   CHECK(widgets["categories"] == json{"all"});
-  CHECK(widgets["verbs"] == json{"create", "delete", "deletecollection", "get", "list", "patch",
-                                 "update", "watch"});
+  CHECK(widgets["verbs"] ==
+        json{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"});
   CHECK((*FindResource(*v1, "widgets/status"))["verbs"] == json{"get", "patch", "update"});
 
   // v1beta1 is served without status; an unserved version is not there at all.
@@ -95,8 +95,7 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
     }
   }
   REQUIRE(example != nullptr);
-  CHECK((*example)["versions"] ==
-        json::parse(R"([{"groupVersion":"example.com/v1","version":"v1"},
+  CHECK((*example)["versions"] == json::parse(R"([{"groupVersion":"example.com/v1","version":"v1"},
                         {"groupVersion":"example.com/v1beta1","version":"v1beta1"}])"));
   CHECK((*example)["preferredVersion"]["version"] == "v1");
 
@@ -109,9 +108,10 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
   CHECK(found->status_subresource);
 }
 
-TEST_CASE("a CRD without printer columns gets apiextensions' Age column; scope Cluster is "
-          "cluster-scoped",
-          "[apiserver][discovery]") {
+TEST_CASE(
+    "a CRD without printer columns gets apiextensions' Age column; scope Cluster is "
+    "cluster-scoped",
+    "[apiserver][discovery]") {
   auto crd = rt::Unstructured::FromJson(json::parse(R"({
     "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
     "metadata": {"name": "gadgets.example.org"},
@@ -141,9 +141,9 @@ TEST_CASE("built-in resources carry kube-apiserver's short names, categories and
   const auto core = catalog.ApiResourceList(cs, ctx, "", "v1");
   REQUIRE(core.has_value());
   CHECK((*core)["groupVersion"] == "v1");
-  CHECK(Names(*core) ==
-        std::vector<std::string>{"configmaps", "events", "namespaces", "namespaces/status", "pods",
-                                 "pods/status", "secrets", "services", "services/status"});
+  CHECK(Names(*core) == std::vector<std::string>{"configmaps", "events", "namespaces",
+                                                 "namespaces/status", "pods", "pods/status",
+                                                 "secrets", "services", "services/status"});
   CHECK((*FindResource(*core, "configmaps"))["shortNames"] == json{"cm"});
   CHECK((*FindResource(*core, "events"))["shortNames"] == json{"ev"});
   CHECK((*FindResource(*core, "pods"))["shortNames"] == json{"po"});
@@ -177,8 +177,7 @@ TEST_CASE("built-in resources carry kube-apiserver's short names, categories and
   for (const json& g : group_list["groups"]) {
     groups.push_back(g["name"].get<std::string>());
   }
-  CHECK(groups ==
-        std::vector<std::string>{"apiextensions.k8s.io", "apps", "coordination.k8s.io"});
+  CHECK(groups == std::vector<std::string>{"apiextensions.k8s.io", "apps", "coordination.k8s.io"});
 
   CHECK_FALSE(catalog.ApiResourceList(cs, ctx, "batch", "v1").has_value());
   CHECK_FALSE(catalog.Find(cs, ctx, "", "v1", "replicationcontrollers").has_value());
@@ -240,8 +239,8 @@ TEST_CASE("versions are ordered as kube-apiserver orders them", "[apiserver][dis
       CHECK(g["preferredVersion"]["version"] == "v2");
     }
   }
-  CHECK(versions == std::vector<std::string>{"v2", "v1", "v1beta2", "v1beta1", "v10alpha1",
-                                             "v1alpha1", "foo"});
+  CHECK(versions ==
+        std::vector<std::string>{"v2", "v1", "v1beta2", "v1beta1", "v10alpha1", "v1alpha1", "foo"});
 }
 
 TEST_CASE("/api names v1 and the address clients should use", "[apiserver][discovery]") {

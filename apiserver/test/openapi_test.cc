@@ -48,14 +48,16 @@ TEST_CASE("the OpenAPI protobuf is a gnostic Document with swagger, info and no 
   const std::string doc = api::OpenApiV2Protobuf();
   auto fields = ReadFields(doc);
   CHECK(fields.size() == 3);
-  CHECK(fields[1] == "2.0");        // swagger
-  CHECK(fields[8].empty());         // paths: present, empty
-  CHECK(!fields.contains(9));       // no definitions: kubectl skips validation
+  CHECK(fields[1] == "2.0");          // swagger
+  CHECK(fields[8].empty());           // paths: present, empty
+  CHECK(!fields.contains(9));         // no definitions: kubectl skips validation
   auto info = ReadFields(fields[2]);  // info
   CHECK(info[1] == "Kubernetes");
   CHECK(info[2] == api::GitVersion());
   // The exact bytes, so a change to the encoder is seen: 0x0a = field 1, wire type 2.
-  CHECK(doc.substr(0, 5) == std::string("\x0a\x03" "2.0", 5));
+  CHECK(doc.substr(0, 5) == std::string("\x0a\x03"
+                                        "2.0",
+                                        5));
 }
 
 TEST_CASE("the OpenAPI JSON is the same document", "[apiserver][openapi]") {
@@ -78,8 +80,8 @@ TEST_CASE("/version answers as Kubernetes 1.20 with bubble's version", "[apiserv
   CHECK(v["minor"] == "20");
   CHECK(api::GitVersion().starts_with("v1.20.0-bubble."));
   CHECK(v["gitVersion"] == api::GitVersion());
-  for (const char* key : {"gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler",
-                          "platform"}) {
+  for (const char* key :
+       {"gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"}) {
     INFO(key);
     CHECK(v[key].is_string());
     CHECK(!v[key].get<std::string>().empty());

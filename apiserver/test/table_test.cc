@@ -73,8 +73,7 @@ std::vector<std::string> WideColumns(const json& table) {
 
 }  // namespace
 
-TEST_CASE("ConfigMap: Name, Data, Age; the table metadata is the list's",
-          "[apiserver][table]") {
+TEST_CASE("ConfigMap: Name, Data, Age; the table metadata is the list's", "[apiserver][table]") {
   const auto cm = Parse(R"({"apiVersion":"v1","kind":"ConfigMap",
     "metadata":{"name":"cm1","namespace":"default","resourceVersion":"7"},
     "data":{"a":"1","b":"2"}})");
@@ -183,8 +182,8 @@ TEST_CASE("Service: type, cluster IP, external IP, ports; wide selector", "[apis
   const json t = Table(served, {cluster_ip, lb});
   CHECK(ColumnNames(t) == std::vector<std::string>{"Name", "Type", "Cluster-IP", "External-IP",
                                                    "Port(s)", "Age", "Selector"});
-  CHECK(t["rows"][0]["cells"] == json{"web", "ClusterIP", "10.96.0.10", "<none>",
-                                      "80/TCP,53/UDP", "3m2s", "app=web,tier=front"});
+  CHECK(t["rows"][0]["cells"] == json{"web", "ClusterIP", "10.96.0.10", "<none>", "80/TCP,53/UDP",
+                                      "3m2s", "app=web,tier=front"});
   CHECK(t["rows"][1]["cells"] ==
         json{"lb", "LoadBalancer", "<none>", "<pending>", "443/TCP", "3m2s", "<none>"});
 }
@@ -197,9 +196,10 @@ TEST_CASE("Namespace: Name, Status, Age", "[apiserver][table]") {
   CHECK(t["rows"][0]["cells"] == json{"team", "Terminating", "3m2s"});
 }
 
-TEST_CASE("Deployment: ready of desired, up-to-date, available; wide containers, images, "
-          "selector",
-          "[apiserver][table]") {
+TEST_CASE(
+    "Deployment: ready of desired, up-to-date, available; wide containers, images, "
+    "selector",
+    "[apiserver][table]") {
   const auto d = rt::Unstructured::FromJson(json::parse(R"({
     "apiVersion":"apps/v1","kind":"Deployment",
     "metadata":{"name":"web","namespace":"default","creationTimestamp":"2000-01-01T00:00:00Z"},
@@ -210,8 +210,8 @@ TEST_CASE("Deployment: ready of desired, up-to-date, available; wide containers,
                                         {"name":"sidecar","image":"envoy"}]}}},
     "status":{"replicas":3,"readyReplicas":2,"updatedReplicas":3,"availableReplicas":2}})"));
   REQUIRE(d.has_value());
-  const json t = Table(Served("apps", "v1", "deployments"),
-                       {std::make_shared<rt::Unstructured>(*d)});
+  const json t =
+      Table(Served("apps", "v1", "deployments"), {std::make_shared<rt::Unstructured>(*d)});
   CHECK(ColumnNames(t) == std::vector<std::string>{"Name", "Ready", "Up-to-date", "Available",
                                                    "Age", "Containers", "Images", "Selector"});
   CHECK(WideColumns(t) == std::vector<std::string>{"Containers", "Images", "Selector"});
@@ -243,11 +243,11 @@ TEST_CASE("Event: Last Seen, Type, Reason, Object, Message (and the wide columns
   REQUIRE(ev.has_value());
   const json t = Table(Served("", "v1", "events"), {std::make_shared<rt::Unstructured>(*ev)});
   CHECK(ColumnNames(t) == std::vector<std::string>{"Last Seen", "Type", "Reason", "Object",
-                                                   "Subobject", "Source", "Message",
-                                                   "First Seen", "Count", "Name"});
-  CHECK(t["rows"][0]["cells"] == json{"2s", "Warning", "BackOff", "pod/web-1",
-                                      "spec.containers{a}", "kubelet, node-a",
-                                      "Back-off restarting", "3m2s", 5, "web-1.abc"});
+                                                   "Subobject", "Source", "Message", "First Seen",
+                                                   "Count", "Name"});
+  CHECK(t["rows"][0]["cells"] == json{"2s", "Warning", "BackOff", "pod/web-1", "spec.containers{a}",
+                                      "kubelet, node-a", "Back-off restarting", "3m2s", 5,
+                                      "web-1.abc"});
 }
 
 TEST_CASE("CustomResourceDefinition: Name, Created At", "[apiserver][table]") {
@@ -285,8 +285,8 @@ TEST_CASE("a custom resource gets its CRD's additionalPrinterColumns", "[apiserv
     "metadata":{"name":"w2","namespace":"default"},"spec":{"size":"big"}})"));
   REQUIRE(w1.has_value());
   REQUIRE(w2.has_value());
-  const json t = Table(served, {std::make_shared<rt::Unstructured>(*w1),
-                                std::make_shared<rt::Unstructured>(*w2)});
+  const json t = Table(
+      served, {std::make_shared<rt::Unstructured>(*w1), std::make_shared<rt::Unstructured>(*w2)});
   CHECK(ColumnNames(t) ==
         std::vector<std::string>{"Name", "Size", "Phase", "First", "Ready", "Age"});
   CHECK(WideColumns(t) == std::vector<std::string>{"First"});
@@ -302,8 +302,9 @@ TEST_CASE("a kind without a printer gets Name and Age", "[apiserver][table]") {
   const api::ResourceCatalog catalog(cs.GetScheme());
   const auto served = catalog.Find(cs, sim::Context::Background(), "example.com", "v1", "widgets");
   REQUIRE(served.has_value());
-  rt::Unstructured w({"example.com", "v1", "Widget"},
-                     {.name = "w1", .namespace_ = "default", .creation_timestamp = sim::TimePoint{}});
+  rt::Unstructured w(
+      {"example.com", "v1", "Widget"},
+      {.name = "w1", .namespace_ = "default", .creation_timestamp = sim::TimePoint{}});
   const json t = Table(*served, {std::make_shared<rt::Unstructured>(w)});
   CHECK(ColumnNames(t) == std::vector<std::string>{"Name", "Age"});
   CHECK(t["rows"][0]["cells"] == json{"w1", "3m2s"});
