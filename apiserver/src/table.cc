@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <bubble/runtime/label_selector.h>
 #include <bubble/runtime/time_format.h>
 
 #include "human_duration.h"
@@ -41,48 +42,48 @@ std::string OrNone(std::string s) {
 
 // labels.FormatLabels: "k=v,k2=v2" in key order, "<none>" when empty.
 std::string FormatLabels(const json* labels) {
-  std::vector<std::string> parts;
+  runtime::Labels set;
   if (labels != nullptr && labels->is_object()) {
-    for (const auto& [k, v] : labels->items()) {  // nlohmann's object is a std::map: key order
-      parts.push_back(fmt::format("{}={}", k, v.is_string() ? v.get<std::string>() : v.dump()));
+    for (const auto& [k, v] : labels->items()) {
+      set[k] = Str(&v);
     }
   }
-  return OrNone(Join(parts, ","));
+  return OrNone(runtime::LabelSelector::FromSet(set).String());
 }
 
 // metav1.FormatLabelSelector: the selector's requirements in key order ("app=web,tier in
 // (a,b),!legacy"), "<none>" for an empty or absent selector.
 std::string FormatLabelSelector(const json* selector) {
-  std::vector<std::pair<std::string, std::string>> reqs;  // (key, text)
+  std::vector<runtime::Requirement> reqs;
   if (const json* ml = Child(selector, "matchLabels"); ml != nullptr && ml->is_object()) {
     for (const auto& [k, v] : ml->items()) {
-      reqs.emplace_back(k, fmt::format("{}={}", k, Str(&v)));
+      reqs.push_back({.key = k, .op = runtime::SelectorOperator::kEquals, .values = {Str(&v)}});
     }
   }
+  static const std::map<std::string, runtime::SelectorOperator, std::less<>> kOperators = {
+      {"In", runtime::SelectorOperator::kIn},
+      {"NotIn", runtime::SelectorOperator::kNotIn},
+      {"Exists", runtime::SelectorOperator::kExists},
+      {"DoesNotExist", runtime::SelectorOperator::kDoesNotExist}};
   for (const json& e : Array(Child(selector, "matchExpressions"))) {
-    const std::string key = Str(Child(&e, "key"));
-    const std::string op = Str(Child(&e, "operator"));
-    std::vector<std::string> values;
+    const auto op = kOperators.find(Str(Child(&e, "operator")));
+    if (op == kOperators.end()) {
+      continue;
+    }
+    runtime::Requirement req{.key = Str(Child(&e, "key")), .op = op->second};
     for (const json& v : Array(Child(&e, "values"))) {
-      values.push_back(Str(&v));
+      req.values.push_back(Str(&v));
     }
-    std::sort(values.begin(), values.end());
-    if (op == "In") {
-      reqs.emplace_back(key, fmt::format("{} in ({})", key, Join(values, ",")));
-    } else if (op == "NotIn") {
-      reqs.emplace_back(key, fmt::format("{} notin ({})", key, Join(values, ",")));
-    } else if (op == "Exists") {
-      reqs.emplace_back(key, key);
-    } else if (op == "DoesNotExist") {
-      reqs.emplace_back(key, "!" + key);
-    }
+    std::sort(req.values.begin(), req.values.end());
+    req.values.erase(std::unique(req.values.begin(), req.values.end()), req.values.end());
+    reqs.push_back(std::move(req));
   }
   std::stable_sort(reqs.begin(), reqs.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+                   [](const auto& a, const auto& b) { return a.key < b.key; });
   std::vector<std::string> parts;
   parts.reserve(reqs.size());
-  for (auto& [key, text] : reqs) {
-    parts.push_back(std::move(text));
+  for (const runtime::Requirement& r : reqs) {
+    parts.push_back(r.String());
   }
   return OrNone(Join(parts, ","));
 }

@@ -109,7 +109,7 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
 }
 
 TEST_CASE(
-    "a CRD without printer columns gets apiextensions' Age column; scope Cluster is "
+    "a CRD without printer columns gets apiextensions' Age column and scope Cluster is "
     "cluster-scoped",
     "[apiserver][discovery]") {
   auto crd = rt::Unstructured::FromJson(json::parse(R"({
@@ -184,7 +184,7 @@ TEST_CASE("built-in resources carry kube-apiserver's short names, categories and
   CHECK(catalog.Find(cs, ctx, "", "v1", "configmaps")->columns.size() == 3);  // Name, Data, Age
 }
 
-TEST_CASE("kinds a scenario registers in the scheme are served; a CRD for one adds its names",
+TEST_CASE("kinds a scenario registers in the scheme are served and a CRD for one adds its names",
           "[apiserver][discovery]") {
   fake::Options options;
   options.scheme.RegisterUnstructured({"example.com", "v1", "Widget"}, true, "widgets");

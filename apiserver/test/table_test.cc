@@ -73,7 +73,7 @@ std::vector<std::string> WideColumns(const json& table) {
 
 }  // namespace
 
-TEST_CASE("ConfigMap: Name, Data, Age; the table metadata is the list's", "[apiserver][table]") {
+TEST_CASE("ConfigMap: Name, Data, Age and the table metadata is the list's", "[apiserver][table]") {
   const auto cm = Parse(R"({"apiVersion":"v1","kind":"ConfigMap",
     "metadata":{"name":"cm1","namespace":"default","resourceVersion":"7"},
     "data":{"a":"1","b":"2"}})");
@@ -121,7 +121,7 @@ TEST_CASE("Secret: Name, Type, Data, Age", "[apiserver][table]") {
   CHECK(t["rows"][0]["cells"] == json{"s1", "Opaque", 1, "3m2s"});
 }
 
-TEST_CASE("Pod: ready containers, status, restarts; wide IP and node", "[apiserver][table]") {
+TEST_CASE("Pod: ready containers, status, restarts and wide IP and node", "[apiserver][table]") {
   const auto served = Served("", "v1", "pods");
   const auto running = rt::Unstructured::FromJson(json::parse(R"({
     "apiVersion":"v1","kind":"Pod",
@@ -148,7 +148,7 @@ TEST_CASE("Pod: ready containers, status, restarts; wide IP and node", "[apiserv
         json{"web-2", "0/1", "Pending", 0, "3m2s", "<none>", "<none>", "<none>", "<none>"});
 }
 
-TEST_CASE("Pod: being deleted is Terminating; a failed init container shows Init:",
+TEST_CASE("Pod: being deleted is Terminating and a failed init container shows Init:",
           "[apiserver][table]") {
   const auto served = Served("", "v1", "pods");
   const auto deleting = Parse(R"({"apiVersion":"v1","kind":"Pod",
@@ -170,7 +170,7 @@ TEST_CASE("Pod: being deleted is Terminating; a failed init container shows Init
   CHECK(t["rows"][1]["cells"][4] == "<unknown>");  // no creationTimestamp
 }
 
-TEST_CASE("Service: type, cluster IP, external IP, ports; wide selector", "[apiserver][table]") {
+TEST_CASE("Service: type, cluster IP, external IP, ports and wide selector", "[apiserver][table]") {
   const auto served = Served("", "v1", "services");
   const auto cluster_ip = Parse(R"({"apiVersion":"v1","kind":"Service",
     "metadata":{"name":"web","namespace":"default"},
@@ -197,7 +197,7 @@ TEST_CASE("Namespace: Name, Status, Age", "[apiserver][table]") {
 }
 
 TEST_CASE(
-    "Deployment: ready of desired, up-to-date, available; wide containers, images, "
+    "Deployment: ready of desired, up-to-date, available and wide containers, images, "
     "selector",
     "[apiserver][table]") {
   const auto d = rt::Unstructured::FromJson(json::parse(R"({
