@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -74,45 +76,35 @@ std::vector<ServedResource> FixedResources() {
   };
 }
 
-std::vector<std::string> StringList(const json& j) {
+std::vector<std::string> StringList(const json* j) {
   std::vector<std::string> out;
-  if (j.is_array()) {
-    for (const json& e : j) {
-      if (e.is_string()) {
-        out.push_back(e.get<std::string>());
-      }
+  for (const json& e : Array(j)) {
+    if (e.is_string()) {
+      out.push_back(e.get<std::string>());
     }
   }
   return out;
-}
-
-std::string StringField(const json& j, std::string_view key) {
-  return Str(Child(&j, key));
 }
 
 // A CRD's additionalPrinterColumns for one version; apiextensions' default (Age from
 // .metadata.creationTimestamp) when it has none.
 std::vector<PrinterColumn> CrdColumns(const json& version) {
   std::vector<PrinterColumn> out;
-  const auto it = version.find("additionalPrinterColumns");
-  if (it != version.end() && it->is_array()) {
-    for (const json& c : *it) {
-      PrinterColumn col;
-      col.name = StringField(c, "name");
-      col.type = StringField(c, "type");
-      col.format = StringField(c, "format");
-      col.description = StringField(c, "description");
-      col.json_path = StringField(c, "jsonPath");
-      if (const auto p = c.find("priority"); p != c.end() && p->is_number_integer()) {
-        col.priority = p->get<int>();
-      }
-      if (col.description.empty()) {
-        col.description =
-            "Custom resource definition column (in JSONPath format): " + col.json_path;
-      }
-      if (!col.name.empty() && !col.json_path.empty()) {
-        out.push_back(std::move(col));
-      }
+  for (const json& c : Array(Child(&version, "additionalPrinterColumns"))) {
+    PrinterColumn col;
+    col.name = Str(Child(&c, "name"));
+    col.type = Str(Child(&c, "type"));
+    col.format = Str(Child(&c, "format"));
+    col.description = Str(Child(&c, "description"));
+    col.json_path = Str(Child(&c, "jsonPath"));
+    col.priority = static_cast<int>(std::clamp<std::int64_t>(
+        Int(Child(&c, "priority")), std::numeric_limits<std::int32_t>::min(),
+        std::numeric_limits<std::int32_t>::max()));  // int32 in the CRD's schema
+    if (col.description.empty()) {
+      col.description = "Custom resource definition column (in JSONPath format): " + col.json_path;
+    }
+    if (!col.name.empty() && !col.json_path.empty()) {
+      out.push_back(std::move(col));
     }
   }
   if (out.empty()) {
@@ -128,30 +120,25 @@ std::vector<PrinterColumn> CrdColumns(const json& version) {
 // The resources one stored CRD serves: one per served version. A CRD without group, plural or
 // kind serves nothing (kube-apiserver would have rejected it).
 std::vector<ServedResource> CrdResources(const json& crd) {
+  // Read field by field without throwing: a stored CRD with a field of the wrong type must not
+  // take discovery down for every resource.
   std::vector<ServedResource> out;
-  const auto spec = crd.find("spec");
-  if (spec == crd.end() || !spec->is_object()) {
-    return out;
-  }
-  const std::string group = StringField(*spec, "group");
-  const json names = spec->value("names", json::object());
-  const std::string plural = StringField(names, "plural");
-  const std::string kind = StringField(names, "kind");
+  const json* spec = Child(&crd, "spec");
+  const json* names = Child(spec, "names");
+  const std::string group = Str(Child(spec, "group"));
+  const std::string plural = Str(Child(names, "plural"));
+  const std::string kind = Str(Child(names, "kind"));
   if (group.empty() || plural.empty() || kind.empty()) {
     return out;
   }
-  std::string singular = StringField(names, "singular");
+  std::string singular = Str(Child(names, "singular"));
   if (singular.empty()) {
     singular = LowerAscii(kind);  // the server's default
   }
-  const bool namespaced = StringField(*spec, "scope") != "Cluster";
-  const auto versions = spec->find("versions");
-  if (versions == spec->end() || !versions->is_array()) {
-    return out;
-  }
-  for (const json& v : *versions) {
-    const std::string name = StringField(v, "name");
-    if (name.empty() || !v.value("served", false)) {
+  const bool namespaced = Str(Child(spec, "scope")) != "Cluster";
+  for (const json& v : Array(Child(spec, "versions"))) {
+    const std::string name = Str(Child(&v, "name"));
+    if (name.empty() || !Bool(Child(&v, "served"))) {
       continue;
     }
     ServedResource r;
@@ -159,11 +146,10 @@ std::vector<ServedResource> CrdResources(const json& crd) {
     r.kind = kind;
     r.singular = singular;
     r.namespaced = namespaced;
-    r.short_names = StringList(names.value("shortNames", json::array()));
-    r.categories = StringList(names.value("categories", json::array()));
+    r.short_names = StringList(Child(names, "shortNames"));
+    r.categories = StringList(Child(names, "categories"));
     r.verbs = AllVerbs();
-    const json subresources = v.value("subresources", json::object());
-    r.status_subresource = subresources.is_object() && subresources.contains("status");
+    r.status_subresource = At(v, {"subresources", "status"}) != nullptr;
     r.columns = CrdColumns(v);
     out.push_back(std::move(r));
   }

@@ -10,6 +10,11 @@
 //  3. a fixed list of core resources kubectl relies on even when no code knows them: v1 events,
 //     v1 namespaces, apiextensions.k8s.io/v1 customresourcedefinitions.
 // The discovery documents (/api, /apis, /api/v1, /apis/G/V) are rendered from the same list.
+//
+// Every call that takes `server` lists the CRDs through it: one API call, recorded in a fake
+// clientset's Actions and traced like any other, and from a fiber when the server has latency.
+// A stored CRD is read field by field: one with a field of the wrong type serves what it can
+// (kube-apiserver would have rejected it) and never fails discovery for the other resources.
 #pragma once
 
 #include <optional>

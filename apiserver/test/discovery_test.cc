@@ -251,3 +251,36 @@ TEST_CASE("/api names v1 and the address clients should use", "[apiserver][disco
     "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0",
                                     "serverAddress": "127.0.0.1:6443"}]})"));
 }
+
+TEST_CASE("a CRD with fields of the wrong type serves what it can and breaks nothing else",
+          "[apiserver][discovery]") {
+  const auto crd = rt::Unstructured::FromJson(json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "odd.example.com"},
+    "spec": {"group": "example.com", "scope": 7,
+             "names": {"plural": "odds", "kind": "Odd", "shortNames": "od", "categories": [1]},
+             "versions": ["v1", {"name": "v1", "served": "yes"},
+                          {"name": "v2", "served": true, "subresources": [],
+                           "additionalPrinterColumns": [{"name": "X", "jsonPath": 3},
+                                                        {"name": "Y", "jsonPath": ".y",
+                                                         "priority": "high"}]}]}})"));
+  REQUIRE(crd.has_value());
+  const auto broken = rt::Unstructured::FromJson(json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "broken.example.com"}, "spec": "nonsense"})"));
+  REQUIRE(broken.has_value());
+  fake::Clientset cs(fake::Options{}, *crd, *broken);
+  const api::ResourceCatalog catalog(cs.GetScheme());
+  const auto ctx = sim::Context::Background();
+  CHECK_FALSE(catalog.Find(cs, ctx, "example.com", "v1", "odds").has_value());  // not served
+  const auto v2 = catalog.Find(cs, ctx, "example.com", "v2", "odds");
+  REQUIRE(v2.has_value());
+  CHECK(v2->namespaced);
+  CHECK(v2->short_names.empty());
+  CHECK(v2->categories.empty());
+  CHECK_FALSE(v2->status_subresource);
+  REQUIRE(v2->columns.size() == 1);
+  CHECK(v2->columns[0].name == "Y");
+  CHECK(v2->columns[0].priority == 0);
+  CHECK(catalog.Find(cs, ctx, "", "v1", "pods").has_value());
+}
