@@ -1,10 +1,8 @@
-// Clientset::Snapshot: a copy of the store at one instant of a run, taken from inside the
-// scheduler (as `bubble run --pause-at` will) or after the run, read from another bubble, and
+// Clientset::Snapshot: a copy of the store at one instant of a run, taken on the scheduler (as
+// `bubble run --pause-at` does) or after the run, read from another bubble, and
 // invisible to the run's fingerprint.
 #include <functional>
 #include <memory>
-#include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -13,7 +11,6 @@
 
 #include <bubble/fake/clientset.h>
 #include <bubble/sim/bubble.h>
-#include <bubble/sim/strategy.h>
 #include <bubble/sim/timer.h>
 
 #include "test_util.h"
@@ -23,42 +20,6 @@ using namespace fake::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-sim::StrategyOptions RandomStrategy(std::uint64_t seed) {
-  sim::StrategyOptions o;
-  o.kind = sim::StrategyKind::kRandom;
-  o.seed = seed;
-  return o;
-}
-
-// The random strategy, plus a hook run once, inside the scheduler, at its first pick at or after
-// `at`: where the kernel's --pause-at hook will call Snapshot().
-class HookStrategy final : public sim::Strategy {
- public:
-  HookStrategy(std::uint64_t seed, sim::TimePoint at, std::function<void()> hook)
-      : inner_(sim::MakeStrategy(RandomStrategy(seed))), at_(at), hook_(std::move(hook)) {}
-
-  sim::StrategyKind Kind() const noexcept override { return inner_->Kind(); }
-
-  std::uint64_t InitialPriority() override { return inner_->InitialPriority(); }
-
-  bool NeedsCandidates() const noexcept override { return inner_->NeedsCandidates(); }
-
-  std::optional<std::size_t> Pick(std::size_t count,
-                                  std::span<const sim::Candidate> candidates) override {
-    if (!done_ && sim::Bubble::Current()->Now() >= at_) {
-      done_ = true;
-      hook_();
-    }
-    return inner_->Pick(count, candidates);
-  }
-
- private:
-  std::unique_ptr<sim::Strategy> inner_;
-  sim::TimePoint at_;
-  std::function<void()> hook_;
-  bool done_ = false;
-};
 
 // "TYPE name rv" of every event already buffered in a watch.
 Events DrainWithVersions(rt::Watcher& w) {
@@ -81,7 +42,9 @@ struct Outcome {
 };
 
 // Two writers, one second apart, for five seconds: creates, updates and deletes, so the history
-// holds every kind of change. The hook runs at +2.5s (with `take`, it snapshots).
+// holds every kind of change. The kernel's instant observer (sim::Options::observe_instant, what
+// `bubble run --pause-at` uses) runs at +2.5s on the scheduler, no fiber current; with `take` it
+// snapshots.
 Outcome RunWriters(bool take) {
   Outcome out;
   out.cs = fake::NewClientset(Cm("ns", "a", {{"n", "0"}}));
@@ -93,10 +56,10 @@ Outcome RunWriters(bool take) {
       out.snapshot = out.cs->Snapshot();
     }
   };
-  sim::Options opts{.seed = 3};
-  opts.custom_strategy = [hook] {
-    return std::make_unique<HookStrategy>(3, sim::Clock::Epoch() + 2500ms, hook);
-  };
+  sim::Options opts;
+  opts.seed = 3;
+  opts.strategy = sim::StrategyKind::kRandom;
+  opts.observe_instant = sim::InstantObserver{.at = sim::Clock::Epoch() + 2500ms, .observe = hook};
   sim::Bubble b(opts);
   out.result = b.Run([cs = out.cs] {
     sim::Spawn("creator", [cs] {
@@ -133,7 +96,7 @@ std::vector<std::string> Names(const std::vector<rt::ObjectPtr>& items) {
 
 }  // namespace
 
-TEST_CASE("a snapshot taken in the scheduler holds the store of that instant", "[fake][snapshot]") {
+TEST_CASE("a snapshot taken on the scheduler holds the store of that instant", "[fake][snapshot]") {
   const Outcome run = RunWriters(true);
   REQUIRE(run.snapshot != nullptr);
   const fake::Tracker& source = run.cs->GetTracker();
@@ -147,6 +110,13 @@ TEST_CASE("a snapshot taken in the scheduler holds the store of that instant", "
   CHECK(listed.metadata.resource_version == std::to_string(run.rv_at_hook));
   CHECK(Names(listed.items) == Names(run.items_at_hook));
   CHECK(Names(listed.items) != Names(source.List(ConfigMaps(), "")->items));
+  // At +2.5s the writes of +1s and +2s are in: c1 created and deleted, c2 created, a updated
+  // twice (seeded at rv 2; five changes since, a delete taking a version of its own).
+  CHECK(run.rv_at_hook == 7);
+  REQUIRE(listed.items.size() == 2);
+  CHECK(listed.items[0]->metadata.name == "a");
+  CHECK(dynamic_cast<const rt::ConfigMap&>(*listed.items[0]).data.at("n") == "2");
+  CHECK(listed.items[1]->metadata.name == "c2");
   for (std::size_t i = 0; i < listed.items.size(); ++i) {
     CHECK(listed.items[i] == run.items_at_hook[i]);  // shared, not cloned
   }
