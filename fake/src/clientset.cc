@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include <bubble/fake/clientset_capture.h>
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/label_selector.h>
 #include <bubble/sim/access_log.h>
@@ -437,6 +438,7 @@ auto Clientset::Locked(F&& f) {
 }
 
 Clientset::Clientset(Options options) : tracker_(std::move(options)) {
+  ClientsetCapture::Created(*this);
   // The default reactions only read the action: they may be handed the recorded one.
   reactors_ = std::make_shared<std::vector<Entry>>(std::vector<Entry>{
       {"*", "*", [this](Action& a) { return ObjectReaction(tracker_, a); }, true, true}});
@@ -474,7 +476,9 @@ std::int64_t Clientset::ApiServerResourceVersion(std::size_t index,
   return caches_[index]->ResourceVersion(gvr);
 }
 
-Clientset::~Clientset() = default;
+Clientset::~Clientset() {
+  ClientsetCapture::Destroyed(*this);  // its final state, for `bubble run --serve`
+}
 
 runtime::ResourceClientPtr Clientset::Resource(const runtime::GroupVersionResource& resource,
                                                std::string_view ns) {

@@ -3,6 +3,7 @@
 // invisible to the run's fingerprint.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,9 @@
 #include <fmt/format.h>
 
 #include <bubble/fake/clientset.h>
+#include <bubble/fake/clientset_capture.h>
 #include <bubble/sim/bubble.h>
+#include <bubble/sim/error.h>
 #include <bubble/sim/timer.h>
 
 #include "test_util.h"
@@ -222,4 +225,50 @@ TEST_CASE("a snapshot has no API servers and copies a compacted history's floor"
     REQUIRE(recent.has_value());
     CHECK(Drain(**recent) == Events{"ADDED c"});
   }
+}
+
+TEST_CASE(
+    "a capture keeps every clientset of a run: alive ones as they are, dead ones as they "
+    "died",
+    "[snapshot][capture]") {
+  std::vector<std::shared_ptr<fake::Clientset>> taken;
+  sim::RunResult plain;
+  sim::RunResult captured;
+  for (const bool capture_on : {false, true}) {
+    std::optional<fake::ClientsetCapture> capture;
+    if (capture_on) {
+      capture.emplace();
+    }
+    sim::Options opts{.seed = 5, .strategy = sim::StrategyKind::kRandom};
+    if (capture_on) {
+      // At the end of the run, before its fibers are unwound: what `bubble run --serve` does.
+      opts.observe_instant = sim::InstantObserver{
+          .at = sim::TimePoint::max(), .observe = [&capture, &taken] { taken = capture->Take(); }};
+    }
+    sim::Bubble b(opts);
+    auto kept = fake::NewClientset(Cm("ns", "kept", {{"n", "0"}}));
+    const sim::RunResult r = b.Run([kept] {
+      {
+        // Made, written and dropped inside the run: its state when it died is what is served.
+        auto temporary = fake::NewClientset();
+        REQUIRE(temporary->ConfigMaps("ns").Create(Cm("ns", "gone-with-it", {})).has_value());
+      }
+      sim::SleepFor(1s);
+      REQUIRE(kept->ConfigMaps("ns").Create(Cm("ns", "later", {})).has_value());
+    });
+    (capture_on ? captured : plain) = r;
+  }
+  REQUIRE(plain.Passed());
+  REQUIRE(captured.Passed());
+  CHECK(plain.fingerprint == captured.fingerprint);
+  REQUIRE(taken.size() == 2);  // creation order: `kept`, then the temporary one
+  CHECK(taken[0]->GetTracker().List(ConfigMaps(), "")->items.size() == 2);
+  REQUIRE(taken[1]->GetTracker().List(ConfigMaps(), "")->items.size() == 1);
+  CHECK(taken[1]->GetTracker().List(ConfigMaps(), "")->items[0]->metadata.name == "gone-with-it");
+}
+
+TEST_CASE("one capture at a time on a thread", "[snapshot][capture]") {
+  fake::ClientsetCapture first;
+  CHECK_THROWS_AS(fake::ClientsetCapture(), bubble::UsageError);
+  CHECK(first.Take().empty());
 }
