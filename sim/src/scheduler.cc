@@ -781,10 +781,9 @@ RunResult Scheduler::Run() {
   if (options_.loop == LoopKind::kRealTime) [[unlikely]] {
     // Calendar time, moved onto the virtual clock's epoch, so FormatIsoTime prints today.
     steady_start_ = std::chrono::steady_clock::now();
-    real_start_ =
-        Clock::Epoch() + std::chrono::duration_cast<Duration>(
-                             std::chrono::system_clock::now().time_since_epoch() -
-                             std::chrono::seconds(Clock::kUnixSecondsAtEpoch));
+    real_start_ = Clock::Epoch() + std::chrono::duration_cast<Duration>(
+                                       std::chrono::system_clock::now().time_since_epoch() -
+                                       std::chrono::seconds(Clock::kUnixSecondsAtEpoch));
     now_ = real_start_;
     RealTimeLoop();
   } else {
