@@ -11,6 +11,7 @@
 #include <bubble/net/io_loop.h>
 #include <bubble/sim/channel.h>
 #include <bubble/sim/event.h>
+#include <bubble/sim/process.h>
 
 #include "raw_connection.h"
 
@@ -253,4 +254,44 @@ TEST_CASE("sockets need the real-time loop", "[net][server]") {
   });
   REQUIRE_FALSE(result.Passed());
   CHECK_THAT(result.report, Contains("real-time loop"));
+}
+
+TEST_CASE("a fiber killed while it waits on a socket leaves its operation harmless",
+          "[net][server]") {
+  RequirePassed(net::RunRealTime([&] {
+    net::HttpServer server({}, [](const net::HttpRequest&, net::HttpResponder& out) {
+      out.Respond(200, "text/plain", "ok");
+    });
+    server.Start();
+    const std::uint16_t port = server.BoundPort();
+    sim::Process reader = sim::SpawnProcess("reader", [port] {
+      RawConnection idle(port);
+      idle.ReadSome();  // the server sends nothing unasked: parked until killed
+    });
+    sim::Yield();
+    reader.Kill();
+    reader.Wait();
+    // The loop goes on: the cancelled read completes into state it owns, not the dead frame.
+    RawConnection client(port);
+    client.Send(Get("/after"));
+    CHECK(client.ReadResponse().body() == "ok");
+    server.Stop();
+  }));
+}
+
+TEST_CASE("a run that fails with connections open tears down cleanly", "[net][server]") {
+  auto result = net::RunRealTime([&] {
+    net::HttpServer server({}, [](const net::HttpRequest&, net::HttpResponder& out) {
+      out.StartStream(200, "text/plain");
+      out.Context().Done().Recv();
+    });
+    server.Start();
+    RawConnection streaming(server.BoundPort());
+    streaming.Send(Get("/watch"));
+    streaming.ReadSome();  // the stream's header: the handler is parked
+    RawConnection idle(server.BoundPort());
+    throw std::runtime_error("the test gives up");
+  });
+  REQUIRE_FALSE(result.Passed());
+  CHECK_THAT(result.report, Contains("the test gives up"));
 }
