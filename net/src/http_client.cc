@@ -114,6 +114,18 @@ HttpHeaders LowerCasedHeaders(const http::fields& fields) {
   return headers;
 }
 
+// Await for an operation `start(stream, handler)` on the connection's stream (TCP or TLS).
+template <class Start>
+IoResult AwaitOnStream(const sim::Context& ctx, std::string what,
+                       const std::shared_ptr<ClientConnection>& c, Start&& start) {
+  return Await(
+      ctx, std::move(what), c,
+      [&](auto handler) {
+        c->WithStream([&](auto& stream) { start(stream, std::move(handler)); });
+      },
+      CancelIo(c));
+}
+
 // A new connection: resolve, connect and (with TLS) handshake, bounded by the connect timeout.
 // Returns "" or the error.
 std::string Connect(const sim::Context& parent, ClientShared& s,
@@ -211,26 +223,17 @@ void BuildRequest(ClientShared& s, ClientConnection& c, const HttpRequest& reque
 boost::system::error_code WriteAndReadHeader(const sim::Context& ctx,
                                              const std::shared_ptr<ClientConnection>& c,
                                              std::size_t body_limit) {
-  IoResult w = Await(
-      ctx, "write request", c,
-      [&](auto handler) {
-        c->WithStream(
-            [&](auto& stream) { http::async_write(stream, c->request, std::move(handler)); });
-      },
-      CancelIo(c));
+  IoResult w = AwaitOnStream(ctx, "write request", c, [&](auto& stream, auto handler) {
+    http::async_write(stream, c->request, std::move(handler));
+  });
   if (w.error) {
     return w.error;
   }
   c->parser.emplace();
   c->parser->body_limit(body_limit);
-  IoResult r = Await(
-      ctx, "read response header", c,
-      [&](auto handler) {
-        c->WithStream([&](auto& stream) {
-          http::async_read_header(stream, c->buffer, *c->parser, std::move(handler));
-        });
-      },
-      CancelIo(c));
+  IoResult r = AwaitOnStream(ctx, "read response header", c, [&](auto& stream, auto handler) {
+    http::async_read_header(stream, c->buffer, *c->parser, std::move(handler));
+  });
   return r.error;
 }
 
@@ -281,14 +284,9 @@ HttpResponse HttpClient::Send(const sim::Context& ctx, const HttpRequest& reques
     BuildRequest(s, *c, request);
     boost::system::error_code error = WriteAndReadHeader(ctx, c, s.options.body_limit);
     if (!error && !c->parser->is_done()) {
-      IoResult r = Await(
-          ctx, "read response body", c,
-          [&](auto handler) {
-            c->WithStream([&](auto& stream) {
-              http::async_read(stream, c->buffer, *c->parser, std::move(handler));
-            });
-          },
-          CancelIo(c));
+      IoResult r = AwaitOnStream(ctx, "read response body", c, [&](auto& stream, auto handler) {
+        http::async_read(stream, c->buffer, *c->parser, std::move(handler));
+      });
       error = r.error;
     }
     if (error) {
@@ -384,14 +382,9 @@ std::optional<std::string> HttpStream::Read(const sim::Context& ctx) {
       st.ended = true;
       return std::nullopt;
     }
-    IoResult r = Await(
-        ctx, "read stream", c,
-        [&](auto handler) {
-          c->WithStream([&](auto& stream) {
-            http::async_read_some(stream, c->buffer, *c->parser, std::move(handler));
-          });
-        },
-        CancelIo(c));
+    IoResult r = AwaitOnStream(ctx, "read stream", c, [&](auto& stream, auto handler) {
+      http::async_read_some(stream, c->buffer, *c->parser, std::move(handler));
+    });
     if (r.error) {
       st.error = ctx.IsDone() ? std::string(sim::ContextErrorMessage(ctx.Err()))
                               : "stream: " + r.error.message();

@@ -136,14 +136,7 @@ class Responder final : public HttpResponder {
                   "answer a request once");
     answered_ = true;
     auto& r = c_->response;
-    r = {};
-    r.version(version_);
-    r.result(static_cast<unsigned>(status));
-    r.set(http::field::content_type, ToBeast(content_type));
-    for (const auto& [name, value] : extra_headers) {
-      r.set(name, value);
-    }
-    r.keep_alive(keep_alive_);
+    StartMessage(r, status, content_type, extra_headers);
     r.body() = std::move(body);
     r.prepare_payload();
     IoResult w = Await(
@@ -161,14 +154,7 @@ class Responder final : public HttpResponder {
     answered_ = true;
     streaming_ = true;
     auto& h = c_->stream_header;
-    h = {};
-    h.version(version_);
-    h.result(static_cast<unsigned>(status));
-    h.set(http::field::content_type, ToBeast(content_type));
-    for (const auto& [name, value] : extra_headers) {
-      h.set(name, value);
-    }
-    h.keep_alive(keep_alive_);
+    StartMessage(h, status, content_type, extra_headers);
     h.chunked(true);
     c_->header_serializer.emplace(c_->stream_header);
     IoResult w = Await(
@@ -235,6 +221,19 @@ class Responder final : public HttpResponder {
   }
 
  private:
+  template <class Message>
+  void StartMessage(Message& m, int status, std::string_view content_type,
+                    const HttpHeaders& extra_headers) const {
+    m = {};
+    m.version(version_);
+    m.result(static_cast<unsigned>(status));
+    m.set(http::field::content_type, ToBeast(content_type));
+    for (const auto& [name, value] : extra_headers) {
+      m.set(name, value);
+    }
+    m.keep_alive(keep_alive_);
+  }
+
   // Reads the socket while the stream is open: bytes the client sends (a pipelined request)
   // stay in the connection's buffer; end of file or an error means the client has gone, and
   // cancels the handler's context at once.

@@ -116,6 +116,9 @@ Scheduler::Scheduler(Bubble& owner, Options options)
                 "the real-time loop takes the fifo strategy only (real time decides the order of "
                 "events there, a strategy cannot): set Options::strategy = StrategyKind::kFifo "
                 "and no custom_strategy");
+  BUBBLE_EXPECT(options_.loop == LoopKind::kSimulated || !options_.observe_instant,
+                "Options::observe_instant on the real-time loop: it observes a virtual instant, "
+                "and real time has none to stop at; leave it unset");
   trace_.NameFiber(0, "bubble");
   CreateLoggers();
 }
@@ -624,6 +627,19 @@ void Scheduler::CheckRealTime() {
   }
 }
 
+[[gnu::always_inline]] inline bool Scheduler::RunNext() {
+  std::optional<ReadyEntry> next = PickNext();
+  if (!next) {
+    return false;
+  }
+  if (next->timer != nullptr) {
+    FireTimer(*next->timer);
+  } else {
+    RunFiber(*next->fiber);
+  }
+  return true;
+}
+
 void Scheduler::FinishFiber(FiberRecord& rec) {
   if (rec.abandoned) {
     AbandonedFibers().push_back(std::move(rec.context));
@@ -666,14 +682,8 @@ void Scheduler::Loop() {
           return;
         }
       }
-      std::optional<ReadyEntry> next = PickNext();
-      if (!next) {
+      if (!RunNext()) {
         return;
-      }
-      if (next->timer != nullptr) {
-        FireTimer(*next->timer);
-      } else {
-        RunFiber(*next->fiber);
       }
       continue;
     }
@@ -736,14 +746,8 @@ void Scheduler::RealTimeLoop() {
         since_poll = 0;
         io->Poll();
       }
-      std::optional<ReadyEntry> next = PickNext();
-      if (!next) {
+      if (!RunNext()) {
         return;
-      }
-      if (next->timer != nullptr) {
-        FireTimer(*next->timer);
-      } else {
-        RunFiber(*next->fiber);
       }
       continue;
     }

@@ -231,6 +231,8 @@ class Scheduler {
   void ReadRealClock() noexcept;
   void EnqueueDueTimers();
   std::optional<ReadyEntry> PickNext();
+  // Runs the entry PickNext chooses (a fiber or a due timer); false if the run ended instead.
+  bool RunNext();
   void RunFiber(FiberRecord& rec);
   void SwitchIn(FiberRecord& rec) noexcept;
 
