@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -57,6 +58,13 @@ constexpr std::uint64_t kMinTimerLoopFires = 100;
 // How often (in steps) the loop asks the real-time budget; a step costs tens of nanoseconds.
 constexpr std::uint64_t kRealTimeCheckSteps = 4096;
 
+// How often (in steps) the real-time loop polls its io driver while fibers are runnable, so busy
+// fibers do not starve the sockets. A poll is a system call (epoll_wait with no timeout).
+constexpr std::uint64_t kIoPollSteps = 64;
+
+// The longest the real-time loop blocks in its driver at once when no timer is pending.
+constexpr std::chrono::seconds kLongestIoWait{60};
+
 // Continuations of abandoned fibers. Destroying one would resume its fiber to unwind it (and
 // run the code that was just found unable to finish), so they are kept, reachable, for the
 // life of the process; their stacks are never reused.
@@ -103,6 +111,14 @@ Scheduler::Scheduler(Bubble& owner, Options options)
       strategy_ != nullptr,
       "Options::custom_strategy returned no strategy: return a std::unique_ptr<Strategy>");
   needs_candidates_ = strategy_->NeedsCandidates();
+  BUBBLE_EXPECT(options_.loop == LoopKind::kSimulated ||
+                    (options_.strategy == StrategyKind::kFifo && !options_.custom_strategy),
+                "the real-time loop takes the fifo strategy only (real time decides the order of "
+                "events there, a strategy cannot): set Options::strategy = StrategyKind::kFifo "
+                "and no custom_strategy");
+  BUBBLE_EXPECT(options_.loop == LoopKind::kSimulated || !options_.observe_instant,
+                "Options::observe_instant on the real-time loop: it observes a virtual instant, "
+                "and real time has none to stop at; leave it unset");
   trace_.NameFiber(0, "bubble");
   CreateLoggers();
 }
@@ -611,6 +627,19 @@ void Scheduler::CheckRealTime() {
   }
 }
 
+[[gnu::always_inline]] inline bool Scheduler::RunNext() {
+  std::optional<ReadyEntry> next = PickNext();
+  if (!next) {
+    return false;
+  }
+  if (next->timer != nullptr) {
+    FireTimer(*next->timer);
+  } else {
+    RunFiber(*next->fiber);
+  }
+  return true;
+}
+
 void Scheduler::FinishFiber(FiberRecord& rec) {
   if (rec.abandoned) {
     AbandonedFibers().push_back(std::move(rec.context));
@@ -653,14 +682,8 @@ void Scheduler::Loop() {
           return;
         }
       }
-      std::optional<ReadyEntry> next = PickNext();
-      if (!next) {
+      if (!RunNext()) {
         return;
-      }
-      if (next->timer != nullptr) {
-        FireTimer(*next->timer);
-      } else {
-        RunFiber(*next->fiber);
       }
       continue;
     }
@@ -688,6 +711,80 @@ void Scheduler::Loop() {
   }
 }
 
+// ---- the real-time loop ------------------------------------------------------------------
+
+void Scheduler::ReadRealClock() noexcept {
+  const TimePoint t = real_start_ + std::chrono::duration_cast<Duration>(
+                                        std::chrono::steady_clock::now() - steady_start_);
+  if (t > now_) {
+    now_ = t;
+  }
+}
+
+void Scheduler::EnqueueDueTimers() {
+  while (!timers_.empty() && timers_.Top().when <= now_) {
+    TimerNode& node = timers_.Top();
+    timers_.Remove(node);
+    node.state = TimerNode::State::kDue;
+    ready_.push_back({nullptr, &node});
+  }
+}
+
+// As Loop, with the clock read from the system and the io driver polled: due timers join the
+// ready queue as time passes (so busy fibers cannot starve them), the driver is polled every
+// kIoPollSteps steps, and when nothing can run the loop blocks in the driver until the next
+// timer is due or a completion arrives.
+void Scheduler::RealTimeLoop() {
+  IoDriver* const io = options_.io_driver;
+  std::uint64_t since_poll = 0;
+  while (!failure_) {
+    ReadRealClock();
+    EnqueueDueTimers();
+    if (!ready_.empty() || chosen_next_) {
+      ++steps_;
+      if (io != nullptr && ++since_poll == kIoPollSteps) {
+        since_poll = 0;
+        io->Poll();
+      }
+      if (!RunNext()) {
+        return;
+      }
+      continue;
+    }
+    if (wait_caller_ != nullptr) {
+      FiberRecord* rec = std::exchange(wait_caller_, nullptr);
+      MakeRunnable(*rec);
+      continue;
+    }
+    if (live_.empty()) {
+      return;
+    }
+    since_poll = 0;
+    if (io != nullptr && io->Poll() > 0) {
+      continue;
+    }
+    const bool io_pending = io != nullptr && io->Pending();
+    if (timers_.empty() && !io_pending) {
+      FailRun(FailureKind::kDeadlock,
+              fmt::format("deadlock: {} fiber{} blocked, none runnable, no timer pending and no "
+                          "I/O outstanding",
+                          live_.size(), live_.size() == 1 ? "" : "s"),
+              nullptr);
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    auto deadline = now + kLongestIoWait;
+    if (!timers_.empty()) {
+      deadline = std::min(deadline, steady_start_ + (timers_.Top().when - real_start_));
+    }
+    if (io != nullptr) {
+      io->RunUntil(deadline);
+    } else {
+      std::this_thread::sleep_until(deadline);
+    }
+  }
+}
+
 RunResult Scheduler::Run() {
   BUBBLE_EXPECT(!ran_, "Bubble::Run() called twice: a bubble runs once; make a new Bubble");
   ran_ = true;
@@ -698,11 +795,21 @@ RunResult Scheduler::Run() {
   if (options_.watchdog.count() > 0) {
     watchdog_ = std::make_unique<WatchdogSlot>(options_.watchdog, *this);
   }
-  if (options_.real_time_budget.count() > 0) {
-    real_time_.emplace(options_.real_time_budget);
+  if (options_.loop == LoopKind::kRealTime) [[unlikely]] {
+    // Calendar time, moved onto the virtual clock's epoch, so FormatIsoTime prints today.
+    steady_start_ = std::chrono::steady_clock::now();
+    real_start_ = Clock::Epoch() + std::chrono::duration_cast<Duration>(
+                                       std::chrono::system_clock::now().time_since_epoch() -
+                                       std::chrono::seconds(Clock::kUnixSecondsAtEpoch));
+    now_ = real_start_;
+    RealTimeLoop();
+  } else {
+    if (options_.real_time_budget.count() > 0) {
+      real_time_.emplace(options_.real_time_budget);
+    }
+    quiet_since_ = now_;
+    Loop();
   }
-  quiet_since_ = now_;
-  Loop();
   if (chosen_next_) {  // the run ended between a preemption and the pick it made
     ready_.push_front(*std::exchange(chosen_next_, std::nullopt));
   }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <exception>
 #include <map>
@@ -225,7 +226,13 @@ class Scheduler {
 
  private:
   void Loop();
+  // The real-time loop (Options::loop = LoopKind::kRealTime): real clock, the io driver.
+  void RealTimeLoop();
+  void ReadRealClock() noexcept;
+  void EnqueueDueTimers();
   std::optional<ReadyEntry> PickNext();
+  // Runs the entry PickNext chooses (a fiber or a due timer); false if the run ended instead.
+  bool RunNext();
   void RunFiber(FiberRecord& rec);
   void SwitchIn(FiberRecord& rec) noexcept;
 
@@ -322,6 +329,9 @@ class Scheduler {
   std::optional<RealTimeBudget> real_time_;
 
   std::unique_ptr<WatchdogSlot> watchdog_;
+  // The real-time loop's clock: the calendar time at its start and the steady clock then.
+  TimePoint real_start_{};
+  std::chrono::steady_clock::time_point steady_start_{};
   std::shared_ptr<spdlog::logger> default_logger_;
   std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers_;
   std::vector<spdlog::sink_ptr> sinks_;  // shared by every logger of the bubble

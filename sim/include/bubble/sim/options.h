@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <bubble/sim/clock.h>
+#include <bubble/sim/io_driver.h>
 #include <bubble/sim/log.h>
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/settle_phase.h>
@@ -108,6 +109,14 @@ struct Options {
   // The command that reruns this run, printed in failure reports (set by the CLI and the test
   // helper; the kernel cannot know it).
   std::string replay_command{};
+
+  // Which loop runs the fibers (io_driver.h). kRealTime takes the fifo strategy only; the
+  // simulated bounds (step_limit, time_limit, quiet_limit, real_time_budget) do not apply to it,
+  // the watchdog does. net::RunRealTime sets this up for a server.
+  LoopKind loop = LoopKind::kSimulated;
+  // On the real-time loop: where the loop waits for outside events while nothing can run (not
+  // owned; it must outlive the run). Null: only timers wake fibers.
+  IoDriver* io_driver = nullptr;
 
   // The run's settle phase (settle_phase.h), read by fake::Liveness::Settle(); unset: a run
   // without one (Settle() then uses SettlePhase's defaults).

@@ -1,0 +1,21 @@
+// net/src/tls_context.h: Asio TLS contexts from PEM identities (for the server and the client).
+#pragma once
+
+#include <string_view>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "bubble/net/tls.h"
+
+namespace bubble::net::detail {
+
+// TLS 1.2 and later. With identity.ca_pem set, a client certificate is asked for (not required)
+// and verified against it. Throws NetError if the identity does not load.
+boost::asio::ssl::context MakeServerTlsContext(const TlsIdentity& identity);
+
+// Verifies the server against `ca_pem` (the system's CAs when empty); presents `cert_pem` and
+// `key_pem` when both are set.
+boost::asio::ssl::context MakeClientTlsContext(std::string_view ca_pem, std::string_view cert_pem,
+                                               std::string_view key_pem);
+
+}  // namespace bubble::net::detail

@@ -1,0 +1,159 @@
+// net/test/tls_test.cc: generated identities, loading them back, and HTTPS between the server
+// and the client (a wrong CA fails verification).
+#include "bubble/net/tls.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <bubble/net/error.h>
+#include <bubble/net/http_client.h>
+#include <bubble/net/http_server.h>
+#include <bubble/net/io_loop.h>
+
+namespace net = bubble::net;
+namespace sim = bubble::sim;
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A fresh directory under the system's temporary directory, removed at the end of the test.
+struct TempDir {
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "bubble-tls-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+
+  ~TempDir() { fs::remove_all(path); }
+
+  fs::path path;
+};
+
+void Hello(const net::HttpRequest& req, net::HttpResponder& out) {
+  out.Respond(200, "text/plain", "secure " + std::string(req.Path()));
+}
+
+}  // namespace
+
+TEST_CASE("a generated identity loads back from PEM files", "[net][tls]") {
+  const net::GeneratedTls tls = net::GenerateTlsIdentity({"bubble.test", "10.1.2.3"});
+  CHECK_THAT(tls.server.cert_pem, Contains("-----BEGIN CERTIFICATE-----"));
+  CHECK_THAT(tls.server.key_pem, Contains("PRIVATE KEY-----"));
+  CHECK(tls.server.ca_pem == tls.ca.cert_pem);
+  TempDir dir;
+  net::WriteTextFile(dir.path / "server.pem", tls.server.cert_pem);
+  net::WriteTextFile(dir.path / "server-key.pem", tls.server.key_pem);
+  net::WriteTextFile(dir.path / "ca.pem", tls.ca.cert_pem);
+  const net::TlsIdentity loaded = net::LoadTlsIdentity(
+      dir.path / "server.pem", dir.path / "server-key.pem", dir.path / "ca.pem");
+  CHECK(loaded.cert_pem == tls.server.cert_pem);
+  CHECK(loaded.ca_pem == tls.ca.cert_pem);
+  // OpenSSL's own verifier accepts the chain, when the openssl program is installed.
+  if (std::system("command -v openssl >/dev/null 2>&1") == 0) {
+    const std::string verify =
+        fmt::format("openssl verify -CAfile {} {} >/dev/null", (dir.path / "ca.pem").string(),
+                    (dir.path / "server.pem").string());
+    CHECK(std::system(verify.c_str()) == 0);
+  }
+}
+
+TEST_CASE("loading a TLS identity names the file that is wrong", "[net][tls]") {
+  const net::GeneratedTls tls = net::GenerateTlsIdentity();
+  const net::GeneratedTls other = net::GenerateTlsIdentity();
+  TempDir dir;
+  net::WriteTextFile(dir.path / "cert.pem", tls.server.cert_pem);
+  net::WriteTextFile(dir.path / "key.pem", tls.server.key_pem);
+  net::WriteTextFile(dir.path / "other-key.pem", other.server.key_pem);
+  net::WriteTextFile(dir.path / "junk.pem", "not a certificate\n");
+  CHECK_THROWS_WITH(net::LoadTlsIdentity(dir.path / "missing.pem", dir.path / "key.pem"),
+                    Contains("missing.pem"));
+  CHECK_THROWS_WITH(net::LoadTlsIdentity(dir.path / "junk.pem", dir.path / "key.pem"),
+                    Contains("junk.pem") && Contains("no PEM certificate"));
+  CHECK_THROWS_WITH(net::LoadTlsIdentity(dir.path / "cert.pem", dir.path / "junk.pem"),
+                    Contains("no PEM private key"));
+  CHECK_THROWS_WITH(net::LoadTlsIdentity(dir.path / "cert.pem", dir.path / "other-key.pem"),
+                    Contains("does not match"));
+}
+
+TEST_CASE("HTTPS with a generated identity; a client trusting another CA is refused",
+          "[net][tls]") {
+  const net::GeneratedTls tls = net::GenerateTlsIdentity();
+  const net::GeneratedTls stranger = net::GenerateTlsIdentity();
+  auto result = net::RunRealTime([&] {
+    net::HttpServer server({.tls = tls.server}, Hello);
+    server.Start();
+    const sim::Context bg = sim::Context::Background();
+    const std::string address = fmt::format("127.0.0.1:{}", server.BoundPort());
+
+    net::HttpClient trusting({.address = address, .tls = true, .ca_pem = tls.ca.cert_pem});
+    net::HttpResponse ok = trusting.Send(bg, {.method = "GET", .target = "/a"});
+    INFO(ok.error);
+    CHECK(ok.Ok());
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "secure /a");
+    net::HttpResponse again = trusting.Send(bg, {.method = "GET", .target = "/b"});
+    CHECK(again.body == "secure /b");
+
+    net::HttpClient by_name({.address = fmt::format("localhost:{}", server.BoundPort()),
+                             .tls = true,
+                             .ca_pem = tls.ca.cert_pem});
+    CHECK(by_name.Send(bg, {.method = "GET", .target = "/n"}).body == "secure /n");
+
+    net::HttpClient wary({.address = address, .tls = true, .ca_pem = stranger.ca.cert_pem});
+    net::HttpResponse refused = wary.Send(bg, {.method = "GET", .target = "/a"});
+    CHECK_FALSE(refused.Ok());
+    CHECK_THAT(refused.error, Contains("TLS handshake"));
+
+    net::HttpClient wrong_name({.address = address,
+                                .tls = true,
+                                .ca_pem = tls.ca.cert_pem,
+                                .server_name = "elsewhere.example"});
+    CHECK_FALSE(wrong_name.Send(bg, {.method = "GET", .target = "/a"}).Ok());
+
+    net::HttpClient plain({.address = address});
+    CHECK_FALSE(plain.Send(bg, {.method = "GET", .target = "/a"}).Ok());
+    server.Stop();
+  });
+  INFO(result.report);
+  REQUIRE(result.Passed());
+}
+
+TEST_CASE("a client certificate carries the user and groups", "[net][tls]") {
+  const net::GeneratedTls tls = net::GenerateTlsIdentity();
+  const net::TlsIdentity alice =
+      net::IssueClientCertificate(tls.ca, "alice", {"system:masters", "dev"});
+  CHECK_THAT(alice.cert_pem, Contains("BEGIN CERTIFICATE"));
+  auto result = net::RunRealTime([&] {
+    net::HttpServer server({.tls = tls.server}, Hello);  // tls.server.ca_pem: verifies clients
+    server.Start();
+    net::HttpClient client({.address = fmt::format("127.0.0.1:{}", server.BoundPort()),
+                            .tls = true,
+                            .ca_pem = tls.ca.cert_pem,
+                            .cert_pem = alice.cert_pem,
+                            .key_pem = alice.key_pem});
+    net::HttpResponse r = client.Send(sim::Context::Background(), {.method = "GET", .target = "/"});
+    INFO(r.error);
+    CHECK(r.status == 200);
+    server.Stop();
+  });
+  INFO(result.report);
+  REQUIRE(result.Passed());
+  TempDir dir;
+  net::WriteTextFile(dir.path / "alice.pem", alice.cert_pem);
+  if (std::system("command -v openssl >/dev/null 2>&1") == 0) {
+    const std::string subject =
+        fmt::format("openssl x509 -in {} -noout -subject > {}", (dir.path / "alice.pem").string(),
+                    (dir.path / "subject.txt").string());
+    REQUIRE(std::system(subject.c_str()) == 0);
+    std::ifstream in(dir.path / "subject.txt");
+    std::string line;
+    std::getline(in, line);
+    CHECK_THAT(line,
+               Contains("O = system:masters") && Contains("O = dev") && Contains("CN = alice"));
+  }
+}
