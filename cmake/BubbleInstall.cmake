@@ -4,7 +4,7 @@
 #   find_package(bubble 0.2 REQUIRED)   # with CMAKE_PREFIX_PATH=/opt/bubble
 #   target_link_libraries(my_test PRIVATE bubble::fake bubble::testing)
 #
-# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::scenarios, bubble::cli,
+# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::apiserver, bubble::scenarios, bubble::cli,
 # bubble::cli_main, and bubble::testing (the Catch2 helpers; defined only where Catch2 2.13 is
 # found, so a project that does not test with Catch2 needs no Catch2). The `bubble` program goes
 # to bin/. `cpack -G DEB` (in the build directory) makes a Debian package of the same tree.
@@ -14,7 +14,7 @@ include(CMakePackageConfigHelpers)
 set(BUBBLE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/bubble)
 
 # Public headers: each layer's include/ tree (only headers; layout bubble/<layer>/...).
-foreach(layer sim runtime fake scenarios testing tools)
+foreach(layer sim runtime fake apiserver scenarios testing tools)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include/
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
@@ -24,7 +24,7 @@ foreach(layer sim runtime fake scenarios testing tools)
 endforeach()
 
 set(_bubble_libraries)
-foreach(target bubble_sim bubble_runtime bubble_fake bubble_scenarios bubble_cli bubble_cli_main)
+foreach(target bubble_sim bubble_runtime bubble_fake bubble_apiserver bubble_scenarios bubble_cli bubble_cli_main)
   if(TARGET ${target})
     list(APPEND _bubble_libraries ${target})
   endif()

@@ -1,0 +1,1 @@
+// apiserver/test/request_target_test.cc

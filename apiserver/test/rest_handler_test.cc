@@ -1,0 +1,1 @@
+// apiserver/test/rest_handler_test.cc
