@@ -28,8 +28,7 @@ std::string Escape(std::string_view value) {
 // The value of `field` in the event's JSON ("involvedObject.name"); "source" is the source's
 // component, as kube-apiserver's EventToSelectableFields has it.
 std::string EventFieldValue(const nlohmann::json& event, std::string_view field) {
-  const std::string path =
-      field == "source" ? std::string("source.component") : std::string(field);
+  const std::string path = field == "source" ? std::string("source.component") : std::string(field);
   const nlohmann::json* at = &event;
   std::size_t start = 0;
   while (true) {

@@ -109,8 +109,8 @@ std::optional<QueryParams> QueryParams::Parse(std::string_view query) {
     }
     const std::size_t eq = pair.find('=');
     auto name = PercentDecode(pair.substr(0, eq), true);
-    auto value = PercentDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
-                               true);
+    auto value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
     if (!name || !value) {
       return std::nullopt;
     }

@@ -41,8 +41,8 @@ nlohmann::json ObjectJson(const ServedResource& resource, const runtime::ObjectP
   if (format.table_api_version.empty()) {
     return obj->ToJson();
   }
-  return TableOf(resource, std::span<const runtime::ObjectPtr>(&obj, 1),
-                 nlohmann::json::object(), format);
+  return TableOf(resource, std::span<const runtime::ObjectPtr>(&obj, 1), nlohmann::json::object(),
+                 format);
 }
 
 }  // namespace bubble::apiserver::detail

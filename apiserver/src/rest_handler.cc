@@ -3,8 +3,6 @@
 // Routing and the verbs of the REST API (docs/semantics.md §1.16). Each verb reads its options
 // from the query (and the body for writes), makes one or two calls into the clientset with the
 // responder's context, and answers JSON: the object, a List, a Table, or a metav1.Status.
-#include <bubble/apiserver/rest_handler.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -18,6 +16,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <bubble/apiserver/rest_handler.h>
 #include <bubble/runtime/patch.h>
 #include <bubble/sim/bubble.h>
 
@@ -56,9 +55,9 @@ using runtime::Status;
 constexpr std::string_view kNotFound = "the server could not find the requested resource";
 
 Status NotFound(std::string_view why = {}) {
-  Status s = runtime::NewStatus(runtime::StatusReason::kNotFound,
-                                why.empty() ? std::string(kNotFound)
-                                            : fmt::format("{} ({})", kNotFound, why));
+  Status s = runtime::NewStatus(
+      runtime::StatusReason::kNotFound,
+      why.empty() ? std::string(kNotFound) : fmt::format("{} ({})", kNotFound, why));
   return s;
 }
 
@@ -110,8 +109,8 @@ runtime::Result<detail::IncludeObject> IncludeParam(const detail::QueryParams& q
   if (v == "Object") {
     return detail::IncludeObject::kObject;
   }
-  return runtime::Err(runtime::NewBadRequest(fmt::format(
-      "invalid value for includeObject: {:?} (want None, Metadata or Object)", v)));
+  return runtime::Err(runtime::NewBadRequest(
+      fmt::format("invalid value for includeObject: {:?} (want None, Metadata or Object)", v)));
 }
 
 // A request body as JSON; BadRequest when it is not a JSON object.
@@ -334,8 +333,7 @@ void Request::ServeResource(const detail::ResourcePath& path) {
     RespondStatus(out_, MethodNotAllowed(message));
     return;
   }
-  if (std::find(resource_.verbs.begin(), resource_.verbs.end(), verb) ==
-      resource_.verbs.end()) {
+  if (std::find(resource_.verbs.begin(), resource_.verbs.end(), verb) == resource_.verbs.end()) {
     RespondStatus(out_, runtime::NewMethodNotSupported(gr, verb));
     return;
   }
@@ -346,10 +344,9 @@ void Request::ServeResource(const detail::ResourcePath& path) {
     return;
   }
   if (IsWriteVerb(verb) && req_.body.size() > state_.options.max_body_bytes) {
-    RespondStatus(out_, runtime::NewStatus(
-                            runtime::StatusReason::kRequestEntityTooLarge,
-                            fmt::format("Request entity too large: limit is {}",
-                                        state_.options.max_body_bytes)));
+    RespondStatus(out_, runtime::NewStatus(runtime::StatusReason::kRequestEntityTooLarge,
+                                           fmt::format("Request entity too large: limit is {}",
+                                                       state_.options.max_body_bytes)));
     return;
   }
   namespace_ = path.has_namespace ? path.namespace_ : std::string();
@@ -502,9 +499,9 @@ void Request::Watch(const std::string& name) {
   if (opts->timeout_seconds && *opts->timeout_seconds > 0) {
     watch.timeout = std::chrono::seconds(*opts->timeout_seconds);
   } else {
-    const auto min = std::chrono::duration_cast<std::chrono::seconds>(
-                         state_.options.min_request_timeout)
-                         .count();
+    const auto min =
+        std::chrono::duration_cast<std::chrono::seconds>(state_.options.min_request_timeout)
+            .count();
     watch.timeout = std::chrono::seconds(sim::Rand().UniformInRange(min, 2 * min - 1));
     opts->timeout_seconds = std::chrono::duration_cast<std::chrono::seconds>(watch.timeout).count();
   }
@@ -558,9 +555,9 @@ runtime::Result<std::unique_ptr<runtime::Object>> Request::BodyObject(std::strin
     if (meta.name.empty()) {
       meta.name = std::string(url_name);
     } else if (meta.name != url_name) {
-      return runtime::Err(runtime::NewBadRequest(fmt::format(
-          "the name of the object ({}) does not match the name on the URL ({})", meta.name,
-          url_name)));
+      return runtime::Err(runtime::NewBadRequest(
+          fmt::format("the name of the object ({}) does not match the name on the URL ({})",
+                      meta.name, url_name)));
     }
   }
   return obj;
@@ -619,14 +616,14 @@ void Request::Patch(const std::string& name, const std::string& subresource) {
                                            "server: use kubectl apply without --server-side"));
     return;
   } else {
-    RespondStatus(out_, runtime::NewStatus(
-                            runtime::StatusReason::kUnsupportedMediaType,
-                            fmt::format("the body of the request was in an unknown format - "
-                                        "accepted media types include: "
-                                        "application/json-patch+json, "
-                                        "application/merge-patch+json, "
-                                        "application/strategic-merge-patch+json (got {:?})",
-                                        media)));
+    RespondStatus(
+        out_, runtime::NewStatus(runtime::StatusReason::kUnsupportedMediaType,
+                                 fmt::format("the body of the request was in an unknown format - "
+                                             "accepted media types include: "
+                                             "application/json-patch+json, "
+                                             "application/merge-patch+json, "
+                                             "application/strategic-merge-patch+json (got {:?})",
+                                             media)));
     return;
   }
   auto patched = client_->Patch(Ctx(), name, type, data, {}, subresource);
@@ -660,8 +657,8 @@ runtime::Result<runtime::DeleteOptions> Request::DeleteOptionsOf() {
     return it->get<std::string>();
   };
   if (const auto it = j->find("dryRun"); it != j->end() && it->is_array() && !it->empty()) {
-    return runtime::Err(runtime::NewBadRequest(
-        "dryRun is not served: bubble's API server has no dry-run mode"));
+    return runtime::Err(
+        runtime::NewBadRequest("dryRun is not served: bubble's API server has no dry-run mode"));
   }
   if (const auto it = j->find("gracePeriodSeconds"); it != j->end() && it->is_number_integer()) {
     opts.grace_period_seconds = it->get<std::int64_t>();
@@ -737,10 +734,9 @@ void RestHandler::Serve(const net::HttpRequest& request, net::HttpResponder& res
   const detail::Negotiated accept = detail::NegotiateAccept(request.Header("accept"));
   const bool openapi = request.Path() == "/openapi/v2";  // answers its own media types
   if (!accept.acceptable && !openapi) {
-    RespondStatus(response,
-                  runtime::NewStatus(runtime::StatusReason::kNotAcceptable,
-                                     "only the following media types are accepted: "
-                                     "application/json"));
+    RespondStatus(response, runtime::NewStatus(runtime::StatusReason::kNotAcceptable,
+                                               "only the following media types are accepted: "
+                                               "application/json"));
     return;
   }
   auto query = detail::QueryParams::Parse(request.Query());

@@ -41,8 +41,7 @@ std::string BookmarkLine(const WatchStream& watch) {
        {{"kind", watch.resource->kind},
         {"apiVersion", api_version},
         {"metadata",
-         {{"resourceVersion",
-           std::to_string(watch.server->GetTracker().ResourceVersion(gvr))}}}}}};
+         {{"resourceVersion", std::to_string(watch.server->GetTracker().ResourceVersion(gvr))}}}}}};
   std::string text = line.dump();
   text.push_back('\n');
   return text;

@@ -26,7 +26,7 @@ struct WatchStream {
   fake::Clientset* server = nullptr;
   runtime::ResourceClientPtr client{};
   const ServedResource* resource = nullptr;
-  runtime::ListOptions options{};      // watch, selectors, resourceVersion, timeout_seconds set
+  runtime::ListOptions options{};         // watch, selectors, resourceVersion, timeout_seconds set
   runtime::FieldSelector event_fields{};  // v1 events: terms the handler filters (event_fields.h)
   ObjectFormat format{};
   sim::Duration timeout{};

@@ -43,8 +43,7 @@ std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset&,
 }
 
 std::optional<ServedResource> ResourceCatalog::Find(runtime::Clientset& server,
-                                                    const sim::Context& ctx,
-                                                    std::string_view group,
+                                                    const sim::Context& ctx, std::string_view group,
                                                     std::string_view version,
                                                     std::string_view resource) const {
   for (ServedResource& r : Resources(server, ctx)) {
@@ -88,8 +87,7 @@ std::optional<nlohmann::json> ResourceCatalog::ApiResourceList(runtime::Clientse
 }
 
 nlohmann::json ToTable(const ServedResource&, std::span<const runtime::ObjectPtr> objects,
-                       const nlohmann::json& list_metadata, IncludeObject include,
-                       sim::TimePoint) {
+                       const nlohmann::json& list_metadata, IncludeObject include, sim::TimePoint) {
   nlohmann::json table = {{"kind", "Table"},
                           {"apiVersion", "meta.k8s.io/v1"},
                           {"metadata", list_metadata},
