@@ -27,9 +27,15 @@
 
 namespace bubble::apiserver::detail {
 
-// The media type of the protobuf form (request Accept and response Content-Type).
+// The media type kubectl asks for the protobuf form with (its Accept header).
 inline constexpr std::string_view kOpenApiProtobufType =
     "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+// The Content-Type to answer the protobuf form with. Not kOpenApiProtobufType: its "@" is not a
+// token character, so client-go's mime.ParseMediaType rejects it and kubectl fails with
+// "Internal error occurred: mime: unexpected content after media subtype" (checked with
+// kubectl 1.20). kube-apiserver never sends it either: kube-openapi serves the bytes with
+// http.ServeContent, which sniffs them as application/octet-stream.
+inline constexpr std::string_view kOpenApiProtobufResponseType = "application/octet-stream";
 
 // {"swagger":"2.0","info":{"title":"Kubernetes","version":<GitVersion()>},"paths":{},
 //  "definitions":{}}.

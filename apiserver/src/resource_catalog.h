@@ -43,9 +43,9 @@ struct ServedResource {
   bool namespaced = true;
   std::vector<std::string> short_names{};  // {"cm"}
   std::vector<std::string> categories{};   // {"all"} for pods, services, deployments...
-  std::vector<std::string> verbs{};  // create delete deletecollection get list patch update watch
-  bool status_subresource = false;   // serves <resource>/status
-  std::vector<PrinterColumn> columns{};  // empty: NAME and AGE only
+  std::vector<std::string> verbs{};        // create delete deletecollection get list patch update watch
+  bool status_subresource = false;         // serves <resource>/status
+  std::vector<PrinterColumn> columns{};    // empty: NAME and AGE only
 };
 
 class ResourceCatalog {
@@ -62,9 +62,8 @@ class ResourceCatalog {
                                      std::string_view resource) const;
 
   // Discovery documents (metav1.APIVersions, APIGroupList, APIResourceList), as JSON.
-  nlohmann::json ApiVersions(std::string_view server_address) const;  // GET /api
-  nlohmann::json ApiGroupList(runtime::Clientset& server,
-                              const sim::Context& ctx) const;  // GET /apis
+  nlohmann::json ApiVersions(std::string_view server_address) const;            // GET /api
+  nlohmann::json ApiGroupList(runtime::Clientset& server, const sim::Context& ctx) const;  // GET /apis
   // GET /api/v1 or /apis/G/V; nullopt when nothing is served there (a 404).
   std::optional<nlohmann::json> ApiResourceList(runtime::Clientset& server, const sim::Context& ctx,
                                                 std::string_view group,

@@ -219,7 +219,7 @@ void Request::Route(const detail::Target& target) {
     case Kind::kOpenApiV2:
       if (RequireGet()) {
         if (detail::WantsOpenApiProtobuf(req_.Header("accept"))) {
-          out_.Respond(200, detail::kOpenApiProtobufType, detail::OpenApiV2Protobuf());
+          out_.Respond(200, detail::kOpenApiProtobufResponseType, detail::OpenApiV2Protobuf());
         } else {
           RespondJson(out_, 200, detail::OpenApiV2Json());
         }
