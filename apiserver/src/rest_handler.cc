@@ -532,10 +532,16 @@ runtime::Result<std::unique_ptr<runtime::Object>> Request::BodyObject(std::strin
         fmt::format("Object 'Kind' is missing in '{}'", req_.body.substr(0, 200))));
   }
   const std::string api_version = ApiVersionOf(resource_.gvr);
-  if ((*j)["kind"] != resource_.kind || j->value("apiVersion", "") != api_version) {
-    return runtime::Err(runtime::NewBadRequest(fmt::format(
-        "the object in the body is {} {}, but the path serves {} {}", j->value("apiVersion", ""),
-        (*j)["kind"].get<std::string>(), api_version, resource_.kind)));
+  const auto body_version = j->find("apiVersion");
+  if (body_version == j->end() || !body_version->is_string()) {
+    return runtime::Err(runtime::NewBadRequest(
+        fmt::format("Object 'apiVersion' is missing in '{}'", req_.body.substr(0, 200))));
+  }
+  if ((*j)["kind"] != resource_.kind || *body_version != api_version) {
+    return runtime::Err(runtime::NewBadRequest(
+        fmt::format("the object in the body is {} {}, but the path serves {} {}",
+                    body_version->get<std::string>(), (*j)["kind"].get<std::string>(), api_version,
+                    resource_.kind)));
   }
   auto obj = Server().GetScheme().Decode(*j);
   if (!obj) {
@@ -747,7 +753,13 @@ void RestHandler::Serve(const net::HttpRequest& request, net::HttpResponder& res
                                 "with two hex digits)"));
     return;
   }
-  Request(*state_, request, response, std::move(*query), accept).Route(*target);
+  try {
+    Request(*state_, request, response, std::move(*query), accept).Route(*target);
+  } catch (const nlohmann::json::exception& e) {
+    // A body field of an unexpected JSON type that a decoder did not check: still a 400.
+    RespondStatus(response, runtime::NewBadRequest(fmt::format(
+                                "the request body has a field of the wrong type: {}", e.what())));
+  }
 }
 
 }  // namespace bubble::apiserver

@@ -407,8 +407,23 @@ TEST_CASE("create and update: status codes, namespace and name checks, bad bodie
           "the namespace of the provided object does not match the namespace sent on the request");
     CheckStatus(Call(rest, Req("POST", "/api/v1/namespaces/a/configmaps", "{\"kind\":", Json())),
                 400, "BadRequest");
-    CheckStatus(Call(rest, Req("POST", "/api/v1/namespaces/a/configmaps", "{}", Json())), 400,
-                "BadRequest");
+    for (const std::string& bad : {
+             std::string("{}"),
+             std::string("[1]"),
+             std::string(R"({"apiVersion":1,"kind":"ConfigMap"})"),
+             std::string(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}})"),
+             std::string(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":"x"})"),
+             std::string(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":5}})"),
+             std::string(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"},)"
+                         R"("data":[1]})"),
+         }) {
+      INFO(bad);
+      CheckStatus(Call(rest, Req("POST", "/api/v1/namespaces/a/configmaps", bad, Json())), 400,
+                  "BadRequest");
+    }
+    CheckStatus(Call(rest, Req("POST", "/api/v1/namespaces/a/configmaps", CmJson("a", "q"),
+                               Json("application/yaml"))),
+                415, "UnsupportedMediaType");
     CheckStatus(
         Call(rest, Req("POST", "/api/v1/namespaces/a/configmaps", CmJson("a", "x"), Json())), 409,
         "AlreadyExists");
