@@ -187,7 +187,7 @@ TEST_CASE("kubectl describe's event selectors on involvedObject fields", "[apise
   });
 }
 
-TEST_CASE("paging: pages of one list stay consistent across a write; tokens expire",
+TEST_CASE("paging: pages of one list stay consistent across a write, tokens expire",
           "[apiserver][rest]") {
   InBubble([] {
     auto server = fake::NewClientset(Cm("a", "c1"), Cm("a", "c2"), Cm("a", "c3"), Cm("a", "c4"),
@@ -452,7 +452,7 @@ TEST_CASE("create and update: status codes, namespace and name checks, bad bodie
   });
 }
 
-TEST_CASE("patch: merge, strategic merge (kubectl apply's), JSON patch; no server-side apply",
+TEST_CASE("patch: merge, strategic merge (kubectl apply's), JSON patch, no server-side apply",
           "[apiserver][rest]") {
   InBubble([] {
     RestHandler rest(fake::NewClientset(Cm("a", "x")));
@@ -487,7 +487,7 @@ TEST_CASE("patch: merge, strategic merge (kubectl apply's), JSON patch; no serve
   });
 }
 
-TEST_CASE("delete: the last state, preconditions, finalizers; deletecollection",
+TEST_CASE("delete: the last state, preconditions, finalizers, deletecollection",
           "[apiserver][rest]") {
   InBubble([] {
     rt::ConfigMap held = Cm("a", "held");
@@ -527,7 +527,7 @@ TEST_CASE("delete: the last state, preconditions, finalizers; deletecollection",
   });
 }
 
-TEST_CASE("the status subresource; other subresources are not served", "[apiserver][rest]") {
+TEST_CASE("the status subresource, other subresources are not served", "[apiserver][rest]") {
   InBubble([] {
     RestHandler rest(fake::NewClientset(rt::Pod({.name = "p", .namespace_ = "a"})));
     const std::string status_path = "/api/v1/namespaces/a/pods/p/status";
