@@ -319,7 +319,13 @@ void Request::ServeResource(const detail::ResourcePath& path) {
     verb = item ? "delete" : "deletecollection";
   }
   if (verb.empty()) {
-    RespondStatus(out_, runtime::NewMethodNotSupported(gr, m));
+    // kube-apiserver's router answers a method a path has no route for in these words.
+    Status s = MethodNotAllowed(
+        fmt::format("the server does not allow this method on the requested resource ({} {} {})", m,
+                    item ? "an object of" : "the collection of", gr.String()));
+    s.details.kind = gr.resource;
+    s.details.group = gr.group;
+    RespondStatus(out_, s);
     return;
   }
   if (state_.options.read_only && IsWriteVerb(verb)) {
