@@ -4,8 +4,8 @@
 #   find_package(bubble 0.2 REQUIRED)   # with CMAKE_PREFIX_PATH=/opt/bubble
 #   target_link_libraries(my_test PRIVATE bubble::fake bubble::testing)
 #
-# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::apiserver, bubble::scenarios, bubble::cli,
-# bubble::cli_main, and bubble::testing (the Catch2 helpers; defined only where Catch2 2.13 is
+# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::apiserver, bubble::scenarios,
+# bubble::cli, bubble::cli_main, and bubble::testing (the Catch2 helpers; defined only where Catch2 2.13 is
 # found, so a project that does not test with Catch2 needs no Catch2). The `bubble` program goes
 # to bin/. `cpack -G DEB` (in the build directory) makes a Debian package of the same tree.
 include(GNUInstallDirs)
@@ -24,7 +24,8 @@ foreach(layer sim runtime fake apiserver scenarios testing tools)
 endforeach()
 
 set(_bubble_libraries)
-foreach(target bubble_sim bubble_runtime bubble_fake bubble_apiserver bubble_scenarios bubble_cli bubble_cli_main)
+foreach(target bubble_sim bubble_runtime bubble_fake bubble_apiserver bubble_scenarios bubble_cli
+               bubble_cli_main)
   if(TARGET ${target})
     list(APPEND _bubble_libraries ${target})
   endif()

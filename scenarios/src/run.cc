@@ -142,10 +142,18 @@ sim::Options ResolvedRun::SimOptions() const {
 namespace {
 
 sim::RunResult RunWithOptions(const ResolvedRun& run, sim::Options options,
-                              const AfterRunInContext& after) {
+                              const AfterRunInContext& after,
+                              const std::optional<ObserveAt>& observe_at = {}) {
+  const ScenarioContext* observed = nullptr;  // the context, once it exists (before Run)
+  if (observe_at) {
+    options.observe_instant = sim::InstantObserver{
+        .at = sim::Clock::Epoch() + observe_at->at,
+        .observe = [&observed, &observe_at] { observe_at->observe(*observed); }};
+  }
   sim::Bubble bubble(std::move(options));
   // The context outlives the run: bodies may keep references to it.
   const ScenarioContext context(bubble, run.options, run.bugs);
+  observed = &context;
   sim::Task root = run.scenario->body(context);
   sim::RunResult result = bubble.Run(std::move(root));
   if (after) {
@@ -203,8 +211,9 @@ sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after) {
   return RunWithOptions(run, run.SimOptions(), InContext(after));
 }
 
-sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after) {
-  return RunWithOptions(run, run.SimOptions(), after);
+sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after,
+                                    const std::optional<ObserveAt>& observe_at) {
+  return RunWithOptions(run, run.SimOptions(), after, observe_at);
 }
 
 sim::RunResult RunScenario(const Scenario& scenario, const RunConfig& config,

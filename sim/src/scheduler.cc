@@ -533,6 +533,15 @@ void Scheduler::AdvanceClock() {
 
 // ---- the loop -----------------------------------------------------------------------------
 
+void Scheduler::ObserveInstant() {
+  // Taken out first: the observer runs once, and the check in the loop stays one branch.
+  std::function<void()> observe = std::move(options_.observe_instant->observe);
+  options_.observe_instant.reset();
+  if (observe) {
+    observe();
+  }
+}
+
 [[gnu::always_inline]] inline std::optional<ReadyEntry> Scheduler::PickNext() {
   if (chosen_next_) {
     if (!pending_unwind_.empty()) [[unlikely]] {  // a kill: its fibers go first (process.cc)
@@ -665,6 +674,10 @@ void Scheduler::Loop() {
       return;
     }
     if (!timers_.empty()) {
+      if (options_.observe_instant && timers_.Top().when > options_.observe_instant->at)
+          [[unlikely]] {
+        ObserveInstant();
+      }
       AdvanceClock();
       continue;
     }
@@ -692,6 +705,9 @@ RunResult Scheduler::Run() {
   Loop();
   if (chosen_next_) {  // the run ended between a preemption and the pick it made
     ready_.push_front(*std::exchange(chosen_next_, std::nullopt));
+  }
+  if (options_.observe_instant) {  // the run ended before the instant: its last state
+    ObserveInstant();
   }
   if (failure_ && failure_provisional_) {
     // Nothing superseded it: the fiber whose frame died caught the exception and went on.

@@ -248,6 +248,8 @@ class Scheduler {
   void MakeRunnable(FiberRecord& rec);
   void FireTimer(TimerNode& node);
   void AdvanceClock();
+  // Calls Options::observe_instant (once) and forgets it.
+  void ObserveInstant();
   // A fiber woke another: the quiet stretch (only timers waking fibers) ends.
   void NoteActivity() noexcept;
   void StartProfile();

@@ -149,7 +149,18 @@ sim::RunResult RunScenario(const ResolvedRun& run, const AfterRun& after = {});
 // clientsets: the convergence check reads their final state here).
 using AfterRunInContext =
     std::function<void(sim::Bubble&, const sim::RunResult&, const ScenarioContext&)>;
-sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after);
+
+// A look at the run at one virtual instant (`bubble run --pause-at`): `observe` gets the
+// scenario's context once every step up to `at` (from the epoch) has run, or when the run ends
+// first. It runs with no fiber current and may only read (sim::InstantObserver): the run's
+// decisions and fingerprint stay the same.
+struct ObserveAt {
+  sim::Duration at{};
+  std::function<void(const ScenarioContext&)> observe{};
+};
+
+sim::RunResult RunScenarioInContext(const ResolvedRun& run, const AfterRunInContext& after,
+                                    const std::optional<ObserveAt>& observe_at = {});
 
 // ---- Traces that replay ------------------------------------------------------------------
 

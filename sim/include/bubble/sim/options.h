@@ -38,6 +38,17 @@ inline constexpr std::size_t kDefaultStackSize = 64 * 1024;
 // The PCT horizon of a run whose Options::pct_horizon is not set.
 inline constexpr std::uint64_t kDefaultPctHorizon = 100;
 
+// A look at a run's state at one virtual instant (`bubble run --pause-at`, docs/cli.md).
+struct InstantObserver {
+  TimePoint at{};
+  // Called once, on the scheduler with no fiber current: when every step at virtual times up to
+  // `at` has run (the loop is about to move the clock past it), or when the run ends first (pass
+  // or fail, before its fibers are unwound). It may only read state: no blocking, spawning,
+  // primitives, random draws or trace records. The run then goes on as if it were not there, so
+  // its decisions and fingerprint are the same.
+  std::function<void()> observe{};
+};
+
 struct Options {
   std::uint64_t seed = 1;
   StrategyKind strategy = StrategyKind::kFifo;
@@ -101,6 +112,9 @@ struct Options {
   // The run's settle phase (settle_phase.h), read by fake::Liveness::Settle(); unset: a run
   // without one (Settle() then uses SettlePhase's defaults).
   std::optional<SettlePhase> settle{};
+
+  // See InstantObserver; unset: none. Not part of the run's identity.
+  std::optional<InstantObserver> observe_instant{};
 };
 
 }  // namespace bubble::sim
