@@ -27,6 +27,7 @@
 #include "request_target.h"
 #include "resource_catalog.h"
 #include "responses.h"
+#include "strategic_merge.h"
 #include "version_info.h"
 #include "watch_stream.h"
 
@@ -127,26 +128,6 @@ runtime::Result<nlohmann::json> BodyJson(std::string_view body) {
   return j;
 }
 
-// Strategic-merge-patch directives ("$patch", "$retainKeys", "$setElementOrder/containers",
-// "$deleteFromPrimitiveList/...") that kubectl apply sends; bubble applies a strategic merge
-// patch as a JSON merge patch (runtime/patch.h), where they would become fields.
-void DropPatchDirectives(nlohmann::json& j) {
-  if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end();) {
-      if (!it.key().empty() && it.key()[0] == '$') {
-        it = j.erase(it);
-      } else {
-        DropPatchDirectives(*it);
-        ++it;
-      }
-    }
-  } else if (j.is_array()) {
-    for (auto& item : j) {
-      DropPatchDirectives(item);
-    }
-  }
-}
-
 class Request {
  public:
   Request(RestHandler::State& state, const net::HttpRequest& req, net::HttpResponder& out,
@@ -181,6 +162,7 @@ class Request {
   void Create();
   void Update(const std::string& name, const std::string& subresource);
   void Patch(const std::string& name, const std::string& subresource);
+  void StrategicPatch(const std::string& name, const std::string& subresource);
   void Delete(const std::string& name);
   void DeleteCollection();
 
@@ -607,20 +589,13 @@ void Request::Update(const std::string& name, const std::string& subresource) {
 void Request::Patch(const std::string& name, const std::string& subresource) {
   const std::string media = detail::MediaTypeOf(req_.Header("content-type"));
   runtime::PatchType type = runtime::PatchType::kMerge;
-  std::string data = req_.body;
   if (media == "application/merge-patch+json") {
     type = runtime::PatchType::kMerge;
   } else if (media == "application/json-patch+json") {
     type = runtime::PatchType::kJson;
   } else if (media == "application/strategic-merge-patch+json") {
-    type = runtime::PatchType::kStrategicMerge;
-    auto j = BodyJson(req_.body);
-    if (!j) {
-      RespondStatus(out_, j.error());
-      return;
-    }
-    DropPatchDirectives(*j);
-    data = j->dump();
+    StrategicPatch(name, subresource);
+    return;
   } else if (media == "application/apply-patch+yaml") {
     // §1.16: no server-side apply.
     RespondStatus(out_, runtime::NewStatus(runtime::StatusReason::kUnsupportedMediaType,
@@ -638,12 +613,49 @@ void Request::Patch(const std::string& name, const std::string& subresource) {
                                              media)));
     return;
   }
-  auto patched = client_->Patch(Ctx(), name, type, data, {}, subresource);
+  auto patched = client_->Patch(Ctx(), name, type, req_.body, {}, subresource);
   if (!patched) {
     RespondStatus(out_, patched.error());
     return;
   }
   RespondJson(out_, 200, (*patched)->ToJson());
+}
+
+// §1.16: a strategic merge patch becomes a merge patch against the current state
+// (strategic_merge.h), guarded by that state's resourceVersion; a write in between is a
+// conflict, and the patch is computed again (kube-apiserver's patcher retries the same way).
+void Request::StrategicPatch(const std::string& name, const std::string& subresource) {
+  auto patch = BodyJson(req_.body);
+  if (!patch) {
+    RespondStatus(out_, patch.error());
+    return;
+  }
+  const bool pinned = patch->contains("metadata") && (*patch)["metadata"].is_object() &&
+                      (*patch)["metadata"].contains("resourceVersion");
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto current = client_->Get(Ctx(), name, {});
+    if (!current) {
+      RespondStatus(out_, current.error());
+      return;
+    }
+    nlohmann::json merge = detail::StrategicToMergePatch(*patch, (*current)->ToJson());
+    const std::string& rv = (*current)->metadata.resource_version;
+    if (!pinned && !rv.empty()) {
+      merge["metadata"]["resourceVersion"] = rv;
+    }
+    auto patched = client_->Patch(Ctx(), name, runtime::PatchType::kStrategicMerge, merge.dump(),
+                                  {}, subresource);
+    if (!patched && runtime::IsConflict(patched.error()) && !pinned && attempt < kAttempts) {
+      continue;
+    }
+    if (!patched) {
+      RespondStatus(out_, patched.error());
+      return;
+    }
+    RespondJson(out_, 200, (*patched)->ToJson());
+    return;
+  }
 }
 
 runtime::Result<runtime::DeleteOptions> Request::DeleteOptionsOf() {

@@ -487,6 +487,29 @@ TEST_CASE("patch: merge, strategic merge (kubectl apply's), JSON patch, no serve
   });
 }
 
+TEST_CASE("kubectl apply's strategic merge patch keeps the fields of a container it names",
+          "[apiserver][rest]") {
+  InBubble([] {
+    rt::Pod pod({.name = "p", .namespace_ = "a"});
+    pod.spec.containers = {{.name = "a", .image = "x", .command = {"sh"}, .args = {}},
+                           {.name = "b", .image = "y", .command = {}, .args = {}}};
+    RestHandler rest(fake::NewClientset(pod));
+    const std::string path = "/api/v1/namespaces/a/pods/p";
+    auto out = Call(rest, Req("PATCH", path,
+                              R"({"spec":{"$setElementOrder/containers":[{"name":"b"},)"
+                              R"({"name":"a"}],"containers":[{"image":"x2","name":"a"}]}})",
+                              Json("application/strategic-merge-patch+json")));
+    INFO(out.body);
+    REQUIRE(out.status == 200);
+    CHECK(out.Json()["spec"]["containers"] ==
+          json::parse(R"([{"name":"b","image":"y"},{"name":"a","image":"x2","command":["sh"]}])"));
+    // A patch pinned to a stale resourceVersion is a conflict, not retried.
+    CheckStatus(Call(rest, Req("PATCH", path, R"({"metadata":{"resourceVersion":"1"}})",
+                               Json("application/strategic-merge-patch+json"))),
+                409, "Conflict");
+  });
+}
+
 TEST_CASE("delete: the last state, preconditions, finalizers, deletecollection",
           "[apiserver][rest]") {
   InBubble([] {
