@@ -4,10 +4,11 @@
 #   find_package(bubble 0.2 REQUIRED)   # with CMAKE_PREFIX_PATH=/opt/bubble
 #   target_link_libraries(my_test PRIVATE bubble::fake bubble::testing)
 #
-# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::apiserver, bubble::scenarios,
-# bubble::cli, bubble::cli_main, and bubble::testing (the Catch2 helpers; defined only where Catch2 2.13 is
-# found, so a project that does not test with Catch2 needs no Catch2). The `bubble` program goes
-# to bin/. `cpack -G DEB` (in the build directory) makes a Debian package of the same tree.
+# Targets: bubble::sim, bubble::runtime, bubble::fake, bubble::apiserver (the fake API server
+# over REST), bubble::scenarios, bubble::cli, bubble::cli_main, and bubble::testing (the Catch2
+# helpers; defined only where Catch2 2.13 is found, so a project that does not test with Catch2
+# needs no Catch2). The `bubble` program goes to bin/. `cpack -G DEB` (in the build directory)
+# makes a Debian package of the same tree.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
