@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_read.h"
+
 namespace bubble::apiserver::detail {
 
 namespace {
@@ -28,26 +30,18 @@ std::string Escape(std::string_view value) {
 // The value of `field` in the event's JSON ("involvedObject.name"); "source" is the source's
 // component, as kube-apiserver's EventToSelectableFields has it.
 std::string EventFieldValue(const nlohmann::json& event, std::string_view field) {
-  const std::string path = field == "source" ? std::string("source.component") : std::string(field);
+  const std::string_view path = field == "source" ? "source.component" : field;
   const nlohmann::json* at = &event;
   std::size_t start = 0;
-  while (true) {
+  while (at != nullptr) {
     const std::size_t dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (!at->is_object()) {
-      return {};
-    }
-    const auto it = at->find(key);
-    if (it == at->end()) {
-      return {};
-    }
-    at = &*it;
-    if (dot == std::string::npos) {
+    at = Child(at, path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) {
       break;
     }
     start = dot + 1;
   }
-  return at->is_string() ? at->get<std::string>() : std::string();
+  return Str(at);
 }
 
 }  // namespace

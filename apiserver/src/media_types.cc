@@ -1,9 +1,9 @@
 // apiserver/src/media_types.cc
 #include "media_types.h"
 
-#include <algorithm>
-#include <cctype>
 #include <map>
+
+#include "json_read.h"
 
 namespace bubble::apiserver::detail {
 
@@ -19,13 +19,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 struct MediaRange {
   std::string type{};
   std::map<std::string, std::string> params{};
@@ -34,14 +27,14 @@ struct MediaRange {
 MediaRange ParseRange(std::string_view entry) {
   MediaRange range;
   std::size_t at = entry.find(';');
-  range.type = Lower(Trim(entry.substr(0, at)));
+  range.type = LowerAscii(Trim(entry.substr(0, at)));
   while (at != std::string_view::npos) {
     entry.remove_prefix(at + 1);
     at = entry.find(';');
     const std::string_view param = entry.substr(0, at);
     const std::size_t eq = param.find('=');
     if (eq != std::string_view::npos) {
-      range.params[Lower(Trim(param.substr(0, eq)))] = std::string(Trim(param.substr(eq + 1)));
+      range.params[LowerAscii(Trim(param.substr(0, eq)))] = std::string(Trim(param.substr(eq + 1)));
     }
   }
   return range;
@@ -82,7 +75,7 @@ Negotiated NegotiateAccept(std::string_view accept) {
 }
 
 std::string MediaTypeOf(std::string_view content_type) {
-  return Lower(Trim(content_type.substr(0, content_type.find(';'))));
+  return LowerAscii(Trim(content_type.substr(0, content_type.find(';'))));
 }
 
 }  // namespace bubble::apiserver::detail

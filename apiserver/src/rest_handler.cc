@@ -21,6 +21,7 @@
 #include <bubble/sim/bubble.h>
 
 #include "event_fields.h"
+#include "json_read.h"
 #include "list_pages.h"
 #include "media_types.h"
 #include "openapi.h"
@@ -247,7 +248,7 @@ void Request::ServeApiGroup(const std::string& group) {
   const nlohmann::json list = state_.catalog.ApiGroupList(Server(), Ctx());
   if (list.contains("groups")) {
     for (const nlohmann::json& g : list["groups"]) {
-      if (g.value("name", "") == group) {
+      if (detail::Str(detail::Child(&g, "name")) == group) {
         nlohmann::json doc = g;
         doc["kind"] = "APIGroup";
         doc["apiVersion"] = "v1";
@@ -673,12 +674,11 @@ runtime::Result<runtime::DeleteOptions> Request::DeleteOptionsOf() {
   if (!j) {
     return runtime::Err(j.error());
   }
-  const auto str = [](const nlohmann::json& obj, const char* key) -> std::optional<std::string> {
-    const auto it = obj.find(key);
-    if (it == obj.end() || !it->is_string()) {
-      return std::nullopt;
-    }
-    return it->get<std::string>();
+  // A string member, or nullopt when it is absent (an empty uid is still a precondition).
+  const auto str = [](const nlohmann::json& obj, std::string_view key) {
+    const nlohmann::json* v = detail::Child(&obj, key);
+    return v != nullptr && v->is_string() ? std::optional<std::string>(v->get<std::string>())
+                                          : std::nullopt;
   };
   if (const auto it = j->find("dryRun"); it != j->end() && it->is_array() && !it->empty()) {
     return runtime::Err(
