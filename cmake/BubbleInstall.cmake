@@ -86,7 +86,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # dependencies (their headers and shared libraries), which pull the runtime libraries the
 # `bubble` program needs too.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libboost-context-dev (>= 1.74), libboost1.74-dev, libssl-dev (>= 3), libfmt-dev (>= 9), libspdlog-dev (>= 1:1.10), nlohmann-json3-dev (>= 3), libexpected-dev, cmake (>= 3.25)")
+    "libboost-context-dev (>= 1.74), libboost1.74-dev, libssl-dev (>= 3), libyaml-cpp-dev, libfmt-dev (>= 9), libspdlog-dev (>= 1:1.10), nlohmann-json3-dev (>= 3), libexpected-dev, cmake (>= 3.25)")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "catch2 (>= 2.13)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Deterministic simulation testing of Kubernetes-style controllers in C++20.\n Libraries, headers, the CMake package (find_package(bubble)) and the bubble command line.")
