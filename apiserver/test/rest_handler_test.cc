@@ -493,7 +493,8 @@ TEST_CASE("kubectl apply's strategic merge patch keeps the fields of a container
     rt::Pod pod({.name = "p", .namespace_ = "a"});
     pod.spec.containers = {{.name = "a", .image = "x", .command = {"sh"}, .args = {}},
                            {.name = "b", .image = "y", .command = {}, .args = {}}};
-    RestHandler rest(fake::NewClientset(pod));
+    auto server = fake::NewClientset(pod);
+    RestHandler rest(server);
     const std::string path = "/api/v1/namespaces/a/pods/p";
     auto out = Call(rest, Req("PATCH", path,
                               R"({"spec":{"$setElementOrder/containers":[{"name":"b"},)"
@@ -503,6 +504,25 @@ TEST_CASE("kubectl apply's strategic merge patch keeps the fields of a container
     REQUIRE(out.status == 200);
     CHECK(out.Json()["spec"]["containers"] ==
           json::parse(R"([{"name":"b","image":"y"},{"name":"a","image":"x2","command":["sh"]}])"));
+    // A write between the handler's read and its patch: the patch is computed again from the
+    // new state, so neither write is lost.
+    int patches = 0;
+    server->PrependReactor("patch", "pods", [&](fake::Action&) {
+      if (++patches == 1) {
+        auto now = server->GetTracker().Get(rt::Pod::StaticResource(), "a", "p");
+        REQUIRE(now);
+        auto changed = (*now)->Clone();
+        changed->metadata.labels["by"] = "other";
+        REQUIRE(server->GetTracker().Update(rt::Pod::StaticResource(), *changed, "a"));
+      }
+      return fake::Reaction::Unhandled();
+    });
+    auto raced = Call(rest, Req("PATCH", path, R"({"metadata":{"labels":{"by-kubectl":"yes"}}})",
+                                Json("application/strategic-merge-patch+json")));
+    INFO(raced.body);
+    REQUIRE(raced.status == 200);
+    CHECK(patches == 2);
+    CHECK(raced.Json()["metadata"]["labels"] == json{{"by", "other"}, {"by-kubectl", "yes"}});
     // A patch pinned to a stale resourceVersion is a conflict, not retried.
     CheckStatus(Call(rest, Req("PATCH", path, R"({"metadata":{"resourceVersion":"1"}})",
                                Json("application/strategic-merge-patch+json"))),
