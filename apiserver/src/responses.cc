@@ -31,7 +31,8 @@ void RespondJson(net::HttpResponder& out, int code, const nlohmann::json& body) 
 
 nlohmann::json TableOf(const ServedResource& resource, std::span<const runtime::ObjectPtr> objects,
                        const nlohmann::json& list_metadata, const ObjectFormat& format) {
-  nlohmann::json table = ToTable(resource, objects, list_metadata, format.include, sim::Now());
+  nlohmann::json table = ToTable(resource, objects, list_metadata, format.include,
+                                 format.shown_at.value_or(sim::Now()));
   table["apiVersion"] = format.table_api_version;
   return table;
 }

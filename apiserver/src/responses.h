@@ -5,6 +5,7 @@
 // request's Accept asked for one (media_types.h).
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ void RespondJson(net::HttpResponder& out, int code, const nlohmann::json& body);
 struct ObjectFormat {
   std::string table_api_version{};  // "": plain JSON
   IncludeObject include = IncludeObject::kMetadata;
+  // What Table ages are counted to (RestOptions::shown_at); unset: sim::Now().
+  std::optional<sim::TimePoint> shown_at{};
 };
 
 // `objects` as a Table in `format`, with `list_metadata` (resourceVersion, continue...).

@@ -135,6 +135,7 @@ class Request {
           detail::QueryParams query, detail::Negotiated accept)
       : state_(state), req_(req), out_(out), query_(std::move(query)) {
     format_.table_api_version = std::move(accept.table_api_version);
+    format_.shown_at = state_.options.shown_at;
   }
 
   void Route(const detail::Target& target);

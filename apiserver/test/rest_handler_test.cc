@@ -384,6 +384,22 @@ TEST_CASE("Table output for kubectl get, and for kubectl get -w", "[apiserver][r
   });
 }
 
+TEST_CASE("a frozen state's Table ages count to the instant it shows", "[apiserver][rest]") {
+  InBubble([] {
+    auto server = fake::NewClientset(Cm("a", "x"));  // created at the epoch
+    const net::HttpHeaders accept = {{"accept", std::string(kKubectlGetAccept)}};
+    sim::SleepFor(10min);
+    RestHandler live(server);
+    RestHandler frozen(server, {.read_only = true, .shown_at = sim::Clock::Epoch() + 90s});
+    const auto age = [&](RestHandler& rest) {
+      auto table = Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps", {}, accept));
+      return table.Json()["rows"][0]["cells"][2].get<std::string>();
+    };
+    CHECK(age(live) == "10m");
+    CHECK(age(frozen) == "90s");
+  });
+}
+
 TEST_CASE("create and update: status codes, namespace and name checks, bad bodies",
           "[apiserver][rest]") {
   InBubble([] {

@@ -94,7 +94,9 @@ sim::RunResult RunServer::Run(sc::ResolvedRun run, std::ostream* trace_out) {
         for (const std::shared_ptr<fake::Clientset>& cs : state_.clusters) {
           cs->MutableFaults() = {};  // the run's injected faults are not the served state's
         }
-        state_.instant = sim::FormatIsoTime(sim::Now());
+        // At the pause instant: every step up to it has run and the clock has not moved past
+        // it (the last change may be earlier). At the end: the run's last instant.
+        state_.shown_at = pause_at_ && sim::Now() <= *pause_at_ ? *pause_at_ : sim::Now();
       }};
   const sim::RunResult r = sc::RunScenarioInContext(
       run,
@@ -104,13 +106,13 @@ sim::RunResult RunServer::Run(sc::ResolvedRun run, std::ostream* trace_out) {
         }
       },
       observe);
-  state_.title = fmt::format("{} ({})", run.Command(), r.Passed() ? "pass" : "fail");
+  state_.command = run.Command();
+  state_.outcome = r.Passed() ? "pass" : "fail";
   if (pause_at_ && *pause_at_ > r.end_time) {
-    state_.instant += " (the run ended before --pause-at)";
-  } else if (pause_at_) {
-    state_.instant += " (--pause-at)";
+    state_.shown_at = r.end_time;
+    state_.instant_note = "the run ended before --pause-at";
   } else {
-    state_.instant += " (the end of the run)";
+    state_.instant_note = pause_at_ ? "--pause-at" : "the end of the run";
   }
   return r;
 }

@@ -253,10 +253,11 @@ start frozen -- "$bubble" run "${failing[@]}" --log-level off --serve 127.0.0.1:
 frozen_pid=${pids[-1]}
 grep -qF "$plain_fingerprint" "$tmp/frozen.log" ||
   { echo "FAIL frozen-same-fingerprint"; fails=$((fails + 1)); }
-grep -qE '^serving .* read-only at http://127\.0\.0\.1:[0-9]+' "$tmp/frozen.log" ||
+grep -qE '^serving the API state of .* read-only at http://127\.0\.0\.1:[0-9]+' "$tmp/frozen.log" ||
   { echo "FAIL frozen-banner"; cat "$tmp/frozen.log"; fails=$((fails + 1)); }
 check frozen-widgets 0 -- k get widgets
-expect_out frozen-widgets '^w0 '
+# Ages count to the shown instant (created in the run's first second, shown at +1s), not to today.
+expect_out frozen-widgets '^w0 +0s$'
 # The scenario's clientset is the only one the run made: one context.
 check frozen-contexts 0 -- k config get-contexts -o name
 expect_out frozen-contexts '^bubble$'
@@ -277,7 +278,7 @@ start paused -- "$bubble" run "${failing[@]}" --log-level off --serve 127.0.0.1:
 paused_pid=${pids[-1]}
 grep -qF "$plain_fingerprint" "$tmp/paused.log" ||
   { echo "FAIL paused-same-fingerprint"; fails=$((fails + 1)); }
-grep -qE 'state at 2000-01-01T00:00:00\.00[0-9]+Z \(--pause-at\)' "$tmp/paused.log" ||
+grep -qE 'state at 2000-01-01T00:00:00\.001000Z \(--pause-at\)' "$tmp/paused.log" ||
   { echo "FAIL paused-instant"; cat "$tmp/paused.log"; fails=$((fails + 1)); }
 check paused-no-twins-yet 0 -- k get configmaps -o name
 expect_no_out paused-no-twins-yet 'w0-'

@@ -362,12 +362,13 @@ class KubernetesApi final : public NetworkCommands {
       const net::HostPort at = net::ParseHostPort(listen.address);
       const ServerTls tls = ResolveTls(listen, at);
       std::vector<std::unique_ptr<apiserver::RestHandler>> handlers;
+      const std::string instant = sim::FormatIsoTime(state.shown_at);
       for (const std::shared_ptr<fake::Clientset>& cs : state.clusters) {
         handlers.push_back(std::make_unique<apiserver::RestHandler>(
-            cs,
-            apiserver::RestOptions{.read_only = true,
-                                   .read_only_reason = fmt::format("it shows the state of {} at {}",
-                                                                   state.title, state.instant)}));
+            cs, apiserver::RestOptions{.read_only = true,
+                                       .read_only_reason = fmt::format(
+                                           "{} ({}), at {}", state.command, state.outcome, instant),
+                                       .shown_at = state.shown_at}));
       }
       net::HttpServer server({.listen = listen.address, .tls = tls.identity},
                              ClusterRouter(handlers));
@@ -379,8 +380,9 @@ class KubernetesApi final : public NetworkCommands {
         code = 2;
         return;
       }
-      std::printf("serving %s read-only at %s\n  state at %s\n", state.title.c_str(), s.url.c_str(),
-                  state.instant.c_str());
+      std::printf("serving the API state of %s (%s) read-only at %s\n  state at %s (%s)\n",
+                  state.command.c_str(), state.outcome.c_str(), s.url.c_str(), instant.c_str(),
+                  state.instant_note.c_str());
       PrintTry(s, {"get all -A", "get events -A --sort-by=.lastTimestamp", "api-resources",
                    "get configmaps,leases -A -o yaml"});
       net::WaitForSignal(sim::Context::Background(), {SIGINT, SIGTERM});

@@ -32,6 +32,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <bubble/fake/clientset.h>
@@ -45,6 +46,10 @@ struct RestOptions {
   bool read_only = false;
   // Why the server is read-only, quoted in the 405 ("the run of seed 7 ended at 00:05:00").
   std::string read_only_reason{};
+  // The instant a frozen state shows (`bubble run --serve`): Table output counts ages (AGE, LAST
+  // SEEN) to it, not to the loop's now, so a run's objects read "5s" rather than "26y". Unset:
+  // the loop's now (a live server).
+  std::optional<sim::TimePoint> shown_at{};
   // A watch without timeoutSeconds ends after a duration drawn uniformly in [min, 2 min), as
   // kube-apiserver's --min-request-timeout (which defaults to 30 minutes; bubble's loop is
   // shorter-lived, so 5).

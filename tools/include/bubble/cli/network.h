@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <bubble/sim/clock.h>
+
 namespace bubble::fake {
 class Clientset;
 }  // namespace bubble::fake
@@ -36,10 +38,12 @@ struct ListenArgs {
   std::string kubeconfig{};
 };
 
-// A run's API state as `run --serve` serves it, frozen at `instant`.
+// A run's API state as `run --serve` serves it, frozen at `shown_at`.
 struct RunState {
-  std::string title;    // e.g. "list-and-watch --seed 7 (fail)", for the printed banner
-  std::string instant;  // e.g. "the end of the run, 2000-01-01T00:01:07Z"
+  std::string command;  // the command that reruns the run
+  std::string outcome;  // "pass" or "fail"
+  sim::TimePoint shown_at{};
+  std::string instant_note;  // "the end of the run", "--pause-at", ...
   // The run's API servers (every fake::Clientset it made, fake::ClientsetCapture), each a
   // snapshot, in creation order; served as one cluster each.
   std::vector<std::shared_ptr<fake::Clientset>> clusters;
