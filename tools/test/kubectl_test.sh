@@ -116,6 +116,10 @@ expect_out version 'Server Version: .*GitVersion:"v1\.20\.0-bubble'
 check api-resources 0 -- k api-resources
 expect_out api-resources '^configmaps +cm +v1 +true +ConfigMap'
 expect_out api-resources '^deployments +deploy +apps/v1 +true +Deployment'
+check namespaces 0 -- k get namespaces -o name
+expect_out namespaces '^namespace/default$'
+expect_out namespaces '^namespace/kube-system$'
+expect_out namespaces '^namespace/team-a$'
 check seed-objects 0 -- k get configmaps -n team-a -o name
 expect_out seed-objects '^configmap/settings$'
 

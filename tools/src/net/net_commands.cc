@@ -435,6 +435,13 @@ class KubernetesApi final : public NetworkCommands {
       std::vector<std::unique_ptr<apiserver::RestHandler>> handlers;
       handlers.push_back(std::make_unique<apiserver::RestHandler>(clientset));
       try {
+        // The namespaces every cluster has (kubectl get ns lists them; tools expect "default").
+        std::vector<json> system_namespaces;
+        for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+          system_namespaces.push_back(
+              {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+        }
+        CreateSeedObjects(*handlers.front(), system_namespaces, "the system namespaces");
         CreateSeedObjects(*handlers.front(), seed_objects, args.seed_objects);
       } catch (const net::NetError& e) {
         std::fprintf(stderr, "bubble: error: %s\n", e.what());
