@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -128,8 +130,15 @@ TEST_CASE("a client certificate carries the user and groups", "[net][tls]") {
   const net::TlsIdentity alice =
       net::IssueClientCertificate(tls.ca, "alice", {"system:masters", "dev"});
   CHECK_THAT(alice.cert_pem, Contains("BEGIN CERTIFICATE"));
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;
+  auto record = [&](const net::HttpRequest& req, net::HttpResponder& out) {
+    seen.emplace_back(req.client_cert_user, req.client_cert_groups);
+    out.Respond(200, "text/plain", "");
+  };
+  const net::GeneratedTls stranger = net::GenerateTlsIdentity();
+  const net::TlsIdentity mallory = net::IssueClientCertificate(stranger.ca, "mallory", {"x"});
   auto result = net::RunRealTime([&] {
-    net::HttpServer server({.tls = tls.server}, Hello);  // tls.server.ca_pem: verifies clients
+    net::HttpServer server({.tls = tls.server}, record);  // tls.server.ca_pem: verifies clients
     server.Start();
     net::HttpClient client({.address = fmt::format("127.0.0.1:{}", server.BoundPort()),
                             .tls = true,
@@ -139,10 +148,26 @@ TEST_CASE("a client certificate carries the user and groups", "[net][tls]") {
     net::HttpResponse r = client.Send(sim::Context::Background(), {.method = "GET", .target = "/"});
     INFO(r.error);
     CHECK(r.status == 200);
+    // No certificate, and one from another CA: no user (the handshake of the latter fails).
+    net::HttpClient anonymous({.address = fmt::format("127.0.0.1:{}", server.BoundPort()),
+                               .tls = true,
+                               .ca_pem = tls.ca.cert_pem});
+    CHECK(anonymous.Send(sim::Context::Background(), {.method = "GET", .target = "/"}).Ok());
+    net::HttpClient forged({.address = fmt::format("127.0.0.1:{}", server.BoundPort()),
+                            .tls = true,
+                            .ca_pem = tls.ca.cert_pem,
+                            .cert_pem = mallory.cert_pem,
+                            .key_pem = mallory.key_pem});
+    CHECK_FALSE(forged.Send(sim::Context::Background(), {.method = "GET", .target = "/"}).Ok());
     server.Stop();
   });
   INFO(result.report);
   REQUIRE(result.Passed());
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].first == "alice");
+  CHECK(seen[0].second == std::vector<std::string>{"system:masters", "dev"});
+  CHECK(seen[1].first.empty());
+  CHECK(seen[1].second.empty());
   TempDir dir;
   net::WriteTextFile(dir.path / "alice.pem", alice.cert_pem);
   if (std::system("command -v openssl >/dev/null 2>&1") == 0) {
