@@ -82,7 +82,7 @@ TEST_CASE("loading a TLS identity names the file that is wrong", "[net][tls]") {
                     Contains("does not match"));
 }
 
-TEST_CASE("HTTPS with a generated identity; a client trusting another CA is refused",
+TEST_CASE("HTTPS with a generated identity, refused by a client trusting another CA",
           "[net][tls]") {
   const net::GeneratedTls tls = net::GenerateTlsIdentity();
   const net::GeneratedTls stranger = net::GenerateTlsIdentity();
