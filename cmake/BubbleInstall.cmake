@@ -5,17 +5,18 @@
 #   target_link_libraries(my_test PRIVATE bubble::fake bubble::testing)
 #
 # Targets: bubble::sim, bubble::runtime, bubble::net (the real-time loop's HTTP(S) server and
-# client), bubble::fake, bubble::scenarios, bubble::cli,
-# bubble::cli_main, and bubble::testing (the Catch2 helpers; defined only where Catch2 2.13 is
-# found, so a project that does not test with Catch2 needs no Catch2). The `bubble` program goes
-# to bin/. `cpack -G DEB` (in the build directory) makes a Debian package of the same tree.
+# client), bubble::fake, bubble::apiserver (the fake over Kubernetes REST), bubble::scenarios,
+# bubble::cli, bubble::cli_net (run --serve, apiserver), bubble::cli_main, and bubble::testing
+# (the Catch2 helpers; defined only where Catch2 2.13 is found, so a project that does not test
+# with Catch2 needs no Catch2). The `bubble` program goes to bin/. `cpack -G DEB` (in the build
+# directory) makes a Debian package of the same tree.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(BUBBLE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/bubble)
 
 # Public headers: each layer's include/ tree (only headers; layout bubble/<layer>/...).
-foreach(layer sim runtime net fake scenarios testing tools)
+foreach(layer sim runtime net fake apiserver scenarios testing tools)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include/
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
@@ -25,7 +26,8 @@ foreach(layer sim runtime net fake scenarios testing tools)
 endforeach()
 
 set(_bubble_libraries)
-foreach(target bubble_sim bubble_runtime bubble_net bubble_fake bubble_scenarios bubble_cli bubble_cli_main)
+foreach(target bubble_sim bubble_runtime bubble_net bubble_fake bubble_apiserver bubble_scenarios
+               bubble_cli bubble_cli_net bubble_cli_main)
   if(TARGET ${target})
     list(APPEND _bubble_libraries ${target})
   endif()
@@ -84,7 +86,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # dependencies (their headers and shared libraries), which pull the runtime libraries the
 # `bubble` program needs too.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libboost-context-dev (>= 1.74), libboost1.74-dev, libssl-dev (>= 3), libfmt-dev (>= 9), libspdlog-dev (>= 1:1.10), nlohmann-json3-dev (>= 3), libexpected-dev, cmake (>= 3.25)")
+    "libboost-context-dev (>= 1.74), libboost1.74-dev, libssl-dev (>= 3), libyaml-cpp-dev, libfmt-dev (>= 9), libspdlog-dev (>= 1:1.10), nlohmann-json3-dev (>= 3), libexpected-dev, cmake (>= 3.25)")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "catch2 (>= 2.13)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
     "Deterministic simulation testing of Kubernetes-style controllers in C++20.\n Libraries, headers, the CMake package (find_package(bubble)) and the bubble command line.")

@@ -10,6 +10,11 @@
 //  3. a fixed list of core resources kubectl relies on even when no code knows them: v1 events,
 //     v1 namespaces, apiextensions.k8s.io/v1 customresourcedefinitions.
 // The discovery documents (/api, /apis, /api/v1, /apis/G/V) are rendered from the same list.
+//
+// Every call that takes `server` lists the CRDs through it: one API call, recorded in a fake
+// clientset's Actions and traced like any other, and from a fiber when the server has latency.
+// A stored CRD is read field by field: one with a field of the wrong type serves what it can
+// (kube-apiserver would have rejected it) and never fails discovery for the other resources.
 #pragma once
 
 #include <optional>
@@ -43,9 +48,9 @@ struct ServedResource {
   bool namespaced = true;
   std::vector<std::string> short_names{};  // {"cm"}
   std::vector<std::string> categories{};   // {"all"} for pods, services, deployments...
-  std::vector<std::string> verbs{};        // create delete deletecollection get list patch update watch
-  bool status_subresource = false;         // serves <resource>/status
-  std::vector<PrinterColumn> columns{};    // empty: NAME and AGE only
+  std::vector<std::string> verbs{};  // create delete deletecollection get list patch update watch
+  bool status_subresource = false;   // serves <resource>/status
+  std::vector<PrinterColumn> columns{};  // empty: NAME and AGE only
 };
 
 class ResourceCatalog {
@@ -62,8 +67,9 @@ class ResourceCatalog {
                                      std::string_view resource) const;
 
   // Discovery documents (metav1.APIVersions, APIGroupList, APIResourceList), as JSON.
-  nlohmann::json ApiVersions(std::string_view server_address) const;            // GET /api
-  nlohmann::json ApiGroupList(runtime::Clientset& server, const sim::Context& ctx) const;  // GET /apis
+  nlohmann::json ApiVersions(std::string_view server_address) const;  // GET /api
+  nlohmann::json ApiGroupList(runtime::Clientset& server,
+                              const sim::Context& ctx) const;  // GET /apis
   // GET /api/v1 or /apis/G/V; nullopt when nothing is served there (a 404).
   std::optional<nlohmann::json> ApiResourceList(runtime::Clientset& server, const sim::Context& ctx,
                                                 std::string_view group,

@@ -5,11 +5,23 @@
 // Deployment: Name, Ready, Up-to-date, Available, Age; ...), a CRD's additionalPrinterColumns,
 // and Name + Age for anything else. Each row carries the object as PartialObjectMetadata or in
 // full, as includeObject asks.
+//
+// Which printer fills the rows:
+//  - a resource with JSONPath columns (a CRD's additionalPrinterColumns, or apiextensions'
+//    default Age column) gets Name then those columns, each evaluated on the object's JSON
+//    (simple paths: ".spec.size", ".status.conditions[0].type") and typed as the CRD says
+//    (integer, number, boolean, string, date: a date is shown as an age);
+//  - a built-in kind (BuiltinPrinterColumns non-empty) gets kube-apiserver's cells, always the
+//    wide set: kubectl hides priority-1 columns unless -o wide, as with a real server;
+//  - anything else gets Name and Age.
+// Cells follow kube's printers (Go's zero values where the object lacks a field; "<none>",
+// "<unknown>", "<pending>" where kube prints them), computed from the object's JSON.
 #pragma once
 
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,5 +39,10 @@ enum class IncludeObject { kNone, kMetadata, kObject };  // ?includeObject=None|
 nlohmann::json ToTable(const ServedResource& resource, std::span<const runtime::ObjectPtr> objects,
                        const nlohmann::json& list_metadata, IncludeObject include,
                        sim::TimePoint now);
+
+// The columns kube-apiserver's printers define for a built-in kind (ConfigMap, Secret, Pod,
+// Service, Namespace, Deployment, Lease, Event, CustomResourceDefinition), wide ones with
+// priority 1; empty for any other kind. The catalogue fills ServedResource::columns from it.
+std::vector<PrinterColumn> BuiltinPrinterColumns(const runtime::GroupKind& kind);
 
 }  // namespace bubble::apiserver::detail

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include <bubble/fake/clientset_capture.h>
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/label_selector.h>
 #include <bubble/sim/access_log.h>
@@ -12,10 +13,12 @@
 #include <bubble/sim/preempt.h>
 #include <bubble/sim/timer.h>
 
+#include "tracker_state.h"
 #include "watch_cache.h"
 
 namespace bubble::fake {
 
+using detail::InBubble;
 using runtime::Err;
 using runtime::ObjectList;
 using runtime::ObjectPtr;
@@ -24,10 +27,6 @@ using runtime::Status;
 using runtime::WatchPtr;
 
 namespace {
-
-bool InBubble() {
-  return sim::Bubble::Current() != nullptr;
-}
 
 // Whether a request crosses a network: the running bubble's Options::preempt has `api`.
 bool RequestsYield() {
@@ -439,6 +438,7 @@ auto Clientset::Locked(F&& f) {
 }
 
 Clientset::Clientset(Options options) : tracker_(std::move(options)) {
+  ClientsetCapture::Created(*this);
   // The default reactions only read the action: they may be handed the recorded one.
   reactors_ = std::make_shared<std::vector<Entry>>(std::vector<Entry>{
       {"*", "*", [this](Action& a) { return ObjectReaction(tracker_, a); }, true, true}});
@@ -476,7 +476,9 @@ std::int64_t Clientset::ApiServerResourceVersion(std::size_t index,
   return caches_[index]->ResourceVersion(gvr);
 }
 
-Clientset::~Clientset() = default;
+Clientset::~Clientset() {
+  ClientsetCapture::Destroyed(*this);  // its final state, for `bubble run --serve`
+}
 
 runtime::ResourceClientPtr Clientset::Resource(const runtime::GroupVersionResource& resource,
                                                std::string_view ns) {
@@ -489,6 +491,14 @@ const runtime::Scheme& Clientset::GetScheme() const {
 
 bool Clientset::SupportsWatchList() const {
   return tracker_.GetOptions().fidelity.watch_list;
+}
+
+std::shared_ptr<Clientset> Clientset::Snapshot() const {
+  Options options = GetOptions();
+  options.api_servers.clear();
+  auto copy = std::make_shared<Clientset>(std::move(options));
+  copy->tracker_.CopyStoreFrom(tracker_);
+  return copy;
 }
 
 void Clientset::AddObject(const runtime::Object& obj) {

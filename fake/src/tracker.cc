@@ -2,9 +2,6 @@
 #include "bubble/fake/tracker.h"
 
 #include <algorithm>
-#include <charconv>
-#include <deque>
-#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -14,45 +11,35 @@
 #include <nlohmann/json.hpp>
 
 #include <bubble/fake/garbage_collector.h>
-#include <bubble/runtime/field_selector.h>
-#include <bubble/runtime/label_selector.h>
 #include <bubble/runtime/unstructured.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/rng.h>
-#include <bubble/sim/timer.h>
 
 #include "tracker_state.h"
-#include "watch_oracle.h"
+#include "watch_hub.h"
 
 namespace bubble::fake {
 
-using detail::HistoryEvent;
+using detail::AtVersion;
+using detail::InBubble;
 using detail::Key;
 using detail::KeyView;
 using detail::ResourceState;
 using detail::Stored;
 using detail::WatchRecord;
-using detail::WatchReplay;
 using runtime::Err;
-using runtime::FieldSelector;
 using runtime::GroupVersionResource;
-using runtime::LabelSelector;
 using runtime::ListOptions;
 using runtime::Object;
 using runtime::ObjectList;
 using runtime::ObjectPtr;
 using runtime::Result;
 using runtime::Status;
-using runtime::WatchEvent;
 using runtime::WatchEventType;
 using runtime::WatchPtr;
 
 namespace {
-
-bool InBubble() {
-  return sim::Bubble::Current() != nullptr;
-}
 
 // Go's strconv.Quote, enough for error messages.
 std::string Quote(std::string_view s) {
@@ -103,23 +90,18 @@ constexpr std::string_view kNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
 }  // namespace
 
-struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
-  explicit Impl(Options opts) : options(std::move(opts)) {
-    if (options.check_watches) {
-      oracle = std::make_unique<detail::WatchOracle>(options.fidelity);
-    }
-  }
+struct Tracker::Impl {
+  explicit Impl(Options opts)
+      : options(std::move(opts)), hub(std::make_shared<detail::WatchHub>(options)) {}
 
   Options options;
-  // Options::check_watches: checks every watch stream against the state (watch_oracle.h).
-  std::unique_ptr<detail::WatchOracle> oracle;
+  // The watches (watch_hub.h): shared, so that a scheduled watch end finds it gone.
+  std::shared_ptr<detail::WatchHub> hub;
   std::map<GroupVersionResource, ResourceState> resources;
-  std::uint64_t next_watch_id = 1;
   // AddChangeListener: the API servers' watch caches.
   std::vector<ChangeListener> listeners;
   // Outside a bubble (seeding before Run), draws come from a fixed local generator.
   sim::Rng local_rng{0x627562626c65ULL, 11};
-  std::string scratch;
 
   const Fidelity& Fid() const { return options.fidelity; }
 
@@ -141,17 +123,6 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
   }
 
   static std::string RvString(std::int64_t rv) { return std::to_string(rv); }
-
-  // `obj` as a change at `rv` carries it: a copy stamped with `rv` when the server stamps
-  // versions, else `obj` itself.
-  ObjectPtr AtVersion(const ObjectPtr& obj, std::int64_t rv) const {
-    if (!Fid().StampsResourceVersion() || obj->metadata.resource_version == RvString(rv)) {
-      return obj;
-    }
-    std::unique_ptr<Object> copy = obj->Clone();
-    copy->metadata.resource_version = RvString(rv);
-    return ObjectPtr(std::move(copy));
-  }
 
   void Commit(ResourceState& rs, std::int64_t rv) {
     rs.counter = rv;
@@ -178,149 +149,13 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     }
   }
 
-  // What a delivery records after the watch id: "ADDED v1/configmaps ns/cm rv=2".
-  static std::string EventText(const ResourceState& rs, WatchEventType type, const ObjectPtr& obj,
-                               std::int64_t rv) {
-    std::string out;
-    out.reserve(64);
-    out.append(runtime::WatchEventTypeName(type));
-    out.push_back(' ');
-    out.append(rs.label);
-    out.push_back(' ');
-    if (obj == nullptr) {
-      out.push_back('-');
-    } else {
-      if (!obj->metadata.namespace_.empty()) {
-        out.append(obj->metadata.namespace_);
-        out.push_back('/');
-      }
-      out.append(obj->metadata.name);
-    }
-    out.append(" rv=");
-    char digits[24];
-    const auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), rv);
-    out.append(digits, end);
-    return out;
-  }
-
-  // Puts one event into one watch: overflow fails the run, a stopped watch drops it. `text` is
-  // EventText() when the caller has it already.
-  void Send(ResourceState& rs, const WatchRecord& rec, runtime::ChannelWatcher& w,
-            WatchEventType type, const ObjectPtr& obj, std::int64_t rv,
-            std::string_view text = {}) {
-    const auto result = w.TrySend(WatchEvent{type, obj, nullptr});
-    if (result == runtime::ChannelWatcher::SendResult::kStopped) {
-      return;
-    }
-    if (result == runtime::ChannelWatcher::SendResult::kFull) {
-      sim::Fail(fmt::format(
-          "{} overflowed: its buffer of {} events is full when delivering {} {} "
-          "rv={}. The consumer is not reading ResultChan() (client-go's fake watcher panics "
-          "with \"channel full\" here). Read every watch you open and Stop() it when done, or "
-          "raise fake::Options::watch_buffer.",
-          w.Name(), options.watch_buffer, runtime::WatchEventTypeName(type),
-          obj ? obj->metadata.Key() : std::string("-"), rv));
-    }
-    if (oracle != nullptr) {
-      oracle->Sent(rs, rec.id, type, obj, rv);
-    }
-    if (InBubble()) {
-      // "w<id> <text>", built by hand: this runs once per delivery.
-      std::string owned;
-      if (text.empty()) {
-        owned = EventText(rs, type, obj, rv);
-        text = owned;
-      }
-      char id[24];
-      const auto [end, ec] = std::to_chars(id, id + sizeof(id), rec.id);
-      scratch.assign(1, 'w');
-      scratch.append(id, end);
-      scratch.push_back(' ');
-      scratch.append(text);
-      sim::TraceInstant("watch", scratch);
-      const double p = options.faults.watch_end_probability;
-      if (p > 0 && sim::Rand().Bernoulli(p)) {
-        sim::TraceInstant("fault", fmt::format("w{} {}: watch ended early", rec.id, rs.label));
-        w.Stop();
-      }
-    }
-  }
-
-  void SendBookmark(ResourceState& rs, const WatchRecord& rec, runtime::ChannelWatcher& w,
-                    bool initial_events_end) {
-    std::unique_ptr<Object> b = options.scheme.NewForResource(rs.gvr);
-    b->metadata.resource_version = RvString(rs.counter);
-    if (initial_events_end) {
-      b->metadata.annotations[std::string(runtime::kInitialEventsEndAnnotation)] = "true";
-    }
-    Send(rs, rec, w, WatchEventType::kBookmark, ObjectPtr(std::move(b)), rs.counter);
-  }
-
-  // Delivers a change of one object to the watches (Fanout), under the oracle's eye: `before`
-  // is the object's stored state before the change (null: created), `before_rv` its version,
-  // `counter_before` the resource's counter before the change.
+  // Hands a committed change to the watches (watch_hub.h), then to the change listeners.
   void Publish(ResourceState& rs, std::string_view ns, WatchEventType type, const ObjectPtr& obj,
                const ObjectPtr& old, std::int64_t rv, const ObjectPtr& before,
                std::int64_t before_rv, std::int64_t counter_before) {
-    if (oracle != nullptr) {
-      oracle->BeginChange(rs, KeyView{ns, obj->metadata.name}, before, before_rv, counter_before);
-    }
-    Fanout(rs, ns, type, obj, old, rv);
-    if (oracle != nullptr) {
-      oracle->EndChange(rs);
-    }
+    hub->Publish(rs, ns, type, obj, old, rv, before, before_rv, counter_before);
     for (const ChangeListener& listener : listeners) {
       listener(rs.gvr, type, obj, old, rv);
-    }
-  }
-
-  // Delivers a change to the watches of `ns`, then to the all-namespace watches.
-  void Fanout(ResourceState& rs, std::string_view ns, WatchEventType type, const ObjectPtr& obj,
-              const ObjectPtr& old, std::int64_t rv) {
-    std::string text;  // formatted once per change, for the trace
-    ObjectPtr left;    // what a watch the object leaves gets: the state it held, at `rv`
-    auto deliver = [&](std::vector<WatchRecord>& list) {
-      bool prune = false;
-      for (const WatchRecord& rec : list) {
-        const std::shared_ptr<runtime::ChannelWatcher> w = rec.watch.lock();
-        if (w == nullptr || w->Stopped()) {
-          prune = true;
-          continue;
-        }
-        const std::optional<WatchEventType> seen = rec.See(type, obj.get(), old.get());
-        if (!seen) {
-          continue;
-        }
-        if (*seen != type) {
-          if (*seen == WatchEventType::kDeleted) {
-            if (left == nullptr) {
-              left = AtVersion(old, rv);
-            }
-            Send(rs, rec, *w, *seen, left, rv);
-          } else {
-            Send(rs, rec, *w, *seen, obj, rv);
-          }
-          continue;
-        }
-        if (text.empty() && InBubble()) {
-          text = EventText(rs, type, obj, rv);
-        }
-        Send(rs, rec, *w, type, obj, rv, text);
-      }
-      if (prune) {
-        std::erase_if(list, [](const WatchRecord& r) {
-          const auto w = r.watch.lock();
-          return w == nullptr || w->Stopped();
-        });
-      }
-    };
-    if (const auto it = rs.watchers.find(ns); it != rs.watchers.end()) {
-      deliver(it->second);
-    }
-    if (!ns.empty()) {
-      if (const auto it = rs.watchers.find(std::string_view()); it != rs.watchers.end()) {
-        deliver(it->second);
-      }
     }
   }
 
@@ -519,7 +354,7 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       // stored, the object is deleted as it was last stored. DELETED carries that state at the
       // delete's version, and selectors judge it on that state, the one watchers hold
       // (docs/semantics.md §1.3, §1.7).
-      ObjectPtr gone = options.bugs.finalizer_delete_new_state ? stored : AtVersion(old, rv);
+      ObjectPtr gone = options.bugs.finalizer_delete_new_state ? stored : AtVersion(Fid(), old, rv);
       rs.objects.erase(it);
       Commit(rs, rv);
       Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
@@ -603,39 +438,12 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     if (Fid().KeepsHistory()) {
       // A delete is a change with its own resourceVersion, as on a real server.
       rv = rs.counter + 1;
-      gone = AtVersion(last, rv);
+      gone = AtVersion(Fid(), last, rv);
       Commit(rs, rv);
       Record(rs, rv, WatchEventType::kDeleted, gone, nullptr);
     }
     Publish(rs, ns, WatchEventType::kDeleted, gone, nullptr, rv, last, last_rv, counter_before);
     return {};
-  }
-
-  struct Selection {
-    std::optional<LabelSelector> labels;
-    std::optional<FieldSelector> fields;
-  };
-
-  Result<Selection> ParseSelection(const GroupVersionResource& gvr, const ListOptions& opts) const {
-    WatchRecord filter;
-    if (Result<void> ok = detail::ParseSelectors(options.scheme, gvr, opts, filter); !ok) {
-      return Err(std::move(ok.error()));
-    }
-    return Selection{std::move(filter.labels), std::move(filter.fields)};
-  }
-
-  template <class Fn>
-  static void ForScope(const ResourceState& rs, std::string_view ns, Fn fn) {
-    if (ns.empty()) {
-      for (const auto& [key, stored] : rs.objects) {
-        fn(stored);
-      }
-      return;
-    }
-    for (auto it = rs.objects.lower_bound(KeyView{ns, {}});
-         it != rs.objects.end() && it->first.ns == ns; ++it) {
-      fn(it->second);
-    }
   }
 
   Result<ObjectList> List(const GroupVersionResource& gvr, std::string_view ns,
@@ -652,66 +460,19 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
     }
     WatchRecord filter;
     if (Fid().selectors || force_selectors) {
-      Result<Selection> sel = ParseSelection(gvr, opts);
-      if (!sel) {
-        return Err(std::move(sel.error()));
+      if (Result<void> ok = detail::ParseSelectors(options.scheme, gvr, opts, filter); !ok) {
+        return Err(std::move(ok.error()));
       }
-      filter.labels = std::move(sel->labels);
-      filter.fields = std::move(sel->fields);
     }
     if (!filter.Filters()) {
       out.items.reserve(ns.empty() ? rs->objects.size() : 0);
     }
-    ForScope(*rs, ns, [&](const Stored& s) {
+    detail::ForScope(*rs, ns, [&](const Stored& s) {
       if (!filter.Filters() || filter.Matches(*s.obj)) {
         out.items.push_back(s.obj);
       }
     });
     return out;
-  }
-
-  void EndWatch(ResourceState& rs, const WatchRecord& rec, runtime::ChannelWatcher& w,
-                std::string_view why) {
-    if (w.Stopped()) {
-      return;
-    }
-    Trace("watch", fmt::format("w{} {}: ended by the server ({})", rec.id, rs.label, why));
-    w.Stop();
-  }
-
-  // Schedules the server-side end of a watch (lifetime fault or timeoutSeconds).
-  void ScheduleEnd(ResourceState& rs, std::uint64_t id,
-                   const std::shared_ptr<runtime::ChannelWatcher>& w, sim::Duration after,
-                   bool timeout) {
-    std::weak_ptr<Impl> self = weak_from_this();
-    std::weak_ptr<runtime::ChannelWatcher> weak = w;
-    ResourceState* state = &rs;
-    sim::AfterFunc(
-        after,
-        [self, weak, state, id, timeout] {
-          const std::shared_ptr<Impl> impl = self.lock();
-          const std::shared_ptr<runtime::ChannelWatcher> watch = weak.lock();
-          if (impl == nullptr || watch == nullptr || watch->Stopped()) {
-            return;
-          }
-          impl->EndScheduled(*state, id, *watch, timeout);
-        },
-        fmt::format("watch-end w{}", id));
-  }
-
-  void EndScheduled(ResourceState& rs, std::uint64_t id, runtime::ChannelWatcher& w, bool timeout) {
-    for (auto& [ns, list] : rs.watchers) {
-      for (const WatchRecord& rec : list) {
-        if (rec.id != id) {
-          continue;
-        }
-        if (timeout && rec.bookmarks) {
-          SendBookmark(rs, rec, w, false);
-        }
-        EndWatch(rs, rec, w, timeout ? "timeoutSeconds" : "injected lifetime");
-        return;
-      }
-    }
   }
 
   Result<WatchPtr> Watch(const GroupVersionResource& gvr, std::string_view ns,
@@ -724,186 +485,13 @@ struct Tracker::Impl : std::enable_shared_from_this<Tracker::Impl> {
       }
       from = *n;
     }
-    WatchRecord rec;
+    WatchRecord filter;
     if (opts != nullptr && Fid().selectors) {
-      Result<Selection> sel = ParseSelection(gvr, *opts);
-      if (!sel) {
-        return Err(std::move(sel.error()));
-      }
-      rec.labels = std::move(sel->labels);
-      rec.fields = std::move(sel->fields);
-    }
-    ResourceState& rs = State(gvr);
-    rec.id = next_watch_id++;
-    rec.bookmarks = opts != nullptr && opts->allow_watch_bookmarks && Fid().bookmarks;
-    std::string watch_name =
-        fmt::format("watch w{} {} {}", rec.id, rs.label, ns.empty() ? "(all namespaces)" : ns);
-
-    const bool old_rv = from.has_value() && *from > 0;
-    if (old_rv && InBubble() && options.faults.compaction_probability > 0 &&
-        sim::Rand().Bernoulli(options.faults.compaction_probability)) {
-      sim::TraceInstant("fault", fmt::format("{}: compacted at rv={} before watch w{}", rs.label,
-                                             rs.counter, rec.id));
-      Compact(rs);
-    }
-    if (old_rv && *from < rs.floor) {
-      Trace("watch", fmt::format("w{} {}: rv={} is older than the history (rv={}): 410", rec.id,
-                                 rs.label, *from, rs.floor));
-      // Its own watcher: the ERROR event must fit whatever the configured buffer.
-      auto expired = std::make_shared<runtime::ChannelWatcher>(1, std::move(watch_name));
-      expired->TrySend(
-          WatchEvent{WatchEventType::kError, nullptr,
-                     std::make_shared<const Status>(runtime::NewResourceExpired(
-                         fmt::format("too old resource version: {} ({})", *from, rs.floor)))});
-      expired->Stop();
-      return WatchPtr(expired);
-    }
-
-    // What this watch replays (§1.4, and the planted bugs).
-    WatchReplay replay = WatchReplay::kNone;
-    std::string_view why;
-    if (opts == nullptr) {
-      why = "no options: legacy, no replay";
-    } else if (options.bugs.legacy_watch) {
-      why = "planted bug legacy-watch: no replay";
-    } else if (Fid().watch_list && opts->send_initial_events.value_or(false)) {
-      replay = WatchReplay::kAll;
-      why = "sendInitialEvents: replay all";
-    } else if (!from.has_value()) {
-      replay = options.bugs.seed_empty_rv ? WatchReplay::kNone : WatchReplay::kAll;
-      why = options.bugs.seed_empty_rv ? "planted bug seed-empty-rv: no replay" : "replay all";
-    } else if (Fid().tombstones && *from > 0) {
-      replay = WatchReplay::kHistory;
-      why = "replay the history after it";
-    } else {
-      replay = WatchReplay::kNewer;
-      why = "replay newer objects";
-    }
-    Trace("watch", fmt::format("w{} {}: opened in {} from rv=\"{}\" ({})", rec.id, rs.label,
-                               ns.empty() ? "all namespaces" : ns,
-                               opts != nullptr ? opts->resource_version : "", why));
-
-    // A real server streams a watch's replay whatever its size (with the watch_list switch,
-    // which a realistic server has): the buffer holds all of it (a bookmark after it fits) and
-    // Options::watch_buffer events more for the consumer to fall behind by: an informer over 1000
-    // objects is not "not reading". client-go's fake replays into its 100-event channel and
-    // panics past it; the ClientGoFake() preset keeps that (§1.5).
-    //
-    // The current objects a replay of every object (kAll) or of newer ones (kNewer) sends, in
-    // (namespace, name) order, to `fn`.
-    auto for_each_replayed = [&](const WatchRecord& r, auto&& fn) {
-      const std::int64_t newer_than =
-          replay == WatchReplay::kNewer ? *from : std::numeric_limits<std::int64_t>::min();
-      ForScope(rs, ns, [&](const Stored& s) {
-        if (s.rv > newer_than && (!r.Filters() || r.Matches(*s.obj))) {
-          fn(s);
-        }
-      });
-    };
-    std::size_t replay_events = 0;
-    switch (replay) {
-      case WatchReplay::kNone:
-        break;
-      case WatchReplay::kAll:
-      case WatchReplay::kNewer:
-        for_each_replayed(rec, [&](const Stored&) { ++replay_events; });
-        break;
-      case WatchReplay::kHistory:
-        for (const HistoryEvent& e : rs.history) {
-          if (e.rv > *from && (ns.empty() || e.obj->metadata.namespace_ == ns)) {
-            ++replay_events;  // at most one event each (See may drop it): an upper bound
-          }
-        }
-        break;
-    }
-    const std::size_t capacity = options.watch_buffer + (Fid().watch_list ? replay_events : 0);
-    auto w = std::make_shared<runtime::ChannelWatcher>(capacity, std::move(watch_name));
-    rec.watch = w;
-
-    // Registration and replay happen before any later change: no call yields, so nothing is
-    // lost or delivered twice.
-    std::vector<WatchRecord>& list = rs.watchers[std::string(ns)];
-    list.push_back(rec);
-    const WatchRecord& registered = list.back();
-    if (oracle != nullptr) {
-      std::string selectors;
-      if (registered.labels) {
-        selectors = fmt::format("labels \"{}\"", *registered.labels);
-      }
-      if (registered.fields) {
-        selectors +=
-            fmt::format("{}fields \"{}\"", selectors.empty() ? "" : ", ", *registered.fields);
-      }
-      oracle->Opened(rs, registered, ns, std::move(selectors), replay, from.value_or(0));
-    }
-    switch (replay) {
-      case WatchReplay::kNone:
-        break;
-      case WatchReplay::kAll:
-      case WatchReplay::kNewer:
-        for_each_replayed(registered, [&](const Stored& s) {
-          Send(rs, registered, *w, WatchEventType::kAdded, s.obj, s.rv);
-        });
-        break;
-      case WatchReplay::kHistory:
-        for (const HistoryEvent& e : rs.history) {
-          if (e.rv <= *from || w->Stopped()) {
-            continue;
-          }
-          if (!ns.empty() && e.obj->metadata.namespace_ != ns) {
-            continue;
-          }
-          if (const auto seen = registered.See(e.type, e.obj.get(), e.old.get())) {
-            const bool left = *seen == WatchEventType::kDeleted && e.type != *seen;
-            Send(rs, registered, *w, *seen, left ? AtVersion(e.old, e.rv) : e.obj, e.rv);
-          }
-        }
-        break;
-    }
-    if (oracle != nullptr) {
-      oracle->Replayed(rs, registered.id);
-    }
-    const bool initial_events = opts != nullptr && Fid().watch_list &&
-                                opts->send_initial_events.value_or(false) &&
-                                !options.bugs.legacy_watch;
-    if (registered.bookmarks && !w->Stopped()) {
-      SendBookmark(rs, registered, *w, initial_events);
-    }
-    if (InBubble()) {
-      std::optional<sim::Duration> end_after;
-      bool timeout = false;
-      const sim::Duration max_life = options.faults.watch_max_lifetime;
-      if (max_life > sim::Duration::zero()) {
-        end_after = sim::Rand().UniformDuration(sim::Duration(1), max_life + sim::Duration(1));
-      }
-      if (Fid().watch_timeouts && opts != nullptr && opts->timeout_seconds.value_or(0) > 0) {
-        const sim::Duration t = std::chrono::seconds(*opts->timeout_seconds);
-        if (!end_after || t <= *end_after) {
-          end_after = t;
-          timeout = true;
-        }
-      }
-      if (end_after) {
-        ScheduleEnd(rs, rec.id, w, *end_after, timeout);
+      if (Result<void> ok = detail::ParseSelectors(options.scheme, gvr, *opts, filter); !ok) {
+        return Err(std::move(ok.error()));
       }
     }
-    return WatchPtr(w);
-  }
-
-  void Compact(ResourceState& rs) {
-    rs.floor = rs.counter;
-    rs.history.clear();
-  }
-
-  void EndAll(ResourceState& rs, std::string_view why) {
-    for (auto& [ns, list] : rs.watchers) {
-      for (const WatchRecord& rec : list) {
-        if (const auto w = rec.watch.lock()) {
-          EndWatch(rs, rec, *w, why);
-        }
-      }
-      list.clear();
-    }
+    return hub->Open(State(gvr), ns, opts, from, std::move(filter));
   }
 };
 
@@ -945,14 +533,8 @@ Result<std::int64_t> ParseResourceVersion(std::string_view rv) {
 Tracker::Tracker(Options options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 Tracker::~Tracker() {
-  for (auto& [gvr, rs] : impl_->resources) {
-    for (auto& [ns, list] : rs.watchers) {
-      for (const WatchRecord& rec : list) {
-        if (const auto w = rec.watch.lock()) {
-          w->Stop();
-        }
-      }
-    }
+  for (const auto& [gvr, rs] : impl_->resources) {
+    impl_->hub->StopAll(rs);
   }
 }
 
@@ -1061,44 +643,35 @@ std::int64_t Tracker::ResourceVersion(const GroupVersionResource& gvr) const {
 
 std::size_t Tracker::WatchCount(const GroupVersionResource& gvr) const {
   const ResourceState* rs = impl_->Find(gvr);
-  std::size_t n = 0;
-  if (rs != nullptr) {
-    for (const auto& [ns, list] : rs->watchers) {
-      for (const WatchRecord& rec : list) {
-        const auto w = rec.watch.lock();
-        n += w != nullptr && !w->Stopped() ? 1 : 0;
-      }
-    }
-  }
-  return n;
+  return rs == nullptr ? 0 : impl_->hub->Count(*rs);
 }
 
 void Tracker::AddChangeListener(ChangeListener fn) {
   impl_->listeners.push_back(std::move(fn));
 }
 
+void Tracker::CopyStoreFrom(const Tracker& source) {
+  BUBBLE_EXPECT(impl_->resources.empty(),
+                "Tracker::CopyStoreFrom: this tracker already holds resources; copy a store only "
+                "into a new tracker (Clientset::Snapshot)");
+  for (const auto& [gvr, rs] : source.impl_->resources) {
+    const ResourceState& copy = impl_->resources.emplace(gvr, rs).first->second;
+    impl_->hub->CopyHistoryLog(*source.impl_->hub, rs, copy);
+  }
+}
+
 void Tracker::Compact(const GroupVersionResource& gvr) {
   ResourceState& rs = impl_->State(gvr);
-  impl_->Compact(rs);
+  rs.Compact();
   impl_->Trace("tracker", fmt::format("{}: compacted at rv={}", rs.label, rs.counter));
 }
 
 void Tracker::EndWatches(const GroupVersionResource& gvr) {
-  impl_->EndAll(impl_->State(gvr), "EndWatches");
+  impl_->hub->EndAll(impl_->State(gvr), "EndWatches");
 }
 
 void Tracker::Bookmark(const GroupVersionResource& gvr) {
-  ResourceState& rs = impl_->State(gvr);
-  for (auto& [ns, list] : rs.watchers) {
-    for (const WatchRecord& rec : list) {
-      if (!rec.bookmarks) {
-        continue;
-      }
-      if (const auto w = rec.watch.lock(); w != nullptr && !w->Stopped()) {
-        impl_->SendBookmark(rs, rec, *w, false);
-      }
-    }
-  }
+  impl_->hub->Bookmark(impl_->State(gvr));
 }
 
 }  // namespace bubble::fake

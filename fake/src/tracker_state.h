@@ -1,5 +1,6 @@
 // fake/src/tracker_state.h: the tracker's storage per resource, shared by the tracker
-// (tracker.cc) and the watch oracle (watch_oracle.cc). Private to the fake.
+// (tracker.cc), its watch hub (watch_hub.cc), the watch oracle (watch_oracle.cc) and the API
+// servers' watch caches (watch_cache.cc). Private to the fake.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include <bubble/fake/options.h>
 #include <bubble/runtime/field_selector.h>
 #include <bubble/runtime/group_version.h>
 #include <bubble/runtime/label_selector.h>
@@ -19,6 +21,7 @@
 #include <bubble/runtime/scheme.h>
 #include <bubble/runtime/status.h>
 #include <bubble/runtime/watch.h>
+#include <bubble/sim/bubble.h>
 
 namespace bubble::fake::detail {
 
@@ -29,6 +32,12 @@ using runtime::Object;
 using runtime::ObjectPtr;
 using runtime::Result;
 using runtime::WatchEventType;
+
+// Whether the caller runs in a bubble (else: plain code, e.g. seeding before Run, where nothing
+// is traced and nothing is drawn from the bubble's generator).
+inline bool InBubble() {
+  return sim::Bubble::Current() != nullptr;
+}
 
 struct Key {
   std::string ns;
@@ -152,9 +161,45 @@ struct ResourceState {
   // A watch from a resourceVersion below this gets 410 (compaction or history eviction).
   std::int64_t floor = 0;
   std::map<Key, Stored, KeyLess> objects;
-  std::map<std::string, std::vector<WatchRecord>, std::less<>> watchers;
   std::deque<HistoryEvent> history;
+
+  // Forgets the history up to now (etcd compaction).
+  void Compact() {
+    floor = counter;
+    history.clear();
+  }
 };
+
+// Calls `fn` with each stored object of `rs` in namespace `ns` ("": every namespace), in
+// (namespace, name) order.
+template <class Fn>
+void ForScope(const ResourceState& rs, std::string_view ns, Fn fn) {
+  if (ns.empty()) {
+    for (const auto& [key, stored] : rs.objects) {
+      fn(stored);
+    }
+    return;
+  }
+  for (auto it = rs.objects.lower_bound(KeyView{ns, {}});
+       it != rs.objects.end() && it->first.ns == ns; ++it) {
+    fn(it->second);
+  }
+}
+
+// `obj` as a change at `rv` carries it: a copy stamped with `rv` when the server stamps
+// versions, else `obj` itself.
+inline ObjectPtr AtVersion(const Fidelity& fidelity, const ObjectPtr& obj, std::int64_t rv) {
+  if (!fidelity.StampsResourceVersion()) {
+    return obj;
+  }
+  std::string text = std::to_string(rv);
+  if (obj->metadata.resource_version == text) {
+    return obj;
+  }
+  std::unique_ptr<Object> copy = obj->Clone();
+  copy->metadata.resource_version = std::move(text);
+  return ObjectPtr(std::move(copy));
+}
 
 // What a new watch replays before it streams (docs/semantics.md §1.4), as the tracker decides
 // from its options and the planted bugs.

@@ -12,6 +12,8 @@
 #include <bubble/sim/rng.h>
 #include <bubble/sim/timer.h>
 
+#include "watch_hub.h"
+
 namespace bubble::fake::detail {
 
 using runtime::Err;
@@ -23,10 +25,6 @@ using runtime::WatchPtr;
 namespace {
 
 using namespace std::chrono_literals;
-
-bool InBubble() {
-  return sim::Bubble::Current() != nullptr;
-}
 
 // How often a read waiting for a resourceVersion the store has not committed yet looks again.
 constexpr sim::Duration kFreshPoll = 100ms;
@@ -125,16 +123,6 @@ std::int64_t WatchCache::ResourceVersion(const GroupVersionResource& gvr) {
   return Resource(gvr).rv;
 }
 
-ObjectPtr WatchCache::AtVersion(const ObjectPtr& obj, std::int64_t rv) const {
-  const std::string text = std::to_string(rv);
-  if (!options_->fidelity.StampsResourceVersion() || obj->metadata.resource_version == text) {
-    return obj;
-  }
-  std::unique_ptr<Object> copy = obj->Clone();
-  copy->metadata.resource_version = text;
-  return ObjectPtr(std::move(copy));
-}
-
 void WatchCache::Apply(const GroupVersionResource& gvr, const HistoryEvent& change) {
   CachedResource& cr = Resource(gvr);
   const Object& obj = *change.obj;
@@ -172,7 +160,8 @@ void WatchCache::Apply(const GroupVersionResource& gvr, const HistoryEvent& chan
       continue;
     }
     const bool left = *seen == WatchEventType::kDeleted && change.type != *seen;
-    Send(cr, w, *seen, left ? AtVersion(change.old, change.rv) : change.obj, change.rv);
+    Send(cr, w, *seen, left ? AtVersion(options_->fidelity, change.old, change.rv) : change.obj,
+         change.rv);
   }
   if (prune) {
     std::erase_if(cr.watches, [](const CacheWatch& w) {
@@ -381,13 +370,7 @@ Result<WatchPtr> WatchCache::Watch(const GroupVersionResource& gvr, std::string_
   if (resume && *from < cr.floor) {
     Trace(fmt::format("w{} {}: rv={} is older than the cache's window (rv={}): 410", w.rec.id,
                       cr.label, *from, cr.floor));
-    auto expired = std::make_shared<runtime::ChannelWatcher>(1, std::move(watch_name));
-    expired->TrySend(
-        WatchEvent{WatchEventType::kError, nullptr,
-                   std::make_shared<const runtime::Status>(runtime::NewResourceExpired(
-                       fmt::format("too old resource version: {} ({})", *from, cr.floor)))});
-    expired->Stop();
-    return WatchPtr(expired);
+    return ExpiredWatch(std::move(watch_name), *from, cr.floor);
   }
 
   // The replay: every current object as ADDED (no version, "0", or initial events), else the
@@ -412,7 +395,7 @@ Result<WatchPtr> WatchCache::Watch(const GroupVersionResource& gvr, std::string_
       }
       if (const auto seen = w.rec.See(e.type, e.obj.get(), e.old.get())) {
         const bool left = *seen == WatchEventType::kDeleted && e.type != *seen;
-        replay.push_back({*seen, left ? AtVersion(e.old, e.rv) : e.obj, e.rv});
+        replay.push_back({*seen, left ? AtVersion(options_->fidelity, e.old, e.rv) : e.obj, e.rv});
       }
     }
   }

@@ -113,7 +113,6 @@ class WatchCache : public std::enable_shared_from_this<WatchCache> {
             std::int64_t rv);
   void SendBookmark(const GroupVersionResource& gvr, CachedResource& cr, const CacheWatch& w,
                     bool initial_events_end);
-  ObjectPtr AtVersion(const ObjectPtr& obj, std::int64_t rv) const;
   // The objects as they were at `rv` (resourceVersionMatch=Exact), from the window; 410 Expired
   // if the window no longer reaches back to it.
   Result<ObjectMap> StateAt(const CachedResource& cr, std::int64_t rv) const;

@@ -69,6 +69,13 @@ void WatchOracle::AdvanceCursor(const ResourceState& rs, Watched& w) const {
   }
 }
 
+void WatchOracle::CopyLog(const WatchOracle& source, const ResourceState& from,
+                          const ResourceState& to) {
+  if (const auto it = source.resources_.find(&from); it != source.resources_.end()) {
+    Of(to).log = it->second.log;
+  }
+}
+
 void WatchOracle::Opened(const ResourceState& rs, const WatchRecord& rec, std::string_view ns,
                          std::string selectors, WatchReplay replay, std::int64_t from) {
   PerResource& pr = Of(rs);

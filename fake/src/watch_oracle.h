@@ -56,6 +56,10 @@ class WatchOracle {
   // Every watch got the change: checks each one against the state now stored.
   void EndChange(const ResourceState& rs);
 
+  // For a copy of a store: `source`'s log of the states before each change of `from`, as the
+  // log of `to` (no watch is copied).
+  void CopyLog(const WatchOracle& source, const ResourceState& from, const ResourceState& to);
+
   // An event was put into watch `id`.
   void Sent(const ResourceState& rs, std::uint64_t id, WatchEventType type, const ObjectPtr& obj,
             std::int64_t rv);

@@ -28,6 +28,7 @@
 #include <bubble/sim/shell_word.h>
 #include <bubble/sim/trace_file.h>
 
+#include "apiserver_command.h"
 #include "convergence_tally.h"
 #include "cut_text.h"
 #include "fingerprints.h"
@@ -38,6 +39,7 @@
 #include "ordered_results.h"
 #include "progress.h"
 #include "seed_range.h"
+#include "serve_run.h"
 #include "shard_env.h"
 #include "shrink_command.h"
 #include "sweep.h"
@@ -64,7 +66,8 @@ constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kUsage = 2;
 
-constexpr std::string_view kCommands[] = {"list", "run", "sweep", "replay", "hunt", "shrink"};
+constexpr std::string_view kCommands[] = {"list", "run",    "sweep",    "replay",
+                                          "hunt", "shrink", "apiserver"};
 
 // PCT draws depth-1 change points among the first pct_horizon (100) scheduling decisions: past a
 // depth of about 100 more change points only pile up on the same decisions, and each costs the
@@ -446,9 +449,11 @@ struct RunArgs {
   std::string trace;
   std::string log_level = "info";
   LimitArgs limits;
+  ServeRunArgs serve;
 };
 
-int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a) {
+int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a,
+        const NetworkCommands* network) {
   const sc::Scenario& s = scenarios.Get(a.scenario);
   sc::RunConfig c;
   c.seed = *ParseSeed(a.seed);
@@ -460,12 +465,16 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
   c.program = program;
   a.limits.Apply(c);
   const sc::ResolvedRun run = sc::ResolveRun(s, c);  // usage errors before anything runs
+  std::optional<RunServer> server;
+  if (a.serve.Wanted()) {
+    server.emplace(a.serve, network);
+  }
   Print("{}\n", run.Command());
   std::fflush(stdout);
   sim::RunResult r;
   if (!a.trace.empty()) {
     std::ostringstream json;
-    r = sc::RunAndWriteTrace(run, json);
+    r = server ? server->Run(run, &json) : sc::RunAndWriteTrace(run, json);
     std::ofstream out(a.trace, std::ios::binary | std::ios::trunc);
     out << json.str();
     out.close();
@@ -479,7 +488,7 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
       throw Usage(fmt::format("cannot write the trace to \"{}\"", a.trace));
     }
   } else {
-    r = sc::RunScenario(run);
+    r = server ? server->Run(run, nullptr) : sc::RunScenario(run);
   }
   std::fflush(stderr);
   if (!r.Passed()) {
@@ -490,6 +499,12 @@ int Run(const Scenarios& scenarios, const std::string& program, const RunArgs& a
           sim::ShellWord(program), sim::ShellWord(a.trace));
   }
   Print("fingerprint: {}\nresult: {}\n", r.FingerprintHex(), r.Passed() ? "pass" : "fail");
+  if (server) {
+    std::fflush(stdout);
+    if (const std::optional<int> failed = server->Serve(r)) {
+      return *failed;
+    }
+  }
   return r.Passed() ? kPass : kFail;
 }
 
@@ -1059,21 +1074,22 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   // name the commands instead.
   const std::string help = sim::ShellWord(self) + " --help";
   if (argc <= 1) {
-    throw Usage(
-        fmt::format("a command is required: list, run, sweep, replay, hunt or shrink ({})", help));
+    throw Usage(fmt::format(
+        "a command is required: list, run, sweep, replay, hunt, shrink or apiserver ({})", help));
   }
   const std::string_view first = argv[1];
   if (!first.starts_with('-') &&
       std::find(std::begin(kCommands), std::end(kCommands), first) == std::end(kCommands)) {
     throw Usage(fmt::format(
-        "unknown command \"{}\": use list, run, sweep, replay, hunt or shrink ({})", first, help));
+        "unknown command \"{}\": use list, run, sweep, replay, hunt, shrink or apiserver ({})",
+        first, help));
   }
   constexpr std::string_view kGlobalFlags[] = {"-h", "--help", "--help-all", "--version"};
   if (first.starts_with('-') && std::find(std::begin(kGlobalFlags), std::end(kGlobalFlags),
                                           first) == std::end(kGlobalFlags)) {
     throw Usage(fmt::format(
         "unknown option \"{}\" before the command: put a command first (list, run, sweep, replay, "
-        "hunt or shrink), its options after it ({} COMMAND --help)",
+        "hunt, shrink or apiserver), its options after it ({} COMMAND --help)",
         first, sim::ShellWord(self)));
   }
 
@@ -1101,6 +1117,7 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kLogLevel)
       ->type_name("LEVEL");
   run.limits.Add(run_cmd);
+  run.serve.Add(run_cmd);
 
   SweepArgs sweep;
   CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a scenario over many seeds, in parallel");
@@ -1223,6 +1240,11 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
       ->check(kAttempts)
       ->type_name("N");
 
+  ApiServerArgs apiserver;
+  CLI::App* apiserver_cmd = app.add_subcommand(
+      "apiserver", "Serve a fake API server over the Kubernetes API, live, for kubectl and tools");
+  AddApiServerOptions(apiserver_cmd, apiserver);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1235,7 +1257,7 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
     return List(scenarios);
   }
   if (app.got_subcommand(run_cmd)) {
-    return Run(scenarios, self, run);
+    return Run(scenarios, self, run, program.network);
   }
   if (app.got_subcommand(sweep_cmd)) {
     return Sweep(scenarios, self, sweep);
@@ -1245,6 +1267,9 @@ int MainOrThrow(int argc, char** argv, const Program& program) {
   }
   if (app.got_subcommand(shrink_cmd)) {
     return Shrink(scenarios, self, shrink);
+  }
+  if (app.got_subcommand(apiserver_cmd)) {
+    return ApiServer(program.network, apiserver);
   }
   return Replay(scenarios, self, replay_file, replay_log_level);
 }

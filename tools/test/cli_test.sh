@@ -106,9 +106,9 @@ echo '{"traceEvents":[' >"$tmp/corrupt.json"
 check corrupt-trace 2 -- "$bubble" replay "$tmp/corrupt.json"
 expect_err corrupt-trace '^bubble: error: .*not a JSON document'
 check no-command 2 -- "$bubble"
-expect_err no-command '^bubble: error: a command is required: list, run, sweep, replay, hunt or shrink'
+expect_err no-command '^bubble: error: a command is required: list, run, sweep, replay, hunt, shrink or apiserver'
 check unknown-command 2 -- "$bubble" frob
-expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep, replay, hunt or shrink \(.*bubble --help\)$'
+expect_err unknown-command '^bubble: error: unknown command "frob": use list, run, sweep, replay, hunt, shrink or apiserver \(.*bubble --help\)$'
 check bad-strategy 2 -- "$bubble" run conflicting-writers --strategy nope
 expect_err bad-strategy '^bubble: error: --strategy: "nope" is not a strategy'
 check bad-depth 2 -- "$bubble" sweep conflicting-writers --strategy pct --pct-depth 0

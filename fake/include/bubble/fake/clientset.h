@@ -90,6 +90,7 @@ class Clientset final : public runtime::Clientset {
 
   // Every write request that reached the server (write_log.h), for fake::Liveness.
   const WriteLog& Writes() const noexcept { return writes_; }
+
   // API server `index` of Options::api_servers: a clientset on the same store whose reads (Get,
   // List, Watch start) go through that server's lagging watch cache by the resourceVersion rules
   // of docs/semantics.md §1.15; writes go to the store as this clientset's do. Requests pass the
@@ -101,6 +102,20 @@ class Clientset final : public runtime::Clientset {
   // Server `index`'s cache resourceVersion of `gvr` (1: none applied yet), for tests.
   std::int64_t ApiServerResourceVersion(std::size_t index,
                                         const runtime::GroupVersionResource& gvr);
+
+  // A new clientset whose store is a copy of this one's at this moment (Tracker::CopyStoreFrom):
+  // every object with its resourceVersion, uid and timestamps, each resource's counter (a List
+  // answers the same resourceVersion) and the watch history (a Watch from a version in it
+  // replays the same events), with this clientset's Options and Scheme — and nothing else: the
+  // default reactors only, no actions, no write log, no open watches, no API servers
+  // (Options::api_servers is emptied: their caches belong to the run), no garbage collector.
+  // The copy shares the stored objects (they are immutable): it costs maps of pointers.
+  // For `bubble run --pause-at` / `--serve`: callable from the scheduler with no fiber current
+  // (a kernel hook) or after the run, outside any bubble; it records no trace event, draws no
+  // random number and is no preemption point, so it does not change the run's fingerprint. The
+  // snapshot is then independent of this clientset: a later write here is not in it, and its
+  // Get, List and Watch work from the fibers of another bubble.
+  std::shared_ptr<Clientset> Snapshot() const;
 
   // Adds an object through the tracker (create semantics); UsageError if it fails.
   void AddObject(const runtime::Object& obj);

@@ -141,6 +141,14 @@ class Tracker {
       const runtime::ObjectPtr& obj, const runtime::ObjectPtr& old, std::int64_t rv)>;
   void AddChangeListener(ChangeListener fn);
 
+  // Makes this tracker's store a copy of `source`'s as it is now (Clientset::Snapshot): every
+  // object with its resourceVersion, uid and timestamps, each resource's counter and the watch
+  // history back to its compaction floor, so a List or a Watch from a version in the history
+  // answers as `source` would have. Nothing else (watches, listeners) is copied. Objects are
+  // shared, not cloned. Records no trace event and draws nothing: callable from the scheduler
+  // with no fiber current, or outside any bubble. UsageError unless this tracker is unused.
+  void CopyStoreFrom(const Tracker& source);
+
   struct Impl;
 
  private:

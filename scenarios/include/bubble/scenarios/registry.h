@@ -118,7 +118,12 @@ class ScenarioContext {
 
   // The run's liveness oracle (<bubble/fake/liveness.h>), one per run. Track the fake
   // clientsets and queues here — one line, `ctx.Liveness().Track(cs);` — and the harness reaches
-  // them too: `bubble sweep --check-convergence` compares the tracked servers' final states.
+  // them too: `bubble sweep --check-convergence` compares the tracked servers' final states, and
+  // the tracked clientsets are the API servers `bubble run --serve` shows. Tracking records
+  // nothing and draws nothing, but it keeps the clientset alive until the harness is done with
+  // the run: one whose last reference the root fiber drops as it exits would otherwise stop its
+  // open watches then, waking their readers, which a failing run's fingerprint sees (so tracking
+  // a clientset in an existing scenario changes its golden fingerprints).
   // Settle() runs the scenario's settle phase (Scenario::settle).
   fake::Liveness& Liveness() const noexcept { return *liveness_; }
 

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include <bubble/cli/network.h>
 #include <bubble/scenarios/registry.h>
 
 namespace bubble::cli {
@@ -41,6 +42,9 @@ struct Program {
   // The scenarios list/run/sweep/replay know, by name (names must be unique). To offer bubble's
   // own suite too, append scenarios::BuiltinScenarios().
   std::vector<scenarios::Scenario> scenarios{};
+  // `run --serve` and `apiserver`: KubernetesApiCommands() of bubble::cli_net
+  // (<bubble/cli/net_commands.h>); null, the default: those are usage errors saying so.
+  const NetworkCommands* network = nullptr;
 };
 
 // Runs the command line in argv over `program`; returns the exit code. Printed commands name
