@@ -85,6 +85,7 @@ struct Connection {
   http::response<http::empty_body> stream_header;
   std::optional<http::response_serializer<http::empty_body>> header_serializer;
   std::string chunk;
+  detail::PeerSubject peer_subject;  // a verified client certificate's (TLS only)
 };
 
 template <class Stream>
@@ -314,6 +315,7 @@ void ServeConnection(std::shared_ptr<ServerState> s, std::shared_ptr<Connection<
       Close(*c);
       return;
     }
+    c->peer_subject = detail::VerifiedPeerSubject(c->stream.native_handle());
   }
   while (!s->Life().IsDone()) {
     c->parser.emplace();
@@ -342,6 +344,8 @@ void ServeConnection(std::shared_ptr<ServerState> s, std::shared_ptr<Connection<
     }
     const auto& message = c->parser->get();
     HttpRequest request = ToHttpRequest(message);
+    request.client_cert_user = c->peer_subject.common_name;
+    request.client_cert_groups = c->peer_subject.organizations;
     Responder<Stream> out(s, c, message.version(), message.keep_alive());
     std::string failure;
     try {

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "bubble/net/error.h"
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace bubble::net::detail {
 
@@ -68,6 +70,29 @@ asio::ssl::context MakeClientTlsContext(std::string_view ca_pem, std::string_vie
     UseIdentity(ctx, cert_pem, key_pem);
   }
   return ctx;
+}
+
+PeerSubject VerifiedPeerSubject(SSL* ssl) {
+  PeerSubject subject;
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) {
+    return subject;
+  }
+  const X509_NAME* name = X509_get_subject_name(cert);
+  auto text = [](const X509_NAME_ENTRY* entry) {
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                       static_cast<std::size_t>(ASN1_STRING_length(data)));
+  };
+  for (int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(name, NID_commonName, i)) {
+    subject.common_name = text(X509_NAME_get_entry(name, i));
+  }
+  for (int i = X509_NAME_get_index_by_NID(name, NID_organizationName, -1); i >= 0;
+       i = X509_NAME_get_index_by_NID(name, NID_organizationName, i)) {
+    subject.organizations.push_back(text(X509_NAME_get_entry(name, i)));
+  }
+  return subject;
 }
 
 }  // namespace bubble::net::detail

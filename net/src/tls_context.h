@@ -1,7 +1,9 @@
 // net/src/tls_context.h: Asio TLS contexts from PEM identities (for the server and the client).
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -17,5 +19,13 @@ boost::asio::ssl::context MakeServerTlsContext(const TlsIdentity& identity);
 // `key_pem` when both are set.
 boost::asio::ssl::context MakeClientTlsContext(std::string_view ca_pem, std::string_view cert_pem,
                                                std::string_view key_pem);
+
+struct PeerSubject {
+  std::string common_name;
+  std::vector<std::string> organizations;
+};
+
+// The subject of the certificate the peer presented, if OpenSSL verified it; empty otherwise.
+PeerSubject VerifiedPeerSubject(SSL* ssl);
 
 }  // namespace bubble::net::detail

@@ -103,7 +103,7 @@ TEST_CASE("the client reads a stream as it is flushed, and its Close ends the ha
   CHECK(handler_saw == sim::ContextError::kCanceled);
 }
 
-TEST_CASE("a stream ends when the handler returns; a Send bounded by a context gives up",
+TEST_CASE("a stream ends when the handler returns, and a Send bounded by a context gives up",
           "[net][client]") {
   RequirePassed(net::RunRealTime([&] {
     sim::Event never("never");

@@ -230,7 +230,7 @@ TEST_CASE("Stop closes open connections and cancels running handlers", "[net][se
   CHECK(handler_saw == sim::ContextError::kCanceled);
 }
 
-TEST_CASE("a busy port is an error naming the address", "[net][server]") {
+TEST_CASE("a busy port is an error naming the address, a name binds its address", "[net][server]") {
   RequirePassed(net::RunRealTime([&] {
     auto answer = [](const net::HttpRequest&, net::HttpResponder& out) {
       out.Respond(200, "text/plain", "");
@@ -242,6 +242,11 @@ TEST_CASE("a busy port is an error naming the address", "[net][server]") {
     CHECK_THROWS_WITH(second.Start(), Contains("cannot listen on " + address));
     net::HttpServer bad({.listen = "127.0.0.1"}, answer);
     CHECK_THROWS_AS(bad.Start(), net::NetError);
+    net::HttpServer by_name({.listen = "localhost:0"}, answer);  // a name binds its IPv4 address
+    by_name.Start();
+    CHECK(by_name.BoundAddress().starts_with("127.0.0.1:"));
+    CHECK(by_name.BoundPort() != 0);
+    by_name.Stop();
     first.Stop();
   }));
 }

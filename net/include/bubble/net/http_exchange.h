@@ -37,6 +37,11 @@ struct HttpRequest {
   // Header names lower-cased, values as sent, in the order received.
   std::vector<std::pair<std::string, std::string>> headers{};
   std::string body{};
+  // Over TLS, when the client presented a certificate the server's CA verified: its subject's
+  // CN and O entries (kube-apiserver's x509 authenticator reads them as user and groups).
+  // Empty otherwise.
+  std::string client_cert_user{};
+  std::vector<std::string> client_cert_groups{};
 
   // The value of the first header named `lower_name`, or "" if there is none.
   std::string_view Header(std::string_view lower_name) const noexcept {
