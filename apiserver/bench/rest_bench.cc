@@ -11,6 +11,7 @@
 //       --benchmark_report_aggregates_only=true
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -140,6 +141,7 @@ BENCHMARK(BM_ServeList1kDirect)->ArgName("table")->Arg(0)->Arg(1)->UseRealTime()
 // ---- Over HTTP -----------------------------------------------------------------------------
 
 void SendRequests(benchmark::State& state, const net::HttpRequest& request) {
+  std::size_t body_bytes = 0;
   WithServer(state, kListSize, [&](Served& s) -> std::string {
     const sim::Context bg = sim::Context::Background();
     for (auto _ : state) {
@@ -147,11 +149,13 @@ void SendRequests(benchmark::State& state, const net::HttpRequest& request) {
       if (std::string why = CheckOk(r); !why.empty()) {
         return why;
       }
+      body_bytes = r.body.size();
       benchmark::DoNotOptimize(r.body.data());
     }
     return "";
   });
   state.SetItemsProcessed(state.iterations());
+  state.counters["body_bytes"] = static_cast<double>(body_bytes);
 }
 
 void BM_HttpGet(benchmark::State& state) {
