@@ -101,6 +101,16 @@ net::HttpRequest Get(std::string target, std::string_view accept = "application/
       .method = "GET", .target = std::move(target), .headers = {{"accept", std::string(accept)}}};
 }
 
+net::HttpRequest GetOne() {
+  return Get(fmt::format("{}/cm-0000", kConfigMaps));
+}
+
+// The LIST of every ConfigMap; `state.range(0)` non-zero: as a Table (what `kubectl get` asks).
+net::HttpRequest ListAll(const benchmark::State& state) {
+  return state.range(0) != 0 ? Get(std::string(kConfigMaps), kTableAccept)
+                             : Get(std::string(kConfigMaps));
+}
+
 std::string CheckOk(const net::HttpResponse& r) {
   if (!r.Ok()) {
     return r.error;
@@ -126,14 +136,13 @@ void ServeDirect(benchmark::State& state, const net::HttpRequest& request) {
 }
 
 void BM_Baseline_ServeGetDirect(benchmark::State& state) {
-  ServeDirect(state, Get(fmt::format("{}/cm-0000", kConfigMaps)));
+  ServeDirect(state, GetOne());
 }
 
 BENCHMARK(BM_Baseline_ServeGetDirect)->UseRealTime();
 
 void BM_ServeList1kDirect(benchmark::State& state) {
-  ServeDirect(state, state.range(0) != 0 ? Get(std::string(kConfigMaps), kTableAccept)
-                                         : Get(std::string(kConfigMaps)));
+  ServeDirect(state, ListAll(state));
 }
 
 BENCHMARK(BM_ServeList1kDirect)->ArgName("table")->Arg(0)->Arg(1)->UseRealTime();
@@ -159,14 +168,13 @@ void SendRequests(benchmark::State& state, const net::HttpRequest& request) {
 }
 
 void BM_HttpGet(benchmark::State& state) {
-  SendRequests(state, Get(fmt::format("{}/cm-0000", kConfigMaps)));
+  SendRequests(state, GetOne());
 }
 
 BENCHMARK(BM_HttpGet)->UseRealTime();
 
 void BM_HttpList1k(benchmark::State& state) {
-  SendRequests(state, state.range(0) != 0 ? Get(std::string(kConfigMaps), kTableAccept)
-                                          : Get(std::string(kConfigMaps)));
+  SendRequests(state, ListAll(state));
 }
 
 BENCHMARK(BM_HttpList1k)
