@@ -714,8 +714,8 @@ void Scheduler::Loop() {
 // ---- the real-time loop ------------------------------------------------------------------
 
 void Scheduler::ReadRealClock() noexcept {
-  const TimePoint t = real_start_ + std::chrono::duration_cast<Duration>(
-                                        std::chrono::steady_clock::now() - steady_start_);
+  const auto steady = std::chrono::steady_clock::now();  // determinism-ok: real-time loop
+  const TimePoint t = real_start_ + std::chrono::duration_cast<Duration>(steady - steady_start_);
   if (t > now_) {
     now_ = t;
   }
@@ -772,7 +772,7 @@ void Scheduler::RealTimeLoop() {
               nullptr);
       return;
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = std::chrono::steady_clock::now();  // determinism-ok: the real-time loop only
     auto deadline = now + kLongestIoWait;
     if (!timers_.empty()) {
       deadline = std::min(deadline, steady_start_ + (timers_.Top().when - real_start_));
@@ -797,9 +797,10 @@ RunResult Scheduler::Run() {
   }
   if (options_.loop == LoopKind::kRealTime) [[unlikely]] {
     // Calendar time, moved onto the virtual clock's epoch, so FormatIsoTime prints today.
-    steady_start_ = std::chrono::steady_clock::now();
+    steady_start_ = std::chrono::steady_clock::now();  // determinism-ok: the real-time loop only
+    const auto calendar = std::chrono::system_clock::now();  // determinism-ok: real-time loop
     real_start_ = Clock::Epoch() + std::chrono::duration_cast<Duration>(
-                                       std::chrono::system_clock::now().time_since_epoch() -
+                                       calendar.time_since_epoch() -
                                        std::chrono::seconds(Clock::kUnixSecondsAtEpoch));
     now_ = real_start_;
     RealTimeLoop();
