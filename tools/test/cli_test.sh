@@ -13,35 +13,7 @@ unset BUBBLE_SHARD BUBBLE_SHARD_COUNT JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE
   BUILDKITE_PARALLEL_JOB BUILDKITE_PARALLEL_JOB_COUNT CIRCLE_NODE_INDEX CIRCLE_NODE_TOTAL
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() {  # check NAME WANT_EXIT -- command...
-  local name="$1" want="$2"
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, want $want"
-    sed 's/^/  out: /' "$tmp/out" | tail -20
-    sed 's/^/  err: /' "$tmp/err" | tail -20
-    fails=$((fails + 1))
-  else
-    echo "ok   $name"
-  fi
-}
-expect_out() {  # expect_out NAME PATTERN (grep -E on the last command's stdout)
-  if ! grep -qE "$2" "$tmp/out"; then
-    echo "FAIL $1: stdout lacks /$2/"
-    sed 's/^/  out: /' "$tmp/out" | tail -20
-    fails=$((fails + 1))
-  fi
-}
-expect_err() {
-  if ! grep -qE "$2" "$tmp/err"; then
-    echo "FAIL $1: stderr lacks /$2/"
-    sed 's/^/  err: /' "$tmp/err" | tail -20
-    fails=$((fails + 1))
-  fi
-}
+. "$(dirname "$0")/checks.sh"
 
 check list 0 -- "$bubble" list
 expect_out list '^conflicting-writers \(S09\)'

@@ -8,27 +8,7 @@ unset BUBBLE_SHARD BUBBLE_SHARD_COUNT JOB_COMPLETION_INDEX CI_NODE_INDEX CI_NODE
   BUILDKITE_PARALLEL_JOB BUILDKITE_PARALLEL_JOB_COUNT CIRCLE_NODE_INDEX CIRCLE_NODE_TOTAL
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-  echo "FAIL $*"
-  fails=$((fails + 1))
-}
-check() {  # check NAME WANT_EXIT -- command...
-  local name="$1" want="$2"
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$name: exit $got, want $want"
-    sed 's/^/  out: /' "$tmp/out" | tail -20
-    sed 's/^/  err: /' "$tmp/err" | tail -20
-  else
-    echo "ok   $name"
-  fi
-}
-expect_out() {
-  grep -qE "$2" "$tmp/out" || { fail "$1: stdout lacks /$2/"; sed 's/^/  out: /' "$tmp/out" | tail -20; }
-}
+. "$(dirname "$0")/checks.sh"
 valid_json() {
   if command -v python3 >/dev/null; then
     python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1" || fail "$1 is not valid JSON"

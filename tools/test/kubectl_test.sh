@@ -28,43 +28,8 @@ trap cleanup EXIT
 export HOME="$tmp/home"
 mkdir -p "$HOME"
 unset KUBECONFIG
-fails=0
+. "$here/checks.sh"
 
-check() {  # check NAME WANT_EXIT -- command...
-  local name="$1" want="$2"
-  shift 3
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, want $want"
-    sed 's/^/  out: /' "$tmp/out" | tail -20
-    sed 's/^/  err: /' "$tmp/err" | tail -20
-    fails=$((fails + 1))
-  else
-    echo "ok   $name"
-  fi
-}
-expect_out() {  # expect_out NAME PATTERN (grep -E on the last command's stdout)
-  if ! grep -qE -- "$2" "$tmp/out"; then
-    echo "FAIL $1: stdout lacks /$2/"
-    sed 's/^/  out: /' "$tmp/out" | tail -30
-    fails=$((fails + 1))
-  fi
-}
-expect_no_out() {
-  if grep -qE -- "$2" "$tmp/out"; then
-    echo "FAIL $1: stdout has /$2/"
-    sed 's/^/  out: /' "$tmp/out" | tail -30
-    fails=$((fails + 1))
-  fi
-}
-expect_err() {
-  if ! grep -qE -- "$2" "$tmp/err"; then
-    echo "FAIL $1: stderr lacks /$2/"
-    sed 's/^/  err: /' "$tmp/err" | tail -20
-    fails=$((fails + 1))
-  fi
-}
 # wait_for FILE PATTERN SECONDS: until FILE has a line matching PATTERN.
 wait_for() {
   local i

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -330,6 +331,25 @@ void CreateSeedObjects(apiserver::RestHandler& rest, const std::vector<json>& ob
   }
 }
 
+// Serves `handlers` (one cluster each) until SIGINT or SIGTERM, printing `banner` once the
+// server is up and its kubeconfig written. 0, or 2 if it could not start.
+int ServeUntilSignal(std::vector<std::unique_ptr<apiserver::RestHandler>>& handlers,
+                     const ListenArgs& listen, const ServerTls& tls, const char* purpose,
+                     const std::function<void(const Served&)>& banner) {
+  net::HttpServer server({.listen = listen.address, .tls = tls.identity}, ClusterRouter(handlers));
+  Served served;
+  try {
+    served = StartAndWriteKubeconfig(server, listen, tls, handlers.size(), purpose);
+  } catch (const net::NetError& e) {
+    std::fprintf(stderr, "bubble: error: %s\n", e.what());
+    return 2;
+  }
+  banner(served);
+  net::WaitForSignal(sim::Context::Background(), {SIGINT, SIGTERM});
+  server.Stop();
+  return 0;
+}
+
 class KubernetesApi final : public NetworkCommands {
  public:
   std::string CheckListen(const ListenArgs& listen) const override {
@@ -370,23 +390,13 @@ class KubernetesApi final : public NetworkCommands {
                                            "{} ({}), at {}", state.command, state.outcome, instant),
                                        .shown_at = state.shown_at}));
       }
-      net::HttpServer server({.listen = listen.address, .tls = tls.identity},
-                             ClusterRouter(handlers));
-      Served s;
-      try {
-        s = StartAndWriteKubeconfig(server, listen, tls, handlers.size(), "serve");
-      } catch (const net::NetError& e) {
-        std::fprintf(stderr, "bubble: error: %s\n", e.what());
-        code = 2;
-        return;
-      }
-      std::printf("serving the API state of %s (%s) read-only at %s\n  state at %s (%s)\n",
-                  state.command.c_str(), state.outcome.c_str(), s.url.c_str(), instant.c_str(),
-                  state.instant_note.c_str());
-      PrintTry(s, {"get all -A", "get events -A --sort-by=.lastTimestamp", "api-resources",
-                   "get configmaps,leases -A -o yaml"});
-      net::WaitForSignal(sim::Context::Background(), {SIGINT, SIGTERM});
-      server.Stop();
+      code = ServeUntilSignal(handlers, listen, tls, "serve", [&](const Served& s) {
+        std::printf("serving the API state of %s (%s) read-only at %s\n  state at %s (%s)\n",
+                    state.command.c_str(), state.outcome.c_str(), s.url.c_str(), instant.c_str(),
+                    state.instant_note.c_str());
+        PrintTry(s, {"get all -A", "get events -A --sort-by=.lastTimestamp", "api-resources",
+                     "get configmaps,leases -A -o yaml"});
+      });
     });
     if (!r.Passed() && code == 0) {
       std::fprintf(stderr, "bubble: error: the server failed: %s\n", r.report.c_str());
@@ -449,24 +459,15 @@ class KubernetesApi final : public NetworkCommands {
         return;
       }
       const ServerTls tls = ResolveTls(args.listen, at);
-      net::HttpServer server({.listen = args.listen.address, .tls = tls.identity},
-                             ClusterRouter(handlers));
-      Served s;
-      try {
-        s = StartAndWriteKubeconfig(server, args.listen, tls, 1, "apiserver");
-      } catch (const net::NetError& e) {
-        std::fprintf(stderr, "bubble: error: %s\n", e.what());
-        code = 2;
-        return;
-      }
-      std::printf(
-          "bubble apiserver: serving a fake API server (fidelity %s%s) at %s\n",
-          args.fidelity.c_str(),
-          seed_objects.empty() ? "" : fmt::format(", {} seed objects", seed_objects.size()).c_str(),
-          s.url.c_str());
-      PrintTry(s, {"get all -A", "apply -f my-objects.yaml", "get configmaps -w"});
-      net::WaitForSignal(sim::Context::Background(), {SIGINT, SIGTERM});
-      server.Stop();
+      code = ServeUntilSignal(handlers, args.listen, tls, "apiserver", [&](const Served& s) {
+        std::printf("bubble apiserver: serving a fake API server (fidelity %s%s) at %s\n",
+                    args.fidelity.c_str(),
+                    seed_objects.empty()
+                        ? ""
+                        : fmt::format(", {} seed objects", seed_objects.size()).c_str(),
+                    s.url.c_str());
+        PrintTry(s, {"get all -A", "apply -f my-objects.yaml", "get configmaps -w"});
+      });
     });
     if (!r.Passed() && code == 0) {
       std::fprintf(stderr, "bubble: error: the server failed: %s\n", r.report.c_str());
