@@ -87,6 +87,8 @@ expect_out namespaces '^namespace/kube-system$'
 expect_out namespaces '^namespace/team-a$'
 check seed-objects 0 -- k get configmaps -n team-a -o name
 expect_out seed-objects '^configmap/settings$'
+check seed-custom-resource 0 -- k get things -o jsonpath='{.items[*].spec.colour}'
+expect_out seed-custom-resource '^red$'
 
 check apply-configmap 0 -- k apply -f "$files/configmap.yaml"
 expect_out apply-configmap '^configmap/demo created$'

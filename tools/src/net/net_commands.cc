@@ -414,6 +414,9 @@ class KubernetesApi final : public NetworkCommands {
     fake::Options options;
     options.record_actions = false;  // a live server must not grow without bound
     options.writes_per_instant = 0;
+    // A watch whose client reads slowly must not fill its buffer (that fails the whole bubble,
+    // and so the server): real sockets drain at their own pace.
+    options.watch_buffer = 10'000;
     bool history_given = false;
     for (std::string_view rest = args.fidelity; !rest.empty();) {
       const std::size_t comma = rest.find(',');
