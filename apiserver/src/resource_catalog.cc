@@ -235,27 +235,44 @@ std::string GroupVersionString(std::string_view group, std::string_view version)
 
 ResourceCatalog::ResourceCatalog(const runtime::Scheme& scheme) : scheme_(&scheme) {}
 
-std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset& server,
-                                                       const sim::Context& ctx) const {
-  // Later sources overwrite earlier ones: fixed list < Scheme < stored CRDs.
-  std::map<runtime::GroupVersionResource, ServedResource> served;
-  for (ServedResource& r : FixedResources()) {
-    served[r.gvr] = std::move(r);
-  }
-  for (const runtime::KindInfo& info : scheme_->Kinds()) {
-    ServedResource r = FromFacts(info.resource, info.kind.kind, info.namespaced);
-    if (!r.status_subresource && info.make) {
-      // Kinds with code made of a spec and a status (kind.h) serve the status subresource.
-      r.status_subresource = info.make()->HasStatus();
+const ResourceCatalog::ByResource& ResourceCatalog::Builtin() const {
+  if (!builtin_) {
+    // Later sources overwrite earlier ones: fixed list < Scheme (< stored CRDs, per request).
+    ByResource served;
+    for (ServedResource& r : FixedResources()) {
+      served[r.gvr] = std::move(r);
     }
-    served[r.gvr] = std::move(r);
+    for (const runtime::KindInfo& info : scheme_->Kinds()) {
+      ServedResource r = FromFacts(info.resource, info.kind.kind, info.namespaced);
+      if (!r.status_subresource && info.make) {
+        // Kinds with code made of a spec and a status (kind.h) serve the status subresource.
+        r.status_subresource = info.make()->HasStatus();
+      }
+      served[r.gvr] = std::move(r);
+    }
+    builtin_ = std::move(served);
   }
+  return *builtin_;
+}
+
+std::vector<ServedResource> ResourceCatalog::FromStoredCrds(runtime::Clientset& server,
+                                                            const sim::Context& ctx) const {
+  std::vector<ServedResource> out;
   if (auto crds = server.Resource(CrdResource(), "")->List(ctx, {}); crds.has_value()) {
     for (const runtime::ObjectPtr& crd : crds->items) {
       for (ServedResource& r : CrdResources(crd->ToJson())) {
-        served[r.gvr] = std::move(r);
+        out.push_back(std::move(r));
       }
     }
+  }
+  return out;
+}
+
+std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset& server,
+                                                       const sim::Context& ctx) const {
+  ByResource served = Builtin();
+  for (ServedResource& r : FromStoredCrds(server, ctx)) {
+    served[r.gvr] = std::move(r);
   }
   std::vector<ServedResource> out;
   out.reserve(served.size());
@@ -269,9 +286,23 @@ std::optional<ServedResource> ResourceCatalog::Find(runtime::Clientset& server,
                                                     const sim::Context& ctx, std::string_view group,
                                                     std::string_view version,
                                                     std::string_view resource) const {
-  for (ServedResource& r : Resources(server, ctx)) {
-    if (r.gvr.group == group && r.gvr.version == version && r.gvr.resource == resource) {
-      return std::move(r);
+  const auto is = [&](const ServedResource& r) {
+    return r.gvr.group == group && r.gvr.version == version && r.gvr.resource == resource;
+  };
+  // A stored CRD wins over a built-in of the same resource, as in Resources(); the last CRD
+  // defining it wins, as there.
+  std::optional<ServedResource> found;
+  for (ServedResource& r : FromStoredCrds(server, ctx)) {
+    if (is(r)) {
+      found = std::move(r);
+    }
+  }
+  if (found) {
+    return found;
+  }
+  for (const auto& [gvr, r] : Builtin()) {
+    if (is(r)) {
+      return r;
     }
   }
   return std::nullopt;

@@ -17,6 +17,7 @@
 // (kube-apiserver would have rejected it) and never fails discovery for the other resources.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,7 +77,16 @@ class ResourceCatalog {
                                                 std::string_view version) const;
 
  private:
+  using ByResource = std::map<runtime::GroupVersionResource, ServedResource>;
+  // The fixed list and the Scheme's kinds, which do not change while a server runs: built once,
+  // on first use (it was most of the cost of a small request, bench/rest_bench.cc).
+  const ByResource& Builtin() const;
+  // The resources of the CustomResourceDefinitions stored in `server` now.
+  std::vector<ServedResource> FromStoredCrds(runtime::Clientset& server,
+                                             const sim::Context& ctx) const;
+
   const runtime::Scheme* scheme_;
+  mutable std::optional<ByResource> builtin_{};
 };
 
 }  // namespace bubble::apiserver::detail
