@@ -248,6 +248,11 @@ expect_out user-main-list '^counter$'
 expect_out user-main-list '^conflicting-writers \(S09\)$'
 check user-main-run 1 -- "$user_main" run counter --bug no-lock --seed 2 --log-level off
 expect_out user-main-run "^replay: $user_main run counter --seed 2 --strategy random --bug no-lock$"
+# A program on bubble::cli alone has no network commands, and says how to get them.
+check user-main-no-serve 2 -- "$user_main" run counter --serve 127.0.0.1:0
+expect_err user-main-no-serve '^bubble: error: this program was built without bubble.s network commands: link bubble::cli_net'
+check user-main-no-apiserver 2 -- "$user_main" apiserver --listen 127.0.0.1:0
+expect_err user-main-no-apiserver 'link bubble::cli_net'
 check user-main-version 0 -- "$user_main" --version
 expect_out user-main-version '^bubble_cli_user_main \(bubble [0-9.]+\)$'
 
