@@ -4,9 +4,9 @@
 #   cmake --build --preset default --target bubble_header_check
 set(_bubble_header_check_sources)
 set(_bubble_header_check_links)
-foreach(pair sim:bubble_sim runtime:bubble_runtime net:bubble_net fake:bubble_fake
-             apiserver:bubble_apiserver scenarios:bubble_scenarios testing:bubble_testing
-             tools:bubble_cli)
+foreach(pair sim:bubble_sim runtime:bubble_runtime net:bubble_net client:bubble_client
+             fake:bubble_fake apiserver:bubble_apiserver scenarios:bubble_scenarios
+             testing:bubble_testing tools:bubble_cli)
   string(REPLACE ":" ";" pair "${pair}")
   list(GET pair 0 layer)
   list(GET pair 1 target)

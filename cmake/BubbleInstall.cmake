@@ -5,10 +5,11 @@
 #   target_link_libraries(my_test PRIVATE bubble::fake bubble::testing)
 #
 # Targets: bubble::sim, bubble::runtime, bubble::net (the real-time loop's HTTP(S) server and
-# client), bubble::fake, bubble::apiserver (the fake over Kubernetes REST), bubble::scenarios,
-# bubble::cli, bubble::cli_net (run --serve, apiserver), bubble::cli_main, and bubble::testing
-# (the Catch2 helpers; defined only where Catch2 2.13 is found, so a project that does not test
-# with Catch2 needs no Catch2). The `bubble` program goes to bin/. `cpack -G DEB` (in the build
+# client), bubble::client (runtime::Clientset over a real API server), bubble::fake,
+# bubble::apiserver (the fake over Kubernetes REST), bubble::scenarios, bubble::cli,
+# bubble::cli_net (run --serve, apiserver), bubble::cli_main, and bubble::testing (the Catch2
+# helpers; defined only where Catch2 2.13 is found, so a project that does not test with Catch2
+# needs no Catch2). The `bubble` program goes to bin/. `cpack -G DEB` (in the build
 # directory) makes a Debian package of the same tree.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -16,7 +17,7 @@ include(CMakePackageConfigHelpers)
 set(BUBBLE_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/bubble)
 
 # Public headers: each layer's include/ tree (only headers; layout bubble/<layer>/...).
-foreach(layer sim runtime net fake apiserver scenarios testing tools)
+foreach(layer sim runtime net client fake apiserver scenarios testing tools)
   if(IS_DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include)
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${layer}/include/
             DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
@@ -26,7 +27,7 @@ foreach(layer sim runtime net fake apiserver scenarios testing tools)
 endforeach()
 
 set(_bubble_libraries)
-foreach(target bubble_sim bubble_runtime bubble_net bubble_fake bubble_apiserver bubble_scenarios
+foreach(target bubble_sim bubble_runtime bubble_net bubble_client bubble_fake bubble_apiserver bubble_scenarios
                bubble_cli bubble_cli_net bubble_cli_main)
   if(TARGET ${target})
     list(APPEND _bubble_libraries ${target})

@@ -153,8 +153,9 @@ std::string Connect(const sim::Context& parent, ClientShared& s,
         },
         [&] { resolver->cancel(); });
     if (r.error) {
-      cancel();
-      return Describe(ctx, r.error, "cannot resolve", s);
+      std::string error = Describe(ctx, r.error, "cannot resolve", s);
+      cancel();  // after Describe, which would otherwise read the cancellation as the cause
+      return error;
     }
   }
   IoResult r = Await(
@@ -167,8 +168,9 @@ std::string Connect(const sim::Context& parent, ClientShared& s,
       },
       CancelIo(c));
   if (r.error) {
+    std::string error = Describe(ctx, r.error, "cannot connect to", s);
     cancel();
-    return Describe(ctx, r.error, "cannot connect to", s);
+    return error;
   }
   boost::system::error_code ignored;
   c->socket.set_option(tcp::no_delay(true), ignored);
@@ -190,9 +192,10 @@ std::string Connect(const sim::Context& parent, ClientShared& s,
         },
         CancelIo(c));
     if (r.error) {
+      std::string error = Describe(ctx, r.error, "TLS handshake with", s);
       cancel();
       CloseConnection(*c);
-      return Describe(ctx, r.error, "TLS handshake with", s);
+      return error;
     }
   }
   cancel();

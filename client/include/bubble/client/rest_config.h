@@ -1,0 +1,44 @@
+// client/include/bubble/client/rest_config.h
+//
+// RestConfig: how to reach one Kubernetes API server and who to be there (client-go's
+// rest.Config, the part this client uses). A plain struct: kubeconfig files and in-cluster
+// service accounts are read elsewhere and produce one of these.
+//
+//   client::RestConfig config{.server = "https://127.0.0.1:6443",
+//                             .ca_pem = ca,
+//                             .bearer_token = token};
+//   client::RestClientset cs(config, runtime::Scheme::Builtin());
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace bubble::client {
+
+struct RestConfig {
+  // "https://host:port" or "http://host:port", optionally with a path prefix
+  // ("https://proxy:8443/k8s"). Without a port: 443 for https, 80 for http.
+  std::string server{};
+  // https: the CAs that verify the server (PEM); "": the system's.
+  std::string ca_pem{};
+  // https: a client certificate and its key (PEM) to present; both or neither.
+  std::string client_cert_pem{};
+  std::string client_key_pem{};
+  // Sent as "Authorization: Bearer <token>" when set.
+  std::string bearer_token{};
+  // The name the server's certificate must carry (and SNI); "": the host of `server`.
+  std::string tls_server_name{};
+  // The client-side rate limit (client-go's defaults): requests per second and burst. A watch
+  // counts once, when it starts. qps <= 0: no client-side limit.
+  double qps = 5;
+  int burst = 10;
+  // Bounds each request but a watch's stream (client-go's Timeout); 0: none (the caller's
+  // context still bounds every call).
+  std::chrono::milliseconds timeout{0};
+  // Sent as User-Agent; "": "bubble-client".
+  std::string user_agent{};
+  // Retries of an idempotent read answered 429 or 5xx with a Retry-After (client-go: 10).
+  int max_retries = 10;
+};
+
+}  // namespace bubble::client

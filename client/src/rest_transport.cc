@@ -1,0 +1,123 @@
+// client/src/rest_transport.cc
+#include "rest_transport.h"
+
+#include <utility>
+
+#include <bubble/sim/timer.h>
+
+#include "response_status.h"
+
+namespace bubble::client::detail {
+
+namespace {
+
+net::HttpClientOptions ClientOptions(const RestConfig& config, const ServerUrl& url) {
+  return {.address = url.address,
+          .tls = url.tls,
+          .ca_pem = config.ca_pem,
+          .cert_pem = config.client_cert_pem,
+          .key_pem = config.client_key_pem,
+          .server_name = config.tls_server_name.empty() ? url.host : config.tls_server_name};
+}
+
+// client-go retries a GET whose connection broke under it (net.IsConnectionReset,
+// IsProbableEOF): the server may have closed a kept-alive connection.
+bool IsBrokenConnection(std::string_view error) noexcept {
+  return error.find("reset") != std::string_view::npos ||
+         error.find("end of stream") != std::string_view::npos ||
+         error.find("closed the connection") != std::string_view::npos ||
+         error.find("End of file") != std::string_view::npos;
+}
+
+bool IsRetryableCode(int code) noexcept {
+  return code == 429 || code >= 500;
+}
+
+}  // namespace
+
+RestTransport::RestTransport(RestConfig config)
+    : config_(std::move(config)),
+      url_(ParseServerUrl(config_.server)),
+      http_(ClientOptions(config_, url_)),
+      throttle_(config_.qps, config_.burst) {}
+
+net::HttpRequest RestTransport::Build(const RestCall& call) const {
+  net::HttpRequest req{.method = call.method, .target = url_.prefix + call.target};
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("User-Agent",
+                           config_.user_agent.empty() ? "bubble-client" : config_.user_agent);
+  if (!config_.bearer_token.empty()) {
+    req.headers.emplace_back("Authorization", "Bearer " + config_.bearer_token);
+  }
+  if (!call.content_type.empty()) {
+    req.headers.emplace_back("Content-Type", call.content_type);
+  }
+  req.body = call.body;
+  return req;
+}
+
+runtime::Result<std::string> RestTransport::Do(const sim::Context& ctx, const RestCall& call) {
+  const net::HttpRequest req = Build(call);
+  const bool retries = call.method == "GET";
+  for (int attempt = 0;; ++attempt) {
+    if (auto waited = throttle_.Wait(ctx); !waited) {
+      return runtime::Err(waited.error());
+    }
+    net::HttpResponse r;
+    if (config_.timeout > std::chrono::milliseconds::zero()) {
+      auto [bounded, cancel] = sim::WithTimeout(ctx, config_.timeout);
+      r = http_.Send(bounded, req);
+      cancel();
+    } else {
+      r = http_.Send(ctx, req);
+    }
+    const bool more = retries && attempt < config_.max_retries && !ctx.IsDone();
+    if (!r.Ok()) {
+      if (more && IsBrokenConnection(r.error)) {
+        continue;
+      }
+      return runtime::Err(TransportError(ctx, url_.address, r.error));
+    }
+    if (r.status >= 200 && r.status < 300) {
+      return std::move(r.body);
+    }
+    runtime::Status status = StatusFromResponse(r.status, r.body, r.Header("retry-after"));
+    const bool told_to_wait = ParseRetryAfter(r.Header("retry-after")).has_value() ||
+                              status.details.retry_after_seconds > 0;
+    if (more && IsRetryableCode(r.status) && told_to_wait) {
+      if (!sim::SleepFor(std::chrono::seconds(status.details.retry_after_seconds), ctx)) {
+        return runtime::Err(runtime::NewContextError(ctx.Err()));
+      }
+      continue;
+    }
+    return runtime::Err(std::move(status));
+  }
+}
+
+runtime::Result<net::HttpStream> RestTransport::Open(const sim::Context& ctx,
+                                                     const RestCall& call) {
+  if (auto waited = throttle_.Wait(ctx); !waited) {
+    return runtime::Err(waited.error());
+  }
+  net::HttpStream stream = http_.Open(ctx, Build(call));
+  if (!stream.Error().empty()) {
+    return runtime::Err(TransportError(ctx, url_.address, stream.Error()));
+  }
+  if (stream.Status() == 200) {
+    return stream;
+  }
+  std::string body;
+  while (auto bytes = stream.Read(ctx)) {
+    body += *bytes;
+  }
+  std::string retry_after;
+  for (const auto& [name, value] : stream.Headers()) {
+    if (name == "retry-after") {
+      retry_after = value;
+      break;
+    }
+  }
+  return runtime::Err(StatusFromResponse(stream.Status(), body, retry_after));
+}
+
+}  // namespace bubble::client::detail

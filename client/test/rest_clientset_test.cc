@@ -1,0 +1,439 @@
+// client/test/rest_clientset_test.cc: RestClientset against bubble's fake API server over REST
+// (apiserver::RestHandler behind net::HttpServer on loopback), all in one real-time bubble:
+// every ResourceClient method, the error mapping, paging, watches (and 410 Expired), retries,
+// TLS with a bearer token, and an informer syncing through the client.
+#include "bubble/client/rest_clientset.h"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <bubble/apiserver/rest_handler.h>
+#include <bubble/fake/clientset.h>
+#include <bubble/net/http_server.h>
+#include <bubble/net/io_loop.h>
+#include <bubble/net/tls.h>
+#include <bubble/runtime/cache/list_watch.h>
+#include <bubble/runtime/cache/shared_informer.h>
+#include <bubble/runtime/cache/wait_for_cache_sync.h>
+#include <bubble/runtime/config_map.h>
+#include <bubble/runtime/pod.h>
+#include <bubble/runtime/unstructured.h>
+#include <bubble/sim/bubble.h>
+#include <bubble/sim/timer.h>
+#include <bubble/sim/wait_group.h>
+
+namespace apiserver = bubble::apiserver;
+namespace client = bubble::client;
+namespace fake = bubble::fake;
+namespace net = bubble::net;
+namespace rt = bubble::runtime;
+namespace sim = bubble::sim;
+namespace cache = bubble::runtime::cache;
+using namespace std::chrono_literals;
+
+namespace {
+
+// What a test sees: the fake behind the server, the client, and what the server was sent.
+struct Env {
+  std::shared_ptr<fake::Clientset> server;
+  client::RestClientset* client = nullptr;
+  std::vector<net::HttpRequest>* requests = nullptr;
+  sim::Context ctx = sim::Context::Background();
+};
+
+struct EnvOptions {
+  fake::Options fake{};
+  bool tls = false;
+  std::string bearer_token{};
+  // Answers a request before the fake does (a fault); returns false to pass it on.
+  std::function<bool(const net::HttpRequest&, net::HttpResponder&)> intercept{};
+};
+
+// Runs `body` in a real-time bubble with the fake served on 127.0.0.1:0 and a client for it.
+// The body's context ends after 20 s so a broken test fails instead of hanging.
+void WithServer(EnvOptions options, const std::function<void(Env&)>& body) {
+  std::vector<net::HttpRequest> requests;
+  const sim::RunResult result = net::RunRealTime([&] {
+    Env env;
+    env.server = fake::NewClientset(options.fake);
+    env.requests = &requests;
+    apiserver::RestHandler rest(env.server);
+    std::optional<net::GeneratedTls> tls;
+    if (options.tls) {
+      tls = net::GenerateTlsIdentity();
+    }
+    net::HttpServer http({.listen = "127.0.0.1:0",
+                          .tls = tls ? std::optional<net::TlsIdentity>(tls->server) : std::nullopt},
+                         [&](const net::HttpRequest& req, net::HttpResponder& out) {
+                           net::HttpRequest seen = req;
+                           seen.body.clear();
+                           requests.push_back(std::move(seen));
+                           if (options.intercept && options.intercept(req, out)) {
+                             return;
+                           }
+                           rest.Serve(req, out);
+                         });
+    http.Start();
+    client::RestClientset cs(
+        {.server = fmt::format("{}://{}", tls ? "https" : "http", http.BoundAddress()),
+         .ca_pem = tls ? tls->ca.cert_pem : std::string(),
+         .bearer_token = options.bearer_token,
+         .qps = 1000,
+         .burst = 1000},
+        rt::Scheme::Builtin());
+    env.client = &cs;
+    auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 20s);
+    env.ctx = ctx;
+    body(env);
+    cancel();
+    http.Stop();
+  });
+  INFO(result.report);
+  REQUIRE(result.Passed());
+}
+
+rt::ConfigMap NewConfigMap(std::string name, std::map<std::string, std::string> labels = {}) {
+  return rt::ConfigMap({.name = std::move(name), .namespace_ = "default", .labels = labels},
+                       {{"k", "v"}});
+}
+
+std::string Data(const rt::ObjectPtr& obj) {
+  auto cm = rt::As<rt::ConfigMap>(obj);
+  REQUIRE(cm);
+  return (*cm)->data.count("k") ? (*cm)->data.at("k") : std::string("<none>");
+}
+
+// The next event of `w`, or nullopt when the watch ended or 10 s passed.
+std::optional<rt::WatchEvent> NextEvent(rt::Watcher& w, const sim::Context& ctx) {
+  auto [bounded, cancel] = sim::WithTimeout(ctx, 10s);
+  auto ev = w.ResultChan().Recv(bounded);
+  cancel();
+  return ev;
+}
+
+}  // namespace
+
+TEST_CASE("typed ConfigMap create, get, update, list and delete", "[client][rest]") {
+  WithServer({}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    auto created = cms.Create(env.ctx, NewConfigMap("cm1"), {});
+    INFO((created ? std::string() : fmt::format("{:v}", created.error())));
+    REQUIRE(created);
+    CHECK((*created)->metadata.namespace_ == "default");
+    CHECK_FALSE((*created)->metadata.resource_version.empty());
+    CHECK_FALSE((*created)->metadata.uid.empty());
+
+    auto got = cms.Get(env.ctx, "cm1", {});
+    REQUIRE(got);
+    CHECK((*got)->data.at("k") == "v");
+
+    rt::ConfigMap next = **got;
+    next.data["k"] = "w";
+    auto updated = cms.Update(env.ctx, next, {});
+    REQUIRE(updated);
+    CHECK((*updated)->data.at("k") == "w");
+    CHECK((*updated)->metadata.resource_version != (*got)->metadata.resource_version);
+    // Seen by the fake directly: the write went to the server.
+    auto direct = env.server->ConfigMaps("default").Get(env.ctx, "cm1", {});
+    REQUIRE(direct);
+    CHECK((*direct)->data.at("k") == "w");
+
+    auto list = cms.List(env.ctx, {});
+    REQUIRE(list);
+    REQUIRE(list->items.size() == 1);
+    CHECK(list->items[0]->metadata.name == "cm1");
+    CHECK_FALSE(list->metadata.resource_version.empty());
+
+    REQUIRE(cms.Delete(env.ctx, "cm1", {}));
+    auto gone = cms.Get(env.ctx, "cm1", {});
+    REQUIRE_FALSE(gone);
+    CHECK(rt::IsNotFound(gone.error()));
+  });
+}
+
+TEST_CASE("Status errors map to the runtime's reasons and codes", "[client][rest]") {
+  WithServer({}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    auto missing = cms.Get(env.ctx, "nope", {});
+    REQUIRE_FALSE(missing);
+    CHECK(rt::IsNotFound(missing.error()));
+    CHECK(missing.error().code == 404);
+    CHECK(missing.error().message == "configmaps \"nope\" not found");
+    CHECK(missing.error().details.name == "nope");
+
+    REQUIRE(cms.Create(env.ctx, NewConfigMap("cm1"), {}));
+    auto again = cms.Create(env.ctx, NewConfigMap("cm1"), {});
+    REQUIRE_FALSE(again);
+    CHECK(rt::IsAlreadyExists(again.error()));
+    CHECK(again.error().code == 409);
+
+    // An update from a stale resourceVersion: Conflict.
+    rt::ConfigMap stale = NewConfigMap("cm1");
+    stale.metadata.resource_version = "1";
+    auto conflict = cms.Update(env.ctx, stale, {});
+    REQUIRE_FALSE(conflict);
+    CHECK(rt::IsConflict(conflict.error()));
+
+    // Delete preconditions that do not hold: Conflict, and the object stays.
+    auto pre = cms.Delete(env.ctx, "cm1", {.preconditions = {.uid = "not-the-uid"}});
+    REQUIRE_FALSE(pre);
+    CHECK(rt::IsConflict(pre.error()));
+    auto rv = cms.Delete(env.ctx, "cm1", {.preconditions = {.resource_version = "1"}});
+    REQUIRE_FALSE(rv);
+    CHECK(rt::IsConflict(rv.error()));
+    REQUIRE(cms.Get(env.ctx, "cm1", {}));
+    auto current = cms.Get(env.ctx, "cm1", {});
+    REQUIRE(current);
+    REQUIRE(
+        cms.Delete(env.ctx, "cm1",
+                   {.preconditions = {.uid = (*current)->metadata.uid,
+                                      .resource_version = (*current)->metadata.resource_version},
+                    .propagation_policy = "Background"}));
+    CHECK(rt::IsNotFound(cms.Get(env.ctx, "cm1", {}).error()));
+
+    // The wrong namespace in the body: BadRequest from the server.
+    rt::ConfigMap elsewhere = NewConfigMap("cm2");
+    elsewhere.metadata.namespace_ = "other";
+    auto bad = cms.Create(env.ctx, elsewhere, {});
+    REQUIRE_FALSE(bad);
+    CHECK(rt::IsBadRequest(bad.error()));
+  });
+}
+
+TEST_CASE("status update and every patch type", "[client][rest]") {
+  WithServer({}, [](Env& env) {
+    auto pods = env.client->Pods("default");
+    REQUIRE(pods.Create(env.ctx, rt::Pod({.name = "p1", .namespace_ = "default"}), {}));
+    auto pod = pods.Get(env.ctx, "p1", {});
+    REQUIRE(pod);
+    rt::Pod running = **pod;
+    running.status.phase = "Running";
+    auto status = pods.UpdateStatus(env.ctx, running, {});
+    INFO((status ? std::string() : fmt::format("{:v}", status.error())));
+    REQUIRE(status);
+    CHECK((*status)->status.phase == "Running");
+    CHECK(env.requests->back().method == "PUT");
+    CHECK(env.requests->back().Path() == "/api/v1/namespaces/default/pods/p1/status");
+
+    auto cms = env.client->Resource(rt::ConfigMap::StaticResource(), "default");
+    REQUIRE(env.client->ConfigMaps("default").Create(env.ctx, NewConfigMap("cm1"), {}));
+    auto merged =
+        cms->Patch(env.ctx, "cm1", rt::PatchType::kMerge, R"({"data":{"k":"merge"}})", {});
+    REQUIRE(merged);
+    CHECK(Data(*merged) == "merge");
+    CHECK(env.requests->back().Header("content-type") == "application/merge-patch+json");
+    auto json_patch = cms->Patch(env.ctx, "cm1", rt::PatchType::kJson,
+                                 R"([{"op":"replace","path":"/data/k","value":"json"}])", {});
+    REQUIRE(json_patch);
+    CHECK(Data(*json_patch) == "json");
+    auto strategic = cms->Patch(env.ctx, "cm1", rt::PatchType::kStrategicMerge,
+                                R"({"data":{"k":"strategic"}})", {});
+    REQUIRE(strategic);
+    CHECK(Data(*strategic) == "strategic");
+    // Server-side apply is not served by bubble's API server: 415, mapped by its reason.
+    auto apply = cms->Patch(env.ctx, "cm1", rt::PatchType::kApply, R"({"data":{"k":"apply"}})",
+                            {.field_manager = "test"});
+    REQUIRE_FALSE(apply);
+    CHECK(apply.error().code == 415);
+    CHECK(apply.error().reason == rt::StatusReason::kUnsupportedMediaType);
+
+    auto status_patch = pods.Patch(env.ctx, "p1", rt::PatchType::kMerge,
+                                   R"({"status":{"phase":"Succeeded"}})", {}, "status");
+    REQUIRE(status_patch);
+    CHECK((*status_patch)->status.phase == "Succeeded");
+  });
+}
+
+TEST_CASE("lists with selectors and pages, and deletecollection", "[client][rest]") {
+  WithServer({}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE(cms.Create(
+          env.ctx, NewConfigMap(fmt::format("cm{}", i), {{"app", i % 2 == 0 ? "a" : "b"}}), {}));
+    }
+    auto a = cms.List(env.ctx, {.label_selector = "app=a"});
+    REQUIRE(a);
+    CHECK(a->items.size() == 3);
+    auto named = cms.List(env.ctx, {.field_selector = "metadata.name=cm3"});
+    REQUIRE(named);
+    REQUIRE(named->items.size() == 1);
+    CHECK(named->items[0]->metadata.name == "cm3");
+
+    std::vector<std::string> names;
+    rt::ListOptions page{.limit = 2};
+    int pages = 0;
+    while (true) {
+      auto l = cms.List(env.ctx, page);
+      REQUIRE(l);
+      ++pages;
+      for (const auto& item : l->items) {
+        names.push_back(item->metadata.name);
+      }
+      if (l->metadata.continue_.empty()) {
+        break;
+      }
+      page.continue_ = l->metadata.continue_;
+    }
+    CHECK(pages == 3);
+    CHECK(names == std::vector<std::string>{"cm0", "cm1", "cm2", "cm3", "cm4"});
+
+    REQUIRE(env.client->Resource(rt::ConfigMap::StaticResource(), "default")
+                ->DeleteCollection(env.ctx, {}, {.label_selector = "app=b"}));
+    auto left = cms.List(env.ctx, {});
+    REQUIRE(left);
+    CHECK(left->items.size() == 3);
+
+    // All namespaces, and an object of a kind without code (Unstructured).
+    auto all = env.client->Resource(rt::ConfigMap::StaticResource(), "")->List(env.ctx, {});
+    REQUIRE(all);
+    CHECK(all->items.size() == 3);
+  });
+}
+
+TEST_CASE("a watch receives another fiber's write and ends on Stop", "[client][rest][watch]") {
+  WithServer({}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    auto list = cms.List(env.ctx, {});
+    REQUIRE(list);
+    auto w = env.client->Resource(rt::ConfigMap::StaticResource(), "default")
+                 ->Watch(env.ctx, {.resource_version = list->metadata.resource_version});
+    REQUIRE(w);
+    CHECK(env.requests->back().Query().find("watch=1") != std::string_view::npos);
+    sim::WaitGroup writer("writer");
+    writer.Go("writer", [&] {
+      REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("cm1"), {}));
+    });
+    auto ev = NextEvent(**w, env.ctx);
+    REQUIRE(ev);
+    CHECK(ev->type == rt::WatchEventType::kAdded);
+    REQUIRE(ev->object != nullptr);
+    CHECK(ev->object->metadata.name == "cm1");
+    CHECK(Data(ev->object) == "v");
+    writer.Wait();
+    REQUIRE(cms.Delete(env.ctx, "cm1", {}));
+    auto deleted = NextEvent(**w, env.ctx);
+    REQUIRE(deleted);
+    CHECK(deleted->type == rt::WatchEventType::kDeleted);
+    (*w)->Stop();
+    CHECK_FALSE(NextEvent(**w, env.ctx));
+  });
+}
+
+TEST_CASE("a watch from an expired resourceVersion gets the 410 Expired event",
+          "[client][rest][watch]") {
+  fake::Options options;
+  options.fidelity.history_limit = 2;
+  WithServer({.fake = options}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    for (int i = 0; i < 5; ++i) {
+      REQUIRE(cms.Create(env.ctx, NewConfigMap(fmt::format("cm{}", i)), {}));
+    }
+    auto w = env.client->Resource(rt::ConfigMap::StaticResource(), "default")
+                 ->Watch(env.ctx, {.resource_version = "1"});
+    REQUIRE(w);
+    auto ev = NextEvent(**w, env.ctx);
+    REQUIRE(ev);
+    REQUIRE(ev->type == rt::WatchEventType::kError);
+    REQUIRE(ev->error != nullptr);
+    CHECK(rt::IsResourceExpired(*ev->error));
+    CHECK(ev->error->code == 410);
+    CHECK_FALSE(NextEvent(**w, env.ctx));  // the stream ends after the error
+  });
+}
+
+TEST_CASE("reads answered 429 with Retry-After are retried, writes are not", "[client][rest]") {
+  int refusals = 0;
+  EnvOptions options;
+  options.intercept = [&](const net::HttpRequest& req, net::HttpResponder& out) {
+    if (refusals < 2 && req.Path().ends_with("/configmaps/cm1")) {
+      ++refusals;
+      out.Respond(429, "application/json", rt::NewTooManyRequests("slow down", 0).ToJson().dump(),
+                  {{"Retry-After", "0"}});
+      return true;
+    }
+    if (req.method == "POST" && req.Path().ends_with("/secrets")) {
+      out.Respond(503, "text/plain", "busy\n", {{"Retry-After", "0"}});
+      return true;
+    }
+    return false;
+  };
+  WithServer(options, [&](Env& env) {
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("cm1"), {}));
+    auto got = env.client->ConfigMaps("default").Get(env.ctx, "cm1", {});
+    REQUIRE(got);
+    CHECK(refusals == 2);
+    auto secret = env.client->Secrets("default").Create(env.ctx, rt::Secret({.name = "s1"}), {});
+    REQUIRE_FALSE(secret);
+    CHECK(rt::IsServiceUnavailable(secret.error()));
+    CHECK(secret.error().message == "busy");
+  });
+}
+
+TEST_CASE("a client of a server that is gone gets a connection-refused error", "[client][rest]") {
+  const sim::RunResult result = net::RunRealTime([] {
+    std::string address;
+    {
+      net::HttpServer http({}, [](const net::HttpRequest&, net::HttpResponder& out) {
+        out.Respond(200, "text/plain", "");
+      });
+      http.Start();
+      address = http.BoundAddress();
+      http.Stop();
+    }
+    client::RestClientset cs({.server = "http://" + address}, rt::Scheme::Builtin());
+    auto got = cs.ConfigMaps("default").Get(sim::Context::Background(), "cm1", {});
+    REQUIRE_FALSE(got);
+    CHECK(got.error().code == 0);
+    INFO(got.error().message);
+    CHECK(cache::IsConnectionRefused(got.error()));
+  });
+  INFO(result.report);
+  REQUIRE(result.Passed());
+}
+
+TEST_CASE("over TLS the client verifies the server and sends its bearer token",
+          "[client][rest][tls]") {
+  WithServer({.tls = true, .bearer_token = "s3cret"}, [](Env& env) {
+    REQUIRE(env.client->ConfigMaps("default").Create(env.ctx, NewConfigMap("cm1"), {}));
+    auto list = env.client->ConfigMaps("default").List(env.ctx, {});
+    REQUIRE(list);
+    CHECK(list->items.size() == 1);
+    REQUIRE_FALSE(env.requests->empty());
+    for (const net::HttpRequest& req : *env.requests) {
+      CHECK(req.Header("authorization") == "Bearer s3cret");
+      CHECK(req.Header("user-agent") == "bubble-client");
+    }
+  });
+}
+
+TEST_CASE("an informer on the RestClientset syncs and sees a create made on the fake",
+          "[client][rest][informer]") {
+  WithServer({}, [](Env& env) {
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
+    cache::SharedIndexInformer informer(
+        cache::ListWatchFromClient(*env.client, rt::ConfigMap::StaticResource(), ""),
+        {.expected_kind = rt::ConfigMap::StaticKind()});
+    auto [run_ctx, stop] = sim::WithCancel(env.ctx);
+    sim::WaitGroup running("informer");
+    running.Go("informer", [&, run = run_ctx] { informer.Run(run); });
+    REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+    CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("after"), {}));
+    while (informer.GetStore().GetByKey("default/after") == nullptr && !env.ctx.IsDone()) {
+      sim::SleepFor(5ms, env.ctx);
+    }
+    auto seen = informer.GetStore().GetByKey("default/after");
+    REQUIRE(seen != nullptr);
+    CHECK(Data(seen) == "v");
+    stop();
+    running.Wait();
+  });
+}
