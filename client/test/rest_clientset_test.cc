@@ -297,6 +297,34 @@ TEST_CASE("lists with selectors and pages, and deletecollection", "[client][rest
   });
 }
 
+TEST_CASE("a custom resource the client's Scheme does not know is Unstructured", "[client][rest]") {
+  const rt::GroupVersionKind widget{"example.com", "v1", "Widget"};
+  const rt::GroupVersionResource widgets{"example.com", "v1", "widgets"};
+  fake::Options options;
+  options.scheme.RegisterUnstructured(widget);
+  WithServer({.fake = options}, [&](Env& env) {
+    auto in_ns = env.client->Resource(widgets, "ns");
+    auto created = in_ns->Create(
+        env.ctx, rt::Unstructured(widget, {.name = "w1"}, {{"spec", {{"size", 3}}}}), {});
+    INFO((created ? std::string() : fmt::format("{:v}", created.error())));
+    REQUIRE(created);
+    CHECK(env.requests->back().Path() == "/apis/example.com/v1/namespaces/ns/widgets");
+    auto got = in_ns->Get(env.ctx, "w1", {});
+    REQUIRE(got);
+    auto w1 = rt::As<rt::Unstructured>(*got);
+    REQUIRE(w1);
+    CHECK((*w1)->Kind() == widget);
+    CHECK((*w1)->metadata.namespace_ == "ns");
+    CHECK((*w1)->content["spec"]["size"] == 3);
+    // All namespaces: the path has none.
+    auto all = env.client->Resource(widgets, "")->List(env.ctx, {});
+    REQUIRE(all);
+    REQUIRE(all->items.size() == 1);
+    CHECK(all->items[0]->Kind() == widget);
+    CHECK(env.requests->back().Path() == "/apis/example.com/v1/widgets");
+  });
+}
+
 TEST_CASE("a watch receives another fiber's write and ends on Stop", "[client][rest][watch]") {
   WithServer({}, [](Env& env) {
     auto cms = env.client->ConfigMaps("default");
@@ -326,6 +354,28 @@ TEST_CASE("a watch receives another fiber's write and ends on Stop", "[client][r
   });
 }
 
+TEST_CASE("a watch that allows bookmarks gets one with the current resourceVersion",
+          "[client][rest][watch]") {
+  WithServer({}, [](Env& env) {
+    auto cms = env.client->ConfigMaps("default");
+    REQUIRE(cms.Create(env.ctx, NewConfigMap("cm1"), {}));
+    auto list = cms.List(env.ctx, {});
+    REQUIRE(list);
+    auto w = env.client->Resource(rt::ConfigMap::StaticResource(), "default")
+                 ->Watch(env.ctx, {.resource_version = list->metadata.resource_version,
+                                   .allow_watch_bookmarks = true});
+    REQUIRE(w);
+    CHECK(env.requests->back().Query().find("allowWatchBookmarks=true") != std::string_view::npos);
+    auto ev = NextEvent(**w, env.ctx);
+    REQUIRE(ev);
+    CHECK(ev->type == rt::WatchEventType::kBookmark);
+    REQUIRE(ev->object != nullptr);
+    CHECK(ev->object->Kind() == rt::ConfigMap::StaticKind());
+    CHECK(ev->object->metadata.resource_version == list->metadata.resource_version);
+    (*w)->Stop();
+  });
+}
+
 TEST_CASE("a watch from an expired resourceVersion gets the 410 Expired event",
           "[client][rest][watch]") {
   fake::Options options;
@@ -350,12 +400,18 @@ TEST_CASE("a watch from an expired resourceVersion gets the 410 Expired event",
 
 TEST_CASE("reads answered 429 with Retry-After are retried, writes are not", "[client][rest]") {
   int refusals = 0;
+  int failures = 0;
   EnvOptions options;
   options.intercept = [&](const net::HttpRequest& req, net::HttpResponder& out) {
     if (refusals < 2 && req.Path().ends_with("/configmaps/cm1")) {
       ++refusals;
       out.Respond(429, "application/json", rt::NewTooManyRequests("slow down", 0).ToJson().dump(),
                   {{"Retry-After", "0"}});
+      return true;
+    }
+    if (req.Path().ends_with("/configmaps/cm2")) {
+      ++failures;
+      out.Respond(500, "application/json", rt::NewInternalError("boom").ToJson().dump());
       return true;
     }
     if (req.method == "POST" && req.Path().ends_with("/secrets")) {
@@ -369,6 +425,11 @@ TEST_CASE("reads answered 429 with Retry-After are retried, writes are not", "[c
     auto got = env.client->ConfigMaps("default").Get(env.ctx, "cm1", {});
     REQUIRE(got);
     CHECK(refusals == 2);
+    // A 500 without Retry-After is returned as it is (client-go retries only when told to wait).
+    auto failed = env.client->ConfigMaps("default").Get(env.ctx, "cm2", {});
+    REQUIRE_FALSE(failed);
+    CHECK(rt::IsInternalError(failed.error()));
+    CHECK(failures == 1);
     auto secret = env.client->Secrets("default").Create(env.ctx, rt::Secret({.name = "s1"}), {});
     REQUIRE_FALSE(secret);
     CHECK(rt::IsServiceUnavailable(secret.error()));
