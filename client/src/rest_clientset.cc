@@ -83,11 +83,7 @@ class RestResourceClient final : public runtime::ResourceClient {
 
   Result<runtime::ObjectList> List(const sim::Context& ctx,
                                    const runtime::ListOptions& opts) override {
-    detail::QueryBuilder query;
-    runtime::ListOptions list = opts;
-    list.watch = false;
-    detail::AddListOptions(query, list);
-    auto body = transport_->Do(ctx, {.target = Path(namespace_, {}) + query.String()});
+    auto body = transport_->Do(ctx, {.target = CollectionTarget(opts, /*watch=*/false)});
     if (!body) {
       return Err(std::move(body.error()));
     }
@@ -100,11 +96,7 @@ class RestResourceClient final : public runtime::ResourceClient {
 
   Result<runtime::WatchPtr> Watch(const sim::Context& ctx,
                                   const runtime::ListOptions& opts) override {
-    detail::QueryBuilder query;
-    runtime::ListOptions watch = opts;
-    watch.watch = true;
-    detail::AddListOptions(query, watch);
-    auto stream = transport_->Open(ctx, {.target = Path(namespace_, {}) + query.String()});
+    auto stream = transport_->Open(ctx, {.target = CollectionTarget(opts, /*watch=*/true)});
     if (!stream) {
       return Err(std::move(stream.error()));
     }
@@ -158,12 +150,8 @@ class RestResourceClient final : public runtime::ResourceClient {
 
   Result<void> DeleteCollection(const sim::Context& ctx, const runtime::DeleteOptions& opts,
                                 const runtime::ListOptions& list_opts) override {
-    detail::QueryBuilder query;
-    runtime::ListOptions list = list_opts;
-    list.watch = false;
-    detail::AddListOptions(query, list);
     return Done(transport_->Do(ctx, {.method = "DELETE",
-                                     .target = Path(namespace_, {}) + query.String(),
+                                     .target = CollectionTarget(list_opts, /*watch=*/false),
                                      .content_type = std::string(kJson),
                                      .body = DeleteBody(opts)}));
   }
@@ -174,6 +162,15 @@ class RestResourceClient final : public runtime::ResourceClient {
                    std::string_view subresource = {}) const {
     return detail::ResourcePath(resource_, namespaced_ ? ns : std::string_view(), name,
                                 subresource);
+  }
+
+  // The collection's path with the list options as parameters (watch=1 for a watch).
+  std::string CollectionTarget(const runtime::ListOptions& opts, bool watch) const {
+    detail::QueryBuilder query;
+    runtime::ListOptions with = opts;
+    with.watch = watch;
+    detail::AddListOptions(query, with);
+    return Path(namespace_, {}) + query.String();
   }
 
   static std::string WriteQuery(const std::vector<std::string>& dry_run,
