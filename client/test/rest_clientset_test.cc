@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/fake/clientset.h>
@@ -494,6 +495,49 @@ TEST_CASE("an informer on the RestClientset syncs and sees a create made on the 
     auto seen = informer.GetStore().GetByKey("default/after");
     REQUIRE(seen != nullptr);
     CHECK(Data(seen) == "v");
+    stop();
+    running.Wait();
+  });
+}
+
+TEST_CASE("an informer whose watch gets 410 Expired relists through the RestClientset",
+          "[client][rest][informer]") {
+  int watches = 0;
+  int lists = 0;
+  EnvOptions options;
+  options.intercept = [&](const net::HttpRequest& req, net::HttpResponder& out) {
+    if (!req.Path().ends_with("/configmaps")) {
+      return false;
+    }
+    if (req.Query().find("watch=1") == std::string_view::npos) {
+      ++lists;
+      return false;
+    }
+    if (++watches > 1) {
+      return false;
+    }
+    // The first watch: the server has compacted past the list's resourceVersion.
+    out.StartStream(200, "application/json");
+    const nlohmann::json expired =
+        rt::NewResourceExpired("too old resource version: 1 (5)").ToJson();
+    out.WriteChunk(nlohmann::json{{"type", "ERROR"}, {"object", expired}}.dump() + "\n");
+    return true;
+  };
+  WithServer(options, [&](Env& env) {
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
+    cache::SharedIndexInformer informer(
+        cache::ListWatchFromClient(*env.client, rt::ConfigMap::StaticResource(), ""));
+    auto [run_ctx, stop] = sim::WithCancel(env.ctx);
+    sim::WaitGroup running("informer");
+    running.Go("informer", [&, run = run_ctx] { informer.Run(run); });
+    REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("after"), {}));
+    while (informer.GetStore().GetByKey("default/after") == nullptr && !env.ctx.IsDone()) {
+      sim::SleepFor(5ms, env.ctx);
+    }
+    CHECK(informer.GetStore().GetByKey("default/after") != nullptr);
+    CHECK(lists >= 2);  // the 410 made the reflector list again
+    CHECK(watches >= 2);
     stop();
     running.Wait();
   });
