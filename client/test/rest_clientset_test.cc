@@ -46,6 +46,7 @@ struct Env {
   std::shared_ptr<fake::Clientset> server;
   client::RestClientset* client = nullptr;
   std::vector<net::HttpRequest>* requests = nullptr;
+  std::string server_url{};
   sim::Context ctx = sim::Context::Background();
 };
 
@@ -82,13 +83,13 @@ void WithServer(EnvOptions options, const std::function<void(Env&)>& body) {
                            rest.Serve(req, out);
                          });
     http.Start();
-    client::RestClientset cs(
-        {.server = fmt::format("{}://{}", tls ? "https" : "http", http.BoundAddress()),
-         .ca_pem = tls ? tls->ca.cert_pem : std::string(),
-         .bearer_token = options.bearer_token,
-         .qps = 1000,
-         .burst = 1000},
-        rt::Scheme::Builtin());
+    env.server_url = fmt::format("{}://{}", tls ? "https" : "http", http.BoundAddress());
+    client::RestClientset cs({.server = env.server_url,
+                              .ca_pem = tls ? tls->ca.cert_pem : std::string(),
+                              .bearer_token = options.bearer_token,
+                              .qps = 1000,
+                              .burst = 1000},
+                             rt::Scheme::Builtin());
     env.client = &cs;
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 20s);
     env.ctx = ctx;
@@ -472,6 +473,14 @@ TEST_CASE("over TLS the client verifies the server and sends its bearer token",
       CHECK(req.Header("authorization") == "Bearer s3cret");
       CHECK(req.Header("user-agent") == "bubble-client");
     }
+    // A client trusting another CA refuses the server: a client-side error, not an API one.
+    client::RestClientset wary(
+        {.server = env.server_url, .ca_pem = net::GenerateTlsIdentity().ca.cert_pem},
+        rt::Scheme::Builtin());
+    auto refused = wary.ConfigMaps("default").Get(env.ctx, "cm1", {});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == 0);
+    CHECK_THAT(refused.error().message, Catch::Matchers::Contains("TLS handshake"));
   });
 }
 
