@@ -30,8 +30,8 @@
 
 #include <bubble/fake/clientset.h>
 #include <bubble/runtime/config_map.h>
+#include <bubble/runtime/retry.h>
 #include <bubble/scenarios/registry.h>
-#include <bubble/scenarios/retry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/wait_group.h>
 
@@ -107,7 +107,7 @@ rt::Result<void> Attempt(Shared& s, int writer, int i, const rt::ConfigMap* stal
 
 void Writer(Shared& s, int writer) {
   // Each 409 means another writer succeeded in between, so (W-1)*N + 1 attempts always suffice.
-  Backoff backoff = kDefaultRetry;
+  rt::Backoff backoff = rt::kDefaultRetry;
   backoff.steps = (s.p.writers - 1) * s.p.increments + 1;
   for (int i = 1; i <= s.p.increments; ++i) {
     rt::Result<void> r;
@@ -125,7 +125,7 @@ void Writer(Shared& s, int writer) {
       stale.data["count"] = std::to_string(count + 1);
       stale.data[fmt::format("writer-{}", writer)] = std::to_string(i);
       bool first_try = true;
-      r = RetryOnConflict(backoff, [&]() -> rt::Result<void> {
+      r = rt::RetryOnConflict(backoff, [&]() -> rt::Result<void> {
         if (first_try) {
           first_try = false;
           auto updated = s.cs->ConfigMaps(kNamespace).Update(stale);
@@ -141,7 +141,7 @@ void Writer(Shared& s, int writer) {
         return Attempt(s, writer, i, &stale);
       });
     } else {
-      r = RetryOnConflict(backoff, [&] { return Attempt(s, writer, i, nullptr); });
+      r = rt::RetryOnConflict(backoff, [&] { return Attempt(s, writer, i, nullptr); });
     }
     if (!r) {
       if (rt::IsConflict(r.error()) && s.p.no_retry) {

@@ -46,8 +46,8 @@
 #include <bubble/runtime/controller/controller.h>
 #include <bubble/runtime/deployment.h>
 #include <bubble/runtime/pod.h>
+#include <bubble/runtime/retry.h>
 #include <bubble/scenarios/registry.h>
-#include <bubble/scenarios/retry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/mutex.h>
 #include <bubble/sim/timer.h>
@@ -381,7 +381,7 @@ void Run(State& s) {
       const std::string name = DeploymentName(i);
       auto client = s.cs->Deployments(kNamespace);
       // The controller writes the status meanwhile: re-read on a conflict.
-      auto scaled = RetryOnConflict(kDefaultRetry, [&]() -> rt::Result<void> {
+      auto scaled = rt::RetryOnConflict(rt::kDefaultRetry, [&]() -> rt::Result<void> {
         auto d = client.Get(name);
         if (!d) {
           return rt::Err(d.error());

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 
+#include <bubble/runtime/pager.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/error.h>
 #include <bubble/sim/event.h>
@@ -166,54 +167,6 @@ class InitialEventsStore final : public ReflectorStore {
 
   std::map<std::string, ObjectPtr> items_;
 };
-
-// client-go's pager.ListPager.List with FullListIfExpired: pages of `page_size` (0: one call),
-// continuing with the server's continue token; a continuation that expired falls back to one
-// full list at the requested version. `paginated` tells whether more than one page came back.
-Result<ObjectList> PagedList(ListerWatcher& lw, const sim::Context& ctx, ListOptions options,
-                             std::int64_t page_size, bool& paginated) {
-  paginated = false;
-  if (options.limit == 0) {
-    options.limit = page_size;
-  }
-  const std::string requested_rv = options.resource_version;
-  const std::string requested_match = options.resource_version_match;
-  std::optional<ObjectList> list;
-  while (true) {
-    if (ctx.IsDone()) {
-      return Err(NewContextError(ctx.Err()));
-    }
-    Result<ObjectList> page = lw.List(ctx, options);
-    if (!page) {
-      if (!IsResourceExpired(page.error()) || options.continue_.empty()) {
-        return page;
-      }
-      options.limit = 0;
-      options.continue_.clear();
-      options.resource_version = requested_rv;
-      options.resource_version_match = requested_match;
-      return lw.List(ctx, options);
-    }
-    if (page->metadata.continue_.empty() && !list) {
-      return page;
-    }
-    if (!list) {
-      list.emplace();
-      list->metadata.resource_version = page->metadata.resource_version;
-    }
-    for (ObjectPtr& item : page->items) {
-      list->items.push_back(std::move(item));
-    }
-    if (page->metadata.continue_.empty()) {
-      return std::move(*list);
-    }
-    options.continue_ = page->metadata.continue_;
-    // A continued list must not name a resourceVersion (kubernetes#85221).
-    options.resource_version.clear();
-    options.resource_version_match.clear();
-    paginated = true;
-  }
-}
 
 // client-go's retryWithDeadline for internal errors of watches.
 class InternalErrorRetry {
@@ -452,32 +405,8 @@ std::int64_t Reflector::DrawWatchTimeoutSeconds() const {
   return static_cast<std::int64_t>(min_seconds * (sim::Rand().Double() + 1.0));
 }
 
-sim::Duration Reflector::NextBackoff() {
-  // wait.NewExponentialBackoffManager(800ms, 30s, 2min, 2.0, 1.0): Backoff.Step() after a reset
-  // when the previous backoff is more than 2 min old.
-  const sim::TimePoint now = sim::Now();
-  if (!last_backoff_at_ || now - *last_backoff_at_ > kBackoffReset) {
-    backoff_base_ = kInitialBackoff;
-    backoff_capped_ = false;
-  }
-  last_backoff_at_ = now;
-  if (backoff_capped_) {
-    return sim::Rand().Jitter(backoff_base_, kBackoffJitter);
-  }
-  const sim::Duration d = backoff_base_;
-  auto next = sim::Duration(
-      static_cast<sim::Duration::rep>(static_cast<double>(d.count()) * kBackoffFactor));
-  if (next > kMaxBackoff) {
-    next = kMaxBackoff;
-    backoff_capped_ = true;
-  }
-  backoff_base_ = next;
-  return sim::Rand().Jitter(d, kBackoffJitter);
-}
-
 bool Reflector::WaitBackoff(const sim::Context& ctx) {
-  const sim::Duration d = NextBackoff();
-  return sim::SleepFor(d, ctx);
+  return backoff_.Wait(ctx);
 }
 
 Result<bool> Reflector::List(const sim::Context& ctx) {
@@ -506,14 +435,17 @@ Result<bool> Reflector::List(const sim::Context& ctx) {
 
   auto call = std::make_shared<Call>(name_);
   sim::Spawn(name_ + "/list", [call, lw = lw_, ctx, options, page_size] {
-    call->result = PagedList(*lw, ctx, options, page_size, call->paginated);
+    const ListFunc list = [&lw](const sim::Context& c, const ListOptions& o) {
+      return lw->List(c, o);
+    };
+    call->result = ListAllPages(list, ctx, options, page_size, call->paginated);
     if (!call->result && (IsExpiredError(call->result.error()) ||
                           IsTooLargeResourceVersionError(call->result.error()))) {
       // The version is gone or not there yet: retry at once with a consistent read.
       call->rv_unavailable = true;
       ListOptions retry;
       retry.resource_version = "";
-      call->result = PagedList(*lw, ctx, retry, page_size, call->paginated);
+      call->result = ListAllPages(list, ctx, retry, page_size, call->paginated);
     }
     call->done.Set();
   });

@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 
+#include <bubble/runtime/wait.h>
 #include <bubble/sim/bubble.h>
 
 #include "leaderelection/client_error.h"
 #include "leaderelection/log.h"
-#include "leaderelection/wait.h"
 
 namespace bubble::runtime::leaderelection {
 
@@ -19,7 +19,7 @@ LeaderElector::LeaderElector(LeaderElectionConfig config) : config_(std::move(co
 void LeaderElector::Run(const sim::Context& ctx) {
   if (Acquire(ctx)) {
     auto [leader_ctx, cancel] = sim::WithCancel(ctx);
-    const detail::CancelOnExit release_leader_ctx{cancel};
+    const CancelOnExit release_leader_ctx{cancel};
     // Not awaited, as in client-go: the callback may still run after leader_ctx is cancelled and
     // even after on_stopped_leading (docs/semantics.md §8.5). It holds copies, never the elector.
     sim::Spawn(FiberName("leading"),
@@ -33,11 +33,11 @@ void LeaderElector::Run(const sim::Context& ctx) {
 bool LeaderElector::Acquire(const sim::Context& parent) {
   const auto derived = sim::WithCancel(parent);
   const sim::Context& ctx = derived.first;
-  const detail::CancelOnExit release{derived.second};
+  const CancelOnExit release{derived.second};
   bool succeeded = false;
   const std::string desc = config_.lock->Describe();
   detail::Logger().info("attempting to acquire leader lease {}...", desc);
-  detail::JitterUntil(ctx, config_.retry_period, kJitterFactor, [&] {
+  JitterUntil(ctx, config_.retry_period, kJitterFactor, [&] {
     succeeded = TryAcquireOrRenew(ctx);
     MaybeReportTransition();
     if (!succeeded) {
@@ -54,11 +54,11 @@ bool LeaderElector::Acquire(const sim::Context& parent) {
 void LeaderElector::Renew(const sim::Context& parent) {
   const auto derived = sim::WithCancel(parent);
   const sim::Context& ctx = derived.first;
-  const detail::CancelOnExit release{derived.second};
+  const CancelOnExit release{derived.second};
   const std::string desc = config_.lock->Describe();
   // wait.Until: no jitter, so no draw from the generator while leading.
-  detail::JitterUntil(ctx, config_.retry_period, /*jitter_factor=*/0, [&] {
-    const sim::ContextError err = detail::PollImmediateUntilTimeout(
+  JitterUntil(ctx, config_.retry_period, /*jitter_factor=*/0, [&] {
+    const sim::ContextError err = PollImmediateUntilTimeout(
         ctx, config_.retry_period, config_.renew_deadline,
         [this](const sim::Context& attempt_ctx) { return TryAcquireOrRenew(attempt_ctx); },
         FiberName("renew"));
@@ -79,7 +79,7 @@ void LeaderElector::Renew(const sim::Context& parent) {
 bool LeaderElector::Release() {
   // Its own context: Run's is already done. Bounded by renew_deadline like a renewal.
   auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), config_.renew_deadline);
-  const detail::CancelOnExit release{cancel};
+  const CancelOnExit release{cancel};
   // Re-read first so the update carries the current resourceVersion: a renewal abandoned in
   // flight may have moved it (client-go 1b1630d32; before it, release often hit a Conflict).
   Result<FetchedRecord> old = config_.lock->Get(ctx);

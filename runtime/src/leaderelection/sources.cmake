@@ -5,5 +5,4 @@ list(APPEND BUBBLE_RUNTIME_LEADERELECTION_SOURCES
   src/leaderelection/lease_lock.cc
   src/leaderelection/new_leader_elector.cc
   src/leaderelection/record.cc
-  src/leaderelection/try_acquire_or_renew.cc
-  src/leaderelection/wait.cc)
+  src/leaderelection/try_acquire_or_renew.cc)

@@ -54,6 +54,7 @@
 #include <bubble/runtime/cache/reflector_store.h>
 #include <bubble/runtime/group_version.h>
 #include <bubble/runtime/status.h>
+#include <bubble/runtime/wait.h>
 #include <bubble/runtime/watch.h>
 #include <bubble/sim/channel.h>
 #include <bubble/sim/clock.h>
@@ -163,9 +164,7 @@ class Reflector {
   std::string RelistResourceVersion() const;
   std::string RewatchResourceVersion() const;
   std::int64_t DrawWatchTimeoutSeconds() const;
-  // The next backoff interval (client-go's ExponentialBackoffManager).
-  sim::Duration NextBackoff();
-  // Waits NextBackoff(); false if ctx ended first.
+  // Waits the next backoff interval; false if ctx ended first.
   bool WaitBackoff(const sim::Context& ctx);
 
   ListerWatcherPtr lw_;
@@ -186,10 +185,12 @@ class Reflector {
   bool rv_unavailable_ = false;
   bool paginated_result_ = false;
 
-  // Backoff state, shared by Run and the watch-level backoffs.
-  sim::Duration backoff_base_ = kInitialBackoff;
-  bool backoff_capped_ = false;
-  std::optional<sim::TimePoint> last_backoff_at_{};
+  // Shared by Run and the watch-level backoffs.
+  ExponentialBackoffManager backoff_{{.initial = kInitialBackoff,
+                                      .max = kMaxBackoff,
+                                      .reset = kBackoffReset,
+                                      .factor = kBackoffFactor,
+                                      .jitter = kBackoffJitter}};
 };
 
 // ---- Error classes the Reflector acts on -----------------------------------------------------

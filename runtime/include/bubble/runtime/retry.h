@@ -1,8 +1,9 @@
-// scenarios/include/bubble/scenarios/retry.h
+// runtime/include/bubble/runtime/retry.h
 //
-// RetryOnConflict: client-go's retry.RetryOnConflict on the bubble's virtual clock.
+// RetryOnConflict: client-go's retry.RetryOnConflict, on the loop's clock (virtual in a
+// simulation, real on the real-time loop).
 //
-//   auto r = scenarios::RetryOnConflict(scenarios::kDefaultRetry, [&]() -> runtime::Result<void> {
+//   auto r = runtime::RetryOnConflict(runtime::kDefaultRetry, [&]() -> runtime::Result<void> {
 //     auto cm = cms.Get("counter");               // re-read on every attempt: never re-send a
 //     if (!cm) return runtime::Err(cm.error());   // stale object with a bumped resourceVersion
 //     runtime::ConfigMap next = **cm;
@@ -23,7 +24,7 @@
 #include <bubble/runtime/status.h>
 #include <bubble/sim/clock.h>
 
-namespace bubble::scenarios {
+namespace bubble::runtime {
 
 // wait.Backoff: delay d, then d*factor, ... (capped at `cap` when non-zero), each plus up to
 // jitter*delay of random extra delay; `steps` attempts in all.
@@ -39,7 +40,6 @@ struct Backoff {
 inline constexpr Backoff kDefaultRetry{
     .duration = std::chrono::milliseconds(10), .factor = 1.0, .jitter = 0.1, .steps = 5};
 
-runtime::Result<void> RetryOnConflict(const Backoff& backoff,
-                                      const std::function<runtime::Result<void>()>& fn);
+Result<void> RetryOnConflict(const Backoff& backoff, const std::function<Result<void>()>& fn);
 
-}  // namespace bubble::scenarios
+}  // namespace bubble::runtime

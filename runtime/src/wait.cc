@@ -1,5 +1,5 @@
-// runtime/src/leaderelection/wait.cc
-#include "leaderelection/wait.h"
+// runtime/src/wait.cc
+#include "bubble/runtime/wait.h"
 
 #include <utility>
 
@@ -8,7 +8,7 @@
 #include <bubble/sim/select.h>
 #include <bubble/sim/timer.h>
 
-namespace bubble::runtime::leaderelection::detail {
+namespace bubble::runtime {
 
 void JitterUntil(const sim::Context& ctx, sim::Duration period, double jitter_factor,
                  const std::function<void()>& f) {
@@ -48,4 +48,29 @@ sim::ContextError PollImmediateUntilTimeout(
   }
 }
 
-}  // namespace bubble::runtime::leaderelection::detail
+sim::Duration ExponentialBackoffManager::Next() {
+  const sim::TimePoint now = sim::Now();
+  if (!last_at_ || now - *last_at_ > settings_.reset) {
+    base_ = settings_.initial;
+    capped_ = false;
+  }
+  last_at_ = now;
+  if (capped_) {
+    return sim::Rand().Jitter(base_, settings_.jitter);
+  }
+  const sim::Duration d = base_;
+  auto next = sim::Duration(
+      static_cast<sim::Duration::rep>(static_cast<double>(d.count()) * settings_.factor));
+  if (next > settings_.max) {
+    next = settings_.max;
+    capped_ = true;
+  }
+  base_ = next;
+  return sim::Rand().Jitter(d, settings_.jitter);
+}
+
+bool ExponentialBackoffManager::Wait(const sim::Context& ctx) {
+  return sim::SleepFor(Next(), ctx);
+}
+
+}  // namespace bubble::runtime

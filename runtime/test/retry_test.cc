@@ -1,12 +1,11 @@
-// scenarios/test/retry_test.cc
-#include "bubble/scenarios/retry.h"
+// runtime/test/retry_test.cc
+#include "bubble/runtime/retry.h"
 
 #include <catch2/catch.hpp>
 
 #include <bubble/runtime/group_version.h>
 #include <bubble/sim/bubble.h>
 
-namespace sc = bubble::scenarios;
 namespace sim = bubble::sim;
 namespace rt = bubble::runtime;
 using namespace std::chrono_literals;
@@ -25,7 +24,7 @@ TEST_CASE("RetryOnConflict retries conflicts with its backoff and stops at succe
   int calls = 0;
   sim::TimePoint done;
   auto r = b.Run([&] {
-    const auto result = sc::RetryOnConflict({.duration = 10ms, .factor = 2, .steps = 5}, [&] {
+    const auto result = rt::RetryOnConflict({.duration = 10ms, .factor = 2, .steps = 5}, [&] {
       ++calls;
       return calls < 3 ? rt::Result<void>(rt::Err(Conflict())) : rt::Ok();
     });
@@ -42,14 +41,14 @@ TEST_CASE("RetryOnConflict returns other errors at once and the conflict when ou
   sim::Bubble b({.seed = 1, .strategy = sim::StrategyKind::kFifo});
   auto r = b.Run([&] {
     int calls = 0;
-    auto other = sc::RetryOnConflict(sc::kDefaultRetry, [&] {
+    auto other = rt::RetryOnConflict(rt::kDefaultRetry, [&] {
       ++calls;
       return rt::Result<void>(rt::Err(rt::NewInternalError("boom")));
     });
     CHECK(calls == 1);
     CHECK(!rt::IsConflict(other.error()));
     calls = 0;
-    auto exhausted = sc::RetryOnConflict(sc::kDefaultRetry, [&] {
+    auto exhausted = rt::RetryOnConflict(rt::kDefaultRetry, [&] {
       ++calls;
       return rt::Result<void>(rt::Err(Conflict()));
     });

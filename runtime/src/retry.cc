@@ -1,18 +1,17 @@
-// scenarios/src/retry.cc
-#include "bubble/scenarios/retry.h"
+// runtime/src/retry.cc
+#include "bubble/runtime/retry.h"
 
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/rng.h>
 #include <bubble/sim/timer.h>
 
-namespace bubble::scenarios {
+namespace bubble::runtime {
 
-runtime::Result<void> RetryOnConflict(const Backoff& backoff,
-                                      const std::function<runtime::Result<void>()>& fn) {
+Result<void> RetryOnConflict(const Backoff& backoff, const std::function<Result<void>()>& fn) {
   sim::Duration delay = backoff.duration;
-  runtime::Result<void> last = fn();
+  Result<void> last = fn();
   for (int attempt = 1; attempt < backoff.steps; ++attempt) {
-    if (last.has_value() || !runtime::IsConflict(last.error())) {
+    if (last.has_value() || !IsConflict(last.error())) {
       return last;
     }
     sim::Duration sleep = delay;
@@ -29,4 +28,4 @@ runtime::Result<void> RetryOnConflict(const Backoff& backoff,
   return last;
 }
 
-}  // namespace bubble::scenarios
+}  // namespace bubble::runtime
