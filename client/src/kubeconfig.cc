@@ -175,6 +175,7 @@ Kubeconfig ParseKubeconfig(std::string_view text, const fs::path& origin) {
                                   e.msg, e.mark.line + 1, e.mark.column + 1));
   }
   Kubeconfig config;
+  config.files.push_back(name);
   if (!doc || doc.IsNull()) {
     return config;  // an empty file: kubectl reads it as an empty configuration
   }
@@ -214,6 +215,7 @@ void MergeKubeconfig(Kubeconfig& merged, const Kubeconfig& later) {
   if (merged.current_context.empty()) {
     merged.current_context = later.current_context;
   }
+  merged.files.insert(merged.files.end(), later.files.begin(), later.files.end());
 }
 
 }  // namespace bubble::client

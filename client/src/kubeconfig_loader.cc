@@ -16,6 +16,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "kubeconfig a" or "kubeconfig a:b" (as KUBECONFIG lists them), naming where to look.
+std::string Files(const Kubeconfig& config) {
+  std::string files;
+  for (const std::string& file : config.files) {
+    files += files.empty() ? file : ":" + file;
+  }
+  return "kubeconfig " + files;
+}
+
 template <typename Entry>
 std::string Names(const std::map<std::string, Entry>& entries) {
   if (entries.empty()) {
@@ -164,9 +173,11 @@ Kubeconfig LoadMergedKubeconfig(const std::vector<fs::path>& files) {
   Kubeconfig merged;
   for (const fs::path& file : files) {
     std::error_code ec;
-    if (!fs::exists(file, ec)) {
+    if (!fs::exists(file, ec) && !ec) {
       continue;  // kubectl skips KUBECONFIG entries that do not exist
     }
+    // A file that may exist but cannot be checked (a directory without permission) is read,
+    // so that the error says why rather than the file being silently skipped.
     MergeKubeconfig(merged, ReadKubeconfigFile(file));
   }
   return merged;
@@ -180,15 +191,15 @@ LoadedConfig ResolveKubeconfig(const Kubeconfig& config, const KubeconfigOverrid
         config.contexts.empty() && config.clusters.empty()
             ? std::string("no kubeconfig found: set KUBECONFIG or --kubeconfig to a kubeconfig "
                           "file, write ~/.kube/config, or run in a pod (in-cluster)")
-            : fmt::format("kubeconfig sets no current-context; choose a context (contexts: {}) "
-                          "with --context or `kubectl config use-context NAME`",
-                          Names(config.contexts)));
+            : fmt::format("{} sets no current-context; choose a context (contexts: {}) with "
+                          "--context or `kubectl config use-context NAME`",
+                          Files(config), Names(config.contexts)));
   }
   const auto context = config.contexts.find(context_name);
   if (context == config.contexts.end()) {
-    throw ConfigError(fmt::format(
-        "context \"{}\" is not in the kubeconfig (contexts: {}); choose one of those or add it",
-        context_name, Names(config.contexts)));
+    throw ConfigError(
+        fmt::format("context \"{}\" is not in {} (contexts: {}); choose one of those or add it",
+                    context_name, Files(config), Names(config.contexts)));
   }
   const KubeconfigContext& ctx = context->second;
   const auto cluster = config.clusters.find(ctx.cluster);

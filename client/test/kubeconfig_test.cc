@@ -212,6 +212,7 @@ current-context: third
   CHECK(merged.clusters.at("only-second").server == "https://second-only:2");
   CHECK(merged.users.at("shared").token == "first-token");
   CHECK(merged.contexts.size() == 3);
+  CHECK(merged.files == std::vector<std::string>{first.string(), second.string(), third.string()});
   // current-context: the first file that sets one (the second), not the last.
   CHECK(merged.current_context == "shared");
 
@@ -265,11 +266,11 @@ contexts:
 )");
   const client::Kubeconfig config = client::ReadKubeconfigFile(file);
   CHECK_THROWS_WITH(client::ResolveKubeconfig(config),
-                    Contains("sets no current-context") &&
+                    Contains("kubeconfig " + file.string() + " sets no current-context") &&
                         Contains("good, no-cluster, no-server, no-user") && Contains("--context"));
   CHECK(client::ResolveKubeconfig(config, {.context = "good"}).bearer_token == "t");
   CHECK_THROWS_WITH(client::ResolveKubeconfig(config, {.context = "nope"}),
-                    Contains("context \"nope\" is not in the kubeconfig"));
+                    Contains("context \"nope\" is not in kubeconfig " + file.string()));
   CHECK_THROWS_WITH(client::ResolveKubeconfig(config, {.context = "no-cluster"}),
                     Contains(file.string()) && Contains("names cluster \"gone\"") &&
                         Contains("clusters: a, no-server"));

@@ -14,6 +14,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bubble::client {
 
@@ -52,6 +53,7 @@ struct Kubeconfig {
   std::map<std::string, KubeconfigUser> users{};
   std::map<std::string, KubeconfigContext> contexts{};
   std::string current_context{};
+  std::vector<std::string> files{};  // the files read, in precedence order, for error messages
 };
 
 // Parses kubeconfig text read from `origin` (its directory anchors relative paths). Throws
