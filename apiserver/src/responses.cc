@@ -22,7 +22,12 @@ int HttpCodeOf(const runtime::Status& status) {
 }
 
 void RespondStatus(net::HttpResponder& out, const runtime::Status& status) {
-  out.Respond(HttpCodeOf(status), "application/json", StatusJson(status).dump());
+  // kube-apiserver sends the delay of a 429 or a 5xx in a header too: client-go reads only that.
+  net::HttpHeaders headers;
+  if (status.details.retry_after_seconds > 0) {
+    headers.emplace_back("Retry-After", std::to_string(status.details.retry_after_seconds));
+  }
+  out.Respond(HttpCodeOf(status), "application/json", StatusJson(status).dump(), headers);
 }
 
 void RespondJson(net::HttpResponder& out, int code, const nlohmann::json& body) {

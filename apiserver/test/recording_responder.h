@@ -23,11 +23,12 @@ class RecordingResponder final : public net::HttpResponder {
   RecordingResponder() : cancel_(sim::WithCancel(sim::Context::Background())) {}
 
   void Respond(int code, std::string_view type, std::string data,
-               const net::HttpHeaders& = {}) override {
+               const net::HttpHeaders& extra = {}) override {
     ++answers;
     status = code;
     content_type = std::string(type);
     body = std::move(data);
+    headers = extra;
   }
 
   void StartStream(int code, std::string_view type, const net::HttpHeaders& = {}) override {
@@ -61,6 +62,7 @@ class RecordingResponder final : public net::HttpResponder {
   }
 
   int answers = 0;
+  net::HttpHeaders headers;  // extra headers of Respond()
   int status = 0;
   std::string content_type{};
   std::string body{};

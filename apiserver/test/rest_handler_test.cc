@@ -19,6 +19,7 @@
 #include <bubble/testing/testing.h>
 
 #include "recording_responder.h"
+#include "responses.h"
 
 namespace bubble::apiserver::testing {
 namespace {
@@ -381,6 +382,21 @@ TEST_CASE("Table output for kubectl get, and for kubectl get -w", "[apiserver][r
     CHECK(Call(rest, Req("GET", "/api/v1/configmaps", {},
                          {{"accept", "application/vnd.kubernetes.protobuf,application/json"}}))
               .Json()["kind"] == "ConfigMapList");
+  });
+}
+
+TEST_CASE("a Status with a retry delay carries it in a Retry-After header too",
+          "[apiserver][rest]") {
+  InBubble([] {
+    RecordingResponder throttled;
+    detail::RespondStatus(throttled, rt::NewTooManyRequests("slow down", 3));
+    CHECK(throttled.status == 429);
+    CHECK(throttled.headers == net::HttpHeaders{{"Retry-After", "3"}});
+    CHECK(throttled.Json()["details"]["retryAfterSeconds"] == 3);
+    RecordingResponder conflict;
+    detail::RespondStatus(conflict, rt::NewStaleConflict({"", "configmaps"}, "x"));
+    CHECK(conflict.status == 409);
+    CHECK(conflict.headers.empty());
   });
 }
 
