@@ -30,8 +30,10 @@ server_pid=""
 controller_pid=""
 cleanup() {
   # Only the processes this script started, by their ids.
-  [[ -n "$controller_pid" ]] && kill -KILL "$controller_pid" 2>/dev/null || true
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
+  for pid in $controller_pid $server_pid; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
