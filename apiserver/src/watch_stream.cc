@@ -15,12 +15,23 @@ namespace bubble::apiserver::detail {
 
 namespace {
 
+std::string ApiVersionOf(const ServedResource& resource) {
+  return runtime::GroupVersionKind{resource.gvr.group, resource.gvr.version, resource.kind}
+      .ApiVersion();
+}
+
 std::string EventLine(const WatchStream& watch, const runtime::WatchEvent& ev) {
   nlohmann::json line = {{"type", std::string(runtime::WatchEventTypeName(ev.type))}};
   if (ev.type == runtime::WatchEventType::kError) {
     line["object"] = StatusJson(ev.error ? *ev.error : runtime::NewInternalError("watch error"));
   } else if (ev.type == runtime::WatchEventType::kBookmark || ev.object == nullptr) {
     line["object"] = ev.object ? ev.object->ToJson() : nlohmann::json::object();
+    // The fake's bookmark of a custom resource is an Unstructured with no kind; a reflector
+    // checks a bookmark's kind against the one it expects, so name the watched resource's.
+    if (line["object"].value("kind", "").empty()) {
+      line["object"]["kind"] = watch.resource->kind;
+      line["object"]["apiVersion"] = ApiVersionOf(*watch.resource);
+    }
   } else {
     line["object"] = ObjectJson(*watch.resource, ev.object, watch.format);
   }
@@ -33,15 +44,15 @@ std::string EventLine(const WatchStream& watch, const runtime::WatchEvent& ev) {
 // found empty at this instant: the tracker delivers every change to its watches as it commits
 // it, so the stream has then carried every change up to that version.
 std::string BookmarkLine(const WatchStream& watch) {
-  const runtime::GroupVersionResource& gvr = watch.resource->gvr;
-  const std::string api_version = gvr.group.empty() ? gvr.version : gvr.group + "/" + gvr.version;
+  const std::string api_version = ApiVersionOf(*watch.resource);
   nlohmann::json line = {
       {"type", "BOOKMARK"},
       {"object",
        {{"kind", watch.resource->kind},
         {"apiVersion", api_version},
         {"metadata",
-         {{"resourceVersion", std::to_string(watch.server->GetTracker().ResourceVersion(gvr))}}}}}};
+         {{"resourceVersion",
+           std::to_string(watch.server->GetTracker().ResourceVersion(watch.resource->gvr))}}}}}};
   std::string text = line.dump();
   text.push_back('\n');
   return text;

@@ -310,7 +310,10 @@ struct Tracker::Impl {
     bool spec_kept = false;       // next is old with another status: its spec is old's
     if (Fid().status_subresource) {
       if (subresource == "status") {
-        if (!old->HasStatus()) {
+        // A typed kind without a status has no status subresource (404, as kube-apiserver). An
+        // Unstructured object (a custom resource) may have one whether or not a status was
+        // written yet: its first status update must not be refused (docs/semantics.md §1.9).
+        if (!old->HasStatus() && dynamic_cast<const runtime::Unstructured*>(old.get()) == nullptr) {
           Status s = runtime::NewNotFound(gvr.GetGroupResource(), name);
           s.message = "the server could not find the requested resource";
           return Err(std::move(s));

@@ -5,6 +5,7 @@
 #include <bubble/fake/clientset.h>
 #include <bubble/fake/tracker.h>
 #include <bubble/runtime/pod.h>
+#include <bubble/runtime/unstructured.h>
 #include <bubble/sim/timer.h>
 
 #include "test_util.h"
@@ -421,6 +422,21 @@ TEST_CASE("status-subresource: status and spec are written separately", "[fake][
     const auto no_status = cs->ConfigMaps("ns").UpdateStatus(Cm("ns", "cm"));
     REQUIRE_FALSE(no_status.has_value());
     CHECK(rt::IsNotFound(no_status.error()));
+
+    // A custom resource stored without a status: its first status update is served (its kind
+    // may well have the subresource), and leaves the spec alone.
+    const rt::GroupVersionResource sites{"example.com", "v1", "websites"};
+    auto client = cs->Resource(sites, "ns");
+    rt::Unstructured site({"example.com", "v1", "Website"}, {.name = "w", .namespace_ = "ns"},
+                          {{"spec", {{"replicas", 1}}}});
+    REQUIRE(client->Create(sim::Context::Background(), site, {}).has_value());
+    site.content["spec"]["replicas"] = 5;
+    site.content["status"] = {{"observedGeneration", 1}};
+    auto updated = client->UpdateStatus(sim::Context::Background(), site, {});
+    REQUIRE(updated.has_value());
+    const nlohmann::json stored = (*updated)->ToJson();
+    CHECK(stored["status"]["observedGeneration"] == 1);
+    CHECK(stored["spec"]["replicas"] == 1);
   });
 }
 
