@@ -91,8 +91,6 @@ echo "== website-controller"
 controller_pid=$!
 
 k create namespace web
-# `status: {}`: bubble's fake answers PUT .../status with 404 for a custom resource stored without
-# a status member (kube-apiserver does not); a real cluster needs no such line.
 cat >"$work/website.yaml" <<'EOF'
 apiVersion: example.com/v1
 kind: Website
@@ -103,7 +101,6 @@ spec:
   image: nginx:1.25
   replicas: 2
   port: 8080
-status: {}
 EOF
 k apply -f "$work/website.yaml" | tee "$work/out"
 grep -q 'website.example.com/blog created' "$work/out" || fail_with_logs "kubectl apply of the Website did not create it"
