@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <bubble/apiserver/live_server.h>
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/fake/clientset.h>
 #include <bubble/net/http_client.h>
@@ -51,16 +52,6 @@ rt::ConfigMap Sample(int i) {
       {{"key", "value"}, {"other", "0123456789"}});
 }
 
-// As `bubble apiserver` configures its clientset: no action record, no per-instant write
-// budget, a bounded watch history (tools/src/net/net_commands.cc).
-fake::Options LiveServerOptions() {
-  fake::Options o;
-  o.record_actions = false;
-  o.writes_per_instant = 0;
-  o.fidelity.history_limit = 10'000;
-  return o;
-}
-
 struct Served {
   std::shared_ptr<fake::Clientset> clientset;
   apiserver::RestHandler& rest;
@@ -74,7 +65,7 @@ template <class Body>
 void WithServer(benchmark::State& state, int configmaps, Body body) {
   std::string error;
   const sim::RunResult result = net::RunRealTime([&] {
-    auto clientset = std::make_shared<fake::Clientset>(LiveServerOptions());
+    auto clientset = std::make_shared<fake::Clientset>(apiserver::LiveServerOptions());
     auto cms = clientset->ConfigMaps("default");
     for (int i = 0; i < configmaps; ++i) {
       if (!cms.Create(Sample(i))) {

@@ -17,6 +17,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <bubble/apiserver/live_server.h>
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/client/rest_clientset.h>
 #include <bubble/fake/clientset.h>
@@ -45,23 +46,13 @@ rt::ConfigMap Sample(const std::string& name) {
                        {{"key", "value"}, {"other", "0123456789"}});
 }
 
-// As `bubble apiserver` configures its clientset (tools/src/net/net_commands.cc).
-fake::Options LiveServerOptions() {
-  fake::Options o;
-  o.record_actions = false;
-  o.writes_per_instant = 0;
-  o.fidelity.history_limit = 100'000;
-  o.watch_buffer = 100'000;
-  return o;
-}
-
 // Runs `body(server, client)` in a real-time bubble with the fake holding `configmaps` objects,
 // served over HTTP, and a RestClientset on it. `body` returns "" or why it stopped.
 template <class Body>
 void WithServer(benchmark::State& state, int configmaps, Body body) {
   std::string error;
   const sim::RunResult result = net::RunRealTime([&] {
-    auto server = std::make_shared<fake::Clientset>(LiveServerOptions());
+    auto server = std::make_shared<fake::Clientset>(apiserver::LiveServerOptions());
     for (int i = 0; i < configmaps; ++i) {
       if (!server->ConfigMaps("default").Create(Sample(fmt::format("cm-{:05}", i)))) {
         error = "cannot create the ConfigMaps";
@@ -88,7 +79,7 @@ constexpr int kListSize = 10'000;
 void BM_Baseline_FakeList10k(benchmark::State& state) {
   sim::Bubble b(sim::Options{});
   const sim::RunResult r = b.Run([&] {
-    auto server = std::make_shared<fake::Clientset>(LiveServerOptions());
+    auto server = std::make_shared<fake::Clientset>(apiserver::LiveServerOptions());
     for (int i = 0; i < kListSize; ++i) {
       server->ConfigMaps("default").Create(Sample(fmt::format("cm-{:05}", i)));
     }

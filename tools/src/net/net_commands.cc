@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <bubble/apiserver/live_server.h>
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/fake/clientset.h>
 #include <bubble/net/address.h>
@@ -38,10 +39,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// The seed objects' API and a live server's history are bounded: a server that runs for days
-// must not grow without limit (kube-apiserver's watch cache is bounded too).
-constexpr std::size_t kLiveHistoryLimit = 10'000;
 
 bool IsLoopbackHost(const std::string& host) {
   if (host == "localhost") {
@@ -411,12 +408,9 @@ class KubernetesApi final : public NetworkCommands {
       std::fprintf(stderr, "bubble: error: %s\n", why.c_str());
       return 2;
     }
-    fake::Options options;
-    options.record_actions = false;  // a live server must not grow without bound
-    options.writes_per_instant = 0;
-    // A watch whose client reads slowly must not fill its buffer (that fails the whole bubble,
-    // and so the server): real sockets drain at their own pace.
-    options.watch_buffer = 10'000;
+    fake::Options options = apiserver::LiveServerOptions();
+    // The history limit is set again after the switches: "client-go" keeps no history at all.
+    options.fidelity.history_limit = 0;
     bool history_given = false;
     for (std::string_view rest = args.fidelity; !rest.empty();) {
       const std::size_t comma = rest.find(',');
@@ -430,7 +424,7 @@ class KubernetesApi final : public NetworkCommands {
       }
     }
     if (!history_given && options.fidelity.KeepsHistory()) {
-      options.fidelity.history_limit = kLiveHistoryLimit;
+      options.fidelity.history_limit = apiserver::kLiveHistoryLimit;
     }
     std::vector<json> seed_objects;
     if (!args.seed_objects.empty()) {
