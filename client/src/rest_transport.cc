@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
 
 #include "response_status.h"
@@ -33,21 +34,34 @@ bool IsRetryableCode(int code) noexcept {
   return code == 429 || code >= 500;
 }
 
+// The loop's clock as FileTokenSource counts (real time on the real-time loop; in a simulation,
+// virtual time, so a run stays a function of its seed).
+FileTokenSource::Clock::time_point TokenClockNow() {
+  return FileTokenSource::Clock::time_point(
+      std::chrono::duration_cast<FileTokenSource::Clock::duration>(sim::Now().time_since_epoch()));
+}
+
 }  // namespace
 
 RestTransport::RestTransport(RestConfig config)
     : config_(std::move(config)),
       url_(ParseServerUrl(config_.server)),
       http_(ClientOptions(config_, url_)),
-      throttle_(config_.qps, config_.burst) {}
+      throttle_(config_.qps, config_.burst) {
+  if (!config_.token_file.empty()) {
+    token_source_.emplace(config_.token_file, config_.bearer_token, TokenClockNow());
+  }
+}
 
-net::HttpRequest RestTransport::Build(const RestCall& call) const {
+net::HttpRequest RestTransport::Build(const RestCall& call) {
   net::HttpRequest req{.method = call.method, .target = url_.prefix + call.target};
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("User-Agent",
                            config_.user_agent.empty() ? "bubble-client" : config_.user_agent);
-  if (!config_.bearer_token.empty()) {
-    req.headers.emplace_back("Authorization", "Bearer " + config_.bearer_token);
+  const std::string& token =
+      token_source_ ? token_source_->Token(TokenClockNow()) : config_.bearer_token;
+  if (!token.empty()) {
+    req.headers.emplace_back("Authorization", "Bearer " + token);
   }
   if (!call.content_type.empty()) {
     req.headers.emplace_back("Content-Type", call.content_type);

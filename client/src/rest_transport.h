@@ -7,8 +7,10 @@
 // their watches.
 #pragma once
 
+#include <optional>
 #include <string>
 
+#include <bubble/client/file_token_source.h>
 #include <bubble/client/rest_config.h>
 #include <bubble/net/http_client.h>
 #include <bubble/runtime/status.h>
@@ -44,12 +46,13 @@ class RestTransport {
   const std::string& Address() const noexcept { return url_.address; }
 
  private:
-  net::HttpRequest Build(const RestCall& call) const;
+  net::HttpRequest Build(const RestCall& call);
 
   RestConfig config_;
   ServerUrl url_;
   net::HttpClient http_;
   RequestThrottle throttle_;
+  std::optional<FileTokenSource> token_source_;  // when RestConfig::token_file is set
 };
 
 }  // namespace bubble::client::detail

@@ -26,6 +26,9 @@ struct RestConfig {
   std::string client_key_pem{};
   // Sent as "Authorization: Bearer <token>" when set.
   std::string bearer_token{};
+  // The file `bearer_token` was read from, re-read once the token is a minute old (a pod's
+  // projected service account token rotates): FileTokenSource. "": the token never changes.
+  std::string token_file{};
   // The name the server's certificate must carry (and SNI); "": the host of `server`.
   std::string tls_server_name{};
   // The client-side rate limit (client-go's defaults): requests per second and burst. A watch
