@@ -71,24 +71,9 @@ holder() { k -n default get lease website-controller -o 'jsonpath={.spec.holderI
 [[ "$(holder)" == "$leader" ]] || fail_with_logs "the Lease's holder is \"$(holder)\", not $leader"
 
 echo "== the leader reconciles a Website"
-k create namespace web
-cat >"$work/website.yaml" <<'YAML'
-apiVersion: example.com/v1
-kind: Website
-metadata:
-  name: blog
-  namespace: web
-spec:
-  image: nginx:1.25
-  replicas: 2
-  port: 8080
-YAML
-k apply -f "$work/website.yaml" | tee "$work/out"
-grep -q 'website.example.com/blog created' "$work/out" || fail_with_logs "kubectl apply of the Website did not create it"
-replicas_are() {
-  alive "$survivor"
-  [[ "$(k -n web get deployment blog -o 'jsonpath={.spec.replicas}' 2>/dev/null)" == "$want" ]]
-}
+working=("${candidates[@]}")
+controller_alive() { alive "${working[@]}"; }
+create_website
 want=2
 await "Deployment web/blog with 2 replicas" replicas_are
 grep -q "website-controller: $survivor became leader" "$work/$survivor.log" &&
@@ -98,6 +83,7 @@ echo "== SIGKILL the leader ($leader): no release; $survivor takes over once the
 kill -KILL "${pid_of[$leader]}"
 wait "${pid_of[$leader]}" 2>/dev/null || true
 forget "${pid_of[$leader]}"
+working=("$survivor")
 survivor_leads() {
   alive "$survivor"
   grep -q "website-controller: $survivor became leader" "$work/$survivor.log"
@@ -111,12 +97,7 @@ want=5
 await "Deployment web/blog to follow to 5 replicas" replicas_are
 
 echo "== SIGTERM the new leader: it releases the Lease and exits 0"
-kill -TERM "${pid_of[$survivor]}"
-exits_within "${pid_of[$survivor]}" 10 || fail_with_logs "website-controller $survivor still runs 10 s after SIGTERM"
-code=0
-wait "${pid_of[$survivor]}" || code=$?
-forget "${pid_of[$survivor]}"
-[[ $code == 0 ]] || fail_with_logs "website-controller $survivor exited $code after SIGTERM, not 0"
+terminate "${pid_of[$survivor]}" "website-controller $survivor" 10
 grep -q "website-controller: $survivor stopped leading" "$work/$survivor.log" ||
   fail_with_logs "website-controller $survivor did not log that it stopped leading"
 grep -q 'lost leadership' "$work/$survivor.log" &&

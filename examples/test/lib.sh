@@ -4,7 +4,8 @@
 # server's kubeconfig, polling, and `bubble apiserver --tls` serving the Website CRD.
 #
 # Before sourcing, a test sets: test_name (its ctest name, for messages), controller, bubble,
-# deploy; and defines logs(), which prints what its programs said. It adds the ids of the
+# deploy; and defines logs(), which prints what its programs said, and controller_alive(), which
+# fails the test if the controller expected to work has exited. It adds the ids of the
 # processes it starts to `pids`; cleanup kills those (and only those) on exit.
 
 kubectl=${BUBBLE_KUBECTL:-${XDG_CACHE_HOME:-$HOME/.cache}/bubble/kubernetes-client/usr/bin/kubectl}
@@ -97,14 +98,45 @@ exits_within() {
   return 1
 }
 
-# SIGTERMs the server; it must exit 0.
+# SIGTERMs process $1 (named $2 in messages), which must exit 0 within $3 seconds.
+terminate() {
+  local pid=$1 what=$2 seconds=$3 code=0
+  kill -TERM "$pid"
+  exits_within "$pid" "$seconds" || fail_with_logs "$what still runs $seconds s after SIGTERM"
+  wait "$pid" || code=$?
+  forget "$pid"
+  [[ $code == 0 ]] || fail_with_logs "$what exited $code after SIGTERM, not 0"
+}
+
 stop_server() {
   echo "== SIGTERM the server"
-  kill -TERM "$server_pid"
-  local code=0
-  wait "$server_pid" || code=$?
-  forget "$server_pid"
-  [[ $code == 0 ]] || fail_with_logs "bubble apiserver exited $code after SIGTERM, not 0"
+  terminate "$server_pid" "bubble apiserver" 30
+}
+
+# Namespace web and Website web/blog (nginx:1.25, 2 replicas, port 8080), applied with kubectl.
+create_website() {
+  k create namespace web
+  cat >"$work/website.yaml" <<'YAML'
+apiVersion: example.com/v1
+kind: Website
+metadata:
+  name: blog
+  namespace: web
+spec:
+  image: nginx:1.25
+  replicas: 2
+  port: 8080
+YAML
+  k apply -f "$work/website.yaml" | tee "$work/out"
+  grep -q 'website.example.com/blog created' "$work/out" ||
+    fail_with_logs "kubectl apply of the Website did not create it"
+}
+
+# Whether Deployment web/blog has $want replicas; first controller_alive (the test's) fails the
+# test if the controller expected to work has exited.
+replicas_are() {
+  controller_alive
+  [[ "$(k -n web get deployment blog -o 'jsonpath={.spec.replicas}' 2>/dev/null)" == "$want" ]]
 }
 
 # The server's output, for logs().

@@ -32,27 +32,10 @@ echo "== website-controller"
 controller_pid=$!
 pids="$pids $controller_pid"
 
-k create namespace web
-cat >"$work/website.yaml" <<'EOF'
-apiVersion: example.com/v1
-kind: Website
-metadata:
-  name: blog
-  namespace: web
-spec:
-  image: nginx:1.25
-  replicas: 2
-  port: 8080
-EOF
-k apply -f "$work/website.yaml" | tee "$work/out"
-grep -q 'website.example.com/blog created' "$work/out" || fail_with_logs "kubectl apply of the Website did not create it"
+create_website
 
 controller_alive() {
   kill -0 "$controller_pid" 2>/dev/null || fail_with_logs "website-controller exited early"
-}
-replicas_are() {
-  controller_alive
-  [[ "$(k -n web get deployment blog -o 'jsonpath={.spec.replicas}' 2>/dev/null)" == "$want" ]]
 }
 service_exists() {
   controller_alive
@@ -91,12 +74,7 @@ for resource in deployment service; do
 done
 
 echo "== SIGTERM the controller: a graceful stop, exit 0"
-kill -TERM "$controller_pid"
-exits_within "$controller_pid" 10 || fail_with_logs "website-controller still runs 10 s after SIGTERM"
-code=0
-wait "$controller_pid" || code=$?
-forget "$controller_pid"
-[[ $code == 0 ]] || fail_with_logs "website-controller exited $code after SIGTERM, not 0"
+terminate "$controller_pid" website-controller 10
 grep -q 'website-controller: stopped' "$work/controller.log" ||
   fail_with_logs "website-controller did not log its stop"
 
