@@ -4,12 +4,24 @@
 // the fake, on the real-time loop instead of the simulated one.
 //
 //   website-controller [--kubeconfig FILE] [--context NAME] [--workers N] [--log-level LEVEL]
+//                      [--leader-elect [--lease-name NAME] [--lease-namespace NS] [--identity ID]
+//                       [--lease-duration D] [--renew-deadline D] [--retry-period D]]
 //
 // SIGINT or SIGTERM stops it gracefully: the workers finish their keys, the informers stop,
 // exit 0.
+//
+// With --leader-elect, replicas contend for a coordination.k8s.io Lease (client-go's leader
+// election) and only the leader runs the controller, on the leading context. On SIGTERM the leader
+// releases the Lease (release_on_cancel) so a standby takes over at once, and exits 0. A leader
+// that loses the Lease while not stopping exits 1, as client-go's example does: its informers and
+// workers may have fallen behind the new leader, and a restart starts it clean as a standby.
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +37,11 @@
 #include <bubble/net/io_loop.h>
 #include <bubble/net/signal.h>
 #include <bubble/runtime/cache/informer_factory.h>
+#include <bubble/runtime/leaderelection/leader_elector.h>
+#include <bubble/runtime/leaderelection/lease_lock.h>
 #include <bubble/runtime/scheme.h>
 #include <bubble/sim/context.h>
+#include <bubble/sim/duration_text.h>
 #include <bubble/sim/log.h>
 #include <bubble/sim/wait_group.h>
 
@@ -37,18 +52,34 @@ namespace {
 
 namespace client = bubble::client;
 namespace net = bubble::net;
+namespace le = bubble::runtime::leaderelection;
 namespace rt = bubble::runtime;
 namespace sim = bubble::sim;
 
+using namespace std::chrono_literals;
+
 constexpr std::string_view kUsage =
     "usage: website-controller [--kubeconfig FILE] [--context NAME] [--workers N] "
-    "[--log-level LEVEL]";
+    "[--log-level LEVEL] [--leader-elect [--lease-name NAME] [--lease-namespace NS] "
+    "[--identity ID] [--lease-duration D] [--renew-deadline D] [--retry-period D]]";
+
+// client-go's (and kube-controller-manager's) defaults.
+struct LeaderElectionFlags {
+  bool enabled = false;
+  std::string lease_name = "website-controller";
+  std::string lease_namespace = "default";
+  std::string identity;  // empty: hostname_pid
+  sim::Duration lease_duration = 15s;
+  sim::Duration renew_deadline = 10s;
+  sim::Duration retry_period = 2s;
+};
 
 struct Flags {
   std::string kubeconfig;
   std::string context;
   int workers = 2;
   sim::LogLevel log_level = sim::LogLevel::kInfo;
+  LeaderElectionFlags leader_election;
   bool help = false;
 };
 
@@ -70,6 +101,53 @@ std::optional<int> ParseWorkers(std::string_view text) {
   return n >= 1 && n <= 1000 ? std::optional<int>(n) : std::nullopt;
 }
 
+bool TakesText(std::string_view name) {
+  return name == "--kubeconfig" || name == "--context" || name == "--lease-name" ||
+         name == "--lease-namespace" || name == "--identity";
+}
+
+bool TakesDuration(std::string_view name) {
+  return name == "--lease-duration" || name == "--renew-deadline" || name == "--retry-period";
+}
+
+std::string& TextFlag(Flags& flags, std::string_view name) {
+  LeaderElectionFlags& le = flags.leader_election;
+  return name == "--kubeconfig"        ? flags.kubeconfig
+         : name == "--context"         ? flags.context
+         : name == "--lease-name"      ? le.lease_name
+         : name == "--lease-namespace" ? le.lease_namespace
+                                       : le.identity;
+}
+
+sim::Duration& DurationFlag(LeaderElectionFlags& le, std::string_view name) {
+  return name == "--lease-duration"   ? le.lease_duration
+         : name == "--renew-deadline" ? le.renew_deadline
+                                      : le.retry_period;
+}
+
+// The rules LeaderElector checks (config.h), said in terms of the flags; without them no single
+// leader is possible: a leader gives up after the renew deadline, a standby waits a lease duration.
+std::optional<FlagError> CheckLeaderElection(const LeaderElectionFlags& le) {
+  if (le.lease_duration <= le.renew_deadline) {
+    return FlagError{fmt::format(
+        "--renew-deadline {} must be shorter than --lease-duration {}; shorten the one or "
+        "lengthen the other (defaults 10s and 15s)",
+        sim::FormatExactDuration(le.renew_deadline), sim::FormatExactDuration(le.lease_duration))};
+  }
+  if (le.renew_deadline <= le.retry_period * le::kJitterFactor) {
+    return FlagError{fmt::format(
+        "--renew-deadline {} must be longer than 1.2 x --retry-period {}; shorten the retry "
+        "period (default 2s)",
+        sim::FormatExactDuration(le.renew_deadline), sim::FormatExactDuration(le.retry_period))};
+  }
+  if (le.lease_duration < 1s) {
+    // The Lease stores whole seconds (spec.leaseDurationSeconds).
+    return FlagError{fmt::format("--lease-duration {} is under a second; give at least 1s",
+                                 sim::FormatExactDuration(le.lease_duration))};
+  }
+  return std::nullopt;
+}
+
 // Flags as `--name value` or `--name=value`; the error names the flag and what it takes.
 std::variant<Flags, FlagError> ParseFlags(int argc, char** argv) {
   Flags flags;
@@ -79,14 +157,17 @@ std::variant<Flags, FlagError> ParseFlags(int argc, char** argv) {
       flags.help = true;
       continue;
     }
+    if (arg == "--leader-elect") {
+      flags.leader_election.enabled = true;
+      continue;
+    }
     std::string_view name = arg;
     std::optional<std::string_view> value;
     if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
       name = arg.substr(0, eq);
       value = arg.substr(eq + 1);
     }
-    if (name != "--kubeconfig" && name != "--context" && name != "--workers" &&
-        name != "--log-level") {
+    if (!TakesText(name) && !TakesDuration(name) && name != "--workers" && name != "--log-level") {
       return FlagError{fmt::format("unknown argument \"{}\"; {}", arg, kUsage)};
     }
     if (!value) {
@@ -95,12 +176,20 @@ std::variant<Flags, FlagError> ParseFlags(int argc, char** argv) {
       }
       value = argv[++i];
     }
-    if (name == "--kubeconfig" || name == "--context") {
+    if (TakesText(name)) {
       if (value->empty()) {
-        return FlagError{fmt::format("{} is empty; give a {}", name,
-                                     name == "--context" ? "context name" : "file")};
+        return FlagError{
+            fmt::format("{} is empty; give a {}", name, name == "--kubeconfig" ? "file" : "name")};
       }
-      (name == "--kubeconfig" ? flags.kubeconfig : flags.context) = std::string(*value);
+      TextFlag(flags, name) = std::string(*value);
+    } else if (TakesDuration(name)) {
+      const std::optional<sim::Duration> d = sim::ParseDuration(*value);
+      if (!d) {
+        return FlagError{fmt::format(
+            "{} \"{}\" is not a duration; give a whole number and a unit, as 15s or 500ms", name,
+            *value)};
+      }
+      DurationFlag(flags.leader_election, name) = *d;
     } else if (name == "--workers") {
       const std::optional<int> workers = ParseWorkers(*value);
       if (!workers) {
@@ -117,7 +206,21 @@ std::variant<Flags, FlagError> ParseFlags(int argc, char** argv) {
       flags.log_level = *level;
     }
   }
+  if (flags.leader_election.enabled) {
+    if (auto error = CheckLeaderElection(flags.leader_election)) {
+      return *error;
+    }
+  }
   return flags;
+}
+
+// client-go's examples use a pod name; outside a pod, hostname and pid tell replicas apart.
+std::string DefaultIdentity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') {
+    return fmt::format("website-controller_{}", getpid());
+  }
+  return fmt::format("{}_{}", host, getpid());
 }
 
 rt::Scheme WebsiteScheme() {
@@ -171,13 +274,89 @@ int main(int argc, char** argv) {
                         config.server, flags.workers);
         rt::cache::InformerFactory factory(*cs);
         website::WebsiteController controller(*cs, factory, {.workers = flags.workers});
+        // Cancelled by a signal, or by a lost leadership.
         auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
-        factory.Start(ctx);
+        bool stopping = false;
         sim::WaitGroup fibers("website-controller");
-        // An init-capture: clang 14 cannot capture a structured binding.
-        fibers.Go("website-controller", [&controller, &ctx = ctx] { controller.Run(ctx); });
-        const int got = net::WaitForSignal(sim::Context::Background(), {SIGINT, SIGTERM});
-        sim::Log().info("website-controller: signal {}: stopping", got);
+        // Init-captures: clang 14 cannot capture a structured binding.
+        fibers.Go("website-controller/signal", [&stopping, &ctx = ctx, &cancel = cancel] {
+          if (const int got = net::WaitForSignal(ctx, {SIGINT, SIGTERM}); got != 0) {
+            sim::Log().info("website-controller: signal {}: stopping", got);
+            stopping = true;
+            cancel();
+          }
+        });
+        const auto run = [&controller, &factory](const sim::Context& run_ctx) {
+          factory.Start(run_ctx);
+          controller.Run(run_ctx);
+        };
+        if (!flags.leader_election.enabled) {
+          run(ctx);
+        } else {
+          const LeaderElectionFlags& le_flags = flags.leader_election;
+          const std::string identity =
+              le_flags.identity.empty() ? DefaultIdentity() : le_flags.identity;
+          // The elector does not wait for on_started_leading (leader_elector.h), which runs in a
+          // fiber of its own: this fiber waits for it, so the controller stops before the
+          // informers and the clientset go away. A leading fiber scheduled only after that wait
+          // (leadership won as the election was cancelled) finds the gate closed and does nothing;
+          // it shares the gate, since it may run after this frame is gone.
+          struct LeadingGate {
+            bool closed = false;
+            bool led = false;
+            sim::WaitGroup running{"website-controller/leading"};
+          };
+          const auto gate = std::make_shared<LeadingGate>();
+          le::LeaderElectionConfig election{
+              .lock = std::make_shared<le::LeaseLock>(
+                  rt::ObjectMeta{.name = le_flags.lease_name,
+                                 .namespace_ = le_flags.lease_namespace},
+                  *cs, le::ResourceLockConfig{.identity = identity}),
+              .lease_duration = le_flags.lease_duration,
+              .renew_deadline = le_flags.renew_deadline,
+              .retry_period = le_flags.retry_period,
+              .callbacks = {
+                  .on_started_leading =
+                      [gate, &run, &identity](const sim::Context& leading_ctx) {
+                        if (gate->closed) {
+                          return;
+                        }
+                        gate->running.Add(1);
+                        gate->led = true;
+                        sim::Log().info("website-controller: {} became leader", identity);
+                        run(leading_ctx);
+                        gate->running.Done();
+                      },
+                  .on_stopped_leading =
+                      [gate, &stopping, &code, &identity, &cancel = cancel] {
+                        if (!gate->led) {
+                          sim::Log().info("website-controller: {} stopped contending", identity);
+                          return;
+                        }
+                        if (stopping) {
+                          sim::Log().info("website-controller: {} stopped leading", identity);
+                          return;
+                        }
+                        sim::Log().error("website-controller: {} lost leadership", identity);
+                        code = 1;
+                        cancel();
+                      }},
+              .release_on_cancel = true,
+              .name = "website-controller"};
+          auto elector = le::NewLeaderElector(std::move(election));
+          if (!elector) {
+            std::fprintf(stderr, "website-controller: leader election: %s\n",
+                         elector.error().message.c_str());
+            code = 2;
+            cancel();
+          } else {
+            sim::Log().info("website-controller: {} contends for Lease {}/{}", identity,
+                            le_flags.lease_namespace, le_flags.lease_name);
+            (*elector)->Run(ctx);
+          }
+          gate->closed = true;
+          gate->running.Wait();
+        }
         cancel();
         fibers.Wait();
         factory.Shutdown();
