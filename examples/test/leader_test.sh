@@ -36,7 +36,7 @@ echo "== two website-controllers with --leader-elect"
 declare -A pid_of
 for id in "${candidates[@]}"; do
   "$controller" --kubeconfig "$work/kubeconfig" --workers 2 --leader-elect --identity "$id" \
-    --lease-duration 3s --renew-deadline 2s --retry-period 500ms >"$work/$id.log" 2>&1 &
+    --lease-duration 6s --renew-deadline 4s --retry-period 1s >"$work/$id.log" 2>&1 &
   pid_of[$id]=$!
   pids="$pids ${pid_of[$id]}"
 done
@@ -88,7 +88,7 @@ survivor_leads() {
   alive "$survivor"
   grep -q "website-controller: $survivor became leader" "$work/$survivor.log"
 }
-await "$survivor to log \"became leader\"" survivor_leads 20
+await "$survivor to log \"became leader\"" survivor_leads 30
 [[ "$(holder)" == "$survivor" ]] || fail_with_logs "the Lease's holder is \"$(holder)\", not $survivor"
 
 echo "== the new leader reconciles: replicas 2 -> 5"
