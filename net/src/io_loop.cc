@@ -4,7 +4,10 @@
 #include <thread>
 #include <utility>
 
+#include <bubble/net/error.h>
 #include <bubble/sim/error.h>
+
+#include <openssl/rand.h>
 
 namespace bubble::net {
 
@@ -47,8 +50,22 @@ boost::asio::io_context& CurrentIoContext() {
   return CurrentIoLoop().Context();
 }
 
+namespace {
+
+// Real randomness is allowed here, the real-time side: nothing simulated runs on this loop.
+std::uint64_t ProcessSeed() {
+  std::uint64_t seed = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed) != 1) {
+    throw NetError("cannot draw a seed for the real-time loop from OpenSSL's generator");
+  }
+  return seed == 0 ? 1 : seed;
+}
+
+}  // namespace
+
 sim::Options RealTimeBubbleOptions(IoLoop& loop, const RealTimeOptions& options) {
   sim::Options o;
+  o.seed = options.seed ? *options.seed : ProcessSeed();
   o.loop = sim::LoopKind::kRealTime;
   o.io_driver = &loop;
   o.strategy = sim::StrategyKind::kFifo;

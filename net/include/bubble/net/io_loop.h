@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 
@@ -63,6 +65,9 @@ struct RealTimeOptions {
   std::size_t stack_size = 256 * 1024;
   std::chrono::milliseconds watchdog{60'000};
   sim::LogLevel log_level = sim::LogLevel::kInfo;
+  // The seed of sim::Rand() (jitter, generated names, uids, watch timeouts). Unset: drawn from
+  // OpenSSL's generator, so two processes (replicas of a controller) do not jitter in step.
+  std::optional<std::uint64_t> seed{};
 };
 
 // Options for a bubble on the real-time loop driven by `loop`: fifo, no trace (a server runs for
