@@ -60,62 +60,6 @@ std::string FormatIsoTime(TimePoint t) {
                      c.minute, c.second, c.micros);
 }
 
-std::optional<TimePoint> ParseIsoTime(std::string_view text) {
-  using namespace std::chrono;
-  const auto digits = [&text](std::size_t at, std::size_t n) -> std::optional<int> {
-    if (at + n > text.size()) {
-      return std::nullopt;
-    }
-    int v = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-      if (text[i] < '0' || text[i] > '9') {
-        return std::nullopt;
-      }
-      v = v * 10 + (text[i] - '0');
-    }
-    return v;
-  };
-  const auto at = [&text](std::size_t i, char c) { return i < text.size() && text[i] == c; };
-  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2),
-             minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || !at(4, '-') || !at(7, '-') ||
-      !at(10, 'T') || !at(13, ':') || !at(16, ':') || *hour > 23 || *minute > 59 || *second > 59) {
-    return std::nullopt;
-  }
-  const year_month_day ymd{std::chrono::year{*year}, std::chrono::month{unsigned(*month)},
-                           std::chrono::day{unsigned(*day)}};
-  if (!ymd.ok()) {
-    return std::nullopt;
-  }
-  std::size_t i = 19;
-  std::int64_t nanos = 0;
-  if (at(i, '.')) {
-    std::size_t n = 0;
-    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++n) {
-      if (n == 9) {
-        return std::nullopt;
-      }
-      nanos = nanos * 10 + (text[i] - '0');
-    }
-    if (n == 0) {
-      return std::nullopt;
-    }
-    for (; n < 9; ++n) {
-      nanos *= 10;
-    }
-  }
-  if (!at(i, 'Z') || i + 1 != text.size()) {
-    return std::nullopt;
-  }
-  const std::int64_t unix_seconds = sys_days{ymd}.time_since_epoch().count() * 86400LL +
-                                    *hour * 3600LL + *minute * 60LL + *second;
-  const std::int64_t since_epoch = unix_seconds - Clock::kUnixSecondsAtEpoch;
-  if (since_epoch < 0) {
-    return std::nullopt;
-  }
-  return Clock::Epoch() + duration_cast<Duration>(seconds(since_epoch)) + nanoseconds(nanos);
-}
-
 std::string FormatDuration(Duration d) {
   const auto ns = d.count();
   const auto abs = ns < 0 ? -ns : ns;

@@ -7,6 +7,7 @@
 
 #include <bubble/fake/clientset.h>
 #include <bubble/fake/clientset_capture.h>
+#include <bubble/runtime/time_format.h>
 #include <bubble/sim/duration_text.h>
 #include <bubble/sim/trace_file.h>
 
@@ -49,7 +50,8 @@ std::optional<sim::TimePoint> ParsePauseAt(const std::string& text) {
   if (const auto d = sim::ParseDuration(text)) {
     return sim::Clock::Epoch() + *d;
   }
-  if (const auto t = sim::ParseIsoTime(text)) {
+  // An RFC 3339 time, as Kubernetes writes them (runtime::ParseTime); the run starts at the epoch.
+  if (const auto t = runtime::ParseTime(text); t && *t >= sim::Clock::Epoch()) {
     return *t;
   }
   throw sc::ConfigError(fmt::format(

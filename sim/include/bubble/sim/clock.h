@@ -8,9 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
 
 namespace bubble::sim {
 
@@ -41,11 +39,6 @@ std::string FormatKlogTime(TimePoint t);
 
 // Formats a virtual time as ISO 8601 with microseconds: "2000-01-01T00:00:00.100000Z".
 std::string FormatIsoTime(TimePoint t);
-
-// The inverse of FormatIsoTime, for times users type (`bubble run --pause-at`):
-// "YYYY-MM-DDThh:mm:ss" with an optional fraction of up to nine digits and a final "Z" (UTC
-// only). nullopt for anything else, or a time before Clock::Epoch().
-std::optional<TimePoint> ParseIsoTime(std::string_view text);
 
 // Formats a duration compactly for reports ("1.5s", "100ms", "250us", "7ns").
 std::string FormatDuration(Duration d);
