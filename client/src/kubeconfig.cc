@@ -2,11 +2,13 @@
 // YAML, so kubeconfigs written as JSON, as `bubble apiserver` writes them, read the same way).
 #include "bubble/client/kubeconfig.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <bubble/client/config_error.h>
+#include <bubble/runtime/base64.h>
 
-#include "base64_decode.h"
 #include "read_config_file.h"
 #include <yaml-cpp/yaml.h>
 
@@ -55,7 +57,14 @@ std::string Base64Field(const YAML::Node& map, const char* key, const Field& at)
   if (text.empty()) {
     return {};
   }
-  std::optional<std::string> bytes = detail::Base64Decode(text);
+  // Go's decoder of kubeconfig []byte fields skips line breaks and spaces; runtime's does not.
+  std::string compact;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+      compact.push_back(c);
+    }
+  }
+  std::optional<std::string> bytes = runtime::Base64Decode(compact);
   if (!bytes) {
     throw ConfigError(fmt::format(
         "kubeconfig {}: {} is not base64; give the PEM file's contents base64-encoded (base64 "

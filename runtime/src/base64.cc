@@ -1,10 +1,10 @@
 // runtime/src/base64.cc
-#include "base64.h"
+#include "bubble/runtime/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace bubble::runtime::detail {
+namespace bubble::runtime {
 
 namespace {
 
@@ -100,4 +100,4 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace bubble::runtime::detail
+}  // namespace bubble::runtime

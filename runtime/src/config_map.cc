@@ -1,7 +1,8 @@
 // runtime/src/config_map.cc
 #include "bubble/runtime/config_map.h"
 
-#include "base64.h"
+#include <bubble/runtime/base64.h>
+
 #include "json_util.h"
 
 namespace bubble::runtime {
@@ -58,7 +59,7 @@ void ConfigMap::EncodeBody(Json& j) const {
   if (!binary_data.empty()) {
     Json b = Json::object();
     for (const auto& [k, v] : binary_data) {
-      b[k] = detail::Base64Encode(v);
+      b[k] = Base64Encode(v);
     }
     j["binaryData"] = std::move(b);
   }
@@ -70,7 +71,7 @@ Result<void> ConfigMap::DecodeBody(const Json& j) {
     data = detail::GetMap(j, "data");
     binary_data.clear();
     for (auto& [k, v] : detail::GetMap(j, "binaryData")) {
-      std::optional<std::string> bytes = detail::Base64Decode(v);
+      std::optional<std::string> bytes = Base64Decode(v);
       if (!bytes) {
         throw detail::DecodeError(fmt::format("binaryData \"{}\": illegal base64 data", k));
       }

@@ -1,7 +1,8 @@
 // runtime/src/secret.cc
 #include "bubble/runtime/secret.h"
 
-#include "base64.h"
+#include <bubble/runtime/base64.h>
+
 #include "json_util.h"
 
 namespace bubble::runtime {
@@ -43,7 +44,7 @@ void Secret::EncodeBody(Json& j) const {
   if (!data.empty()) {
     Json d = Json::object();
     for (const auto& [k, v] : data) {
-      d[k] = detail::Base64Encode(v);
+      d[k] = Base64Encode(v);
     }
     j["data"] = std::move(d);
   }
@@ -55,7 +56,7 @@ Result<void> Secret::DecodeBody(const Json& j) {
   return detail::DecodeGuard("Secret", [&] {
     data.clear();
     for (auto& [k, v] : detail::GetMap(j, "data")) {
-      std::optional<std::string> bytes = detail::Base64Decode(v);
+      std::optional<std::string> bytes = Base64Decode(v);
       if (!bytes) {
         throw detail::DecodeError(fmt::format("data \"{}\": illegal base64 data", k));
       }
