@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -188,19 +187,20 @@ struct Served {
   std::vector<net_commands::KubeconfigCluster> clusters;
 };
 
-// Starts `server`, writes the kubeconfig (and the CA) for it.
-Served StartAndWriteKubeconfig(net::HttpServer& server, const ListenArgs& listen,
-                               const ServerTls& tls, std::size_t cluster_count,
-                               const char* purpose) {
+// Starts `server` (listening at `at`), writes the kubeconfig (and the CA) for it.
+Served StartAndWriteKubeconfig(net::HttpServer& server, const net::HostPort& at,
+                               const ListenArgs& listen, const ServerTls& tls,
+                               std::size_t cluster_count, const char* purpose) {
   server.Start();
-  const net::HostPort at = net::ParseHostPort(listen.address);
-  std::string host = at.host.find(':') != std::string::npos ? "[" + at.host + "]" : at.host;
-  if (host == "0.0.0.0" || host == "[::]") {
-    host = "127.0.0.1";  // kubectl on this machine reaches a wildcard listener on loopback
+  net::HostPort reach{.host = at.host, .port = server.BoundPort()};
+  if (reach.host == "0.0.0.0" || reach.host == "::") {
+    reach.host = "127.0.0.1";  // kubectl on this machine reaches a wildcard listener on loopback
+  }
+  if (tls.identity && reach.host == "127.0.0.1") {
+    reach.host = "localhost";  // the name a generated certificate is verified against
   }
   Served s;
-  s.url = fmt::format("{}://{}:{}", tls.identity ? "https" : "http",
-                      tls.identity && host == "127.0.0.1" ? "localhost" : host, server.BoundPort());
+  s.url = fmt::format("{}://{}", tls.identity ? "https" : "http", reach.ToString());
   s.files = ChooseOutputFiles(listen, purpose);
   s.clusters = Clusters(s.url, cluster_count);
   net_commands::Kubeconfig config{.clusters = s.clusters};
@@ -331,12 +331,12 @@ void CreateSeedObjects(apiserver::RestHandler& rest, const std::vector<json>& ob
 // Serves `handlers` (one cluster each) until SIGINT or SIGTERM, printing `banner` once the
 // server is up and its kubeconfig written. 0, or 2 if it could not start.
 int ServeUntilSignal(std::vector<std::unique_ptr<apiserver::RestHandler>>& handlers,
-                     const ListenArgs& listen, const ServerTls& tls, const char* purpose,
-                     const std::function<void(const Served&)>& banner) {
+                     const net::HostPort& at, const ListenArgs& listen, const ServerTls& tls,
+                     const char* purpose, const std::function<void(const Served&)>& banner) {
   net::HttpServer server({.listen = listen.address, .tls = tls.identity}, ClusterRouter(handlers));
   Served served;
   try {
-    served = StartAndWriteKubeconfig(server, listen, tls, handlers.size(), purpose);
+    served = StartAndWriteKubeconfig(server, at, listen, tls, handlers.size(), purpose);
   } catch (const net::NetError& e) {
     std::fprintf(stderr, "bubble: error: %s\n", e.what());
     return 2;
@@ -387,7 +387,7 @@ class KubernetesApi final : public NetworkCommands {
                                            "{} ({}), at {}", state.command, state.outcome, instant),
                                        .shown_at = state.shown_at}));
       }
-      code = ServeUntilSignal(handlers, listen, tls, "serve", [&](const Served& s) {
+      code = ServeUntilSignal(handlers, at, listen, tls, "serve", [&](const Served& s) {
         std::printf("serving the API state of %s (%s) read-only at %s\n  state at %s (%s)\n",
                     state.command.c_str(), state.outcome.c_str(), s.url.c_str(), instant.c_str(),
                     state.instant_note.c_str());
@@ -456,7 +456,7 @@ class KubernetesApi final : public NetworkCommands {
         return;
       }
       const ServerTls tls = ResolveTls(args.listen, at);
-      code = ServeUntilSignal(handlers, args.listen, tls, "apiserver", [&](const Served& s) {
+      code = ServeUntilSignal(handlers, at, args.listen, tls, "apiserver", [&](const Served& s) {
         std::printf("bubble apiserver: serving a fake API server (fidelity %s%s) at %s\n",
                     args.fidelity.c_str(),
                     seed_objects.empty()
