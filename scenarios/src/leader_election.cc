@@ -72,6 +72,7 @@
 #include <bubble/sim/wait_group.h>
 
 #include "catalogue.h"
+#include "work_log.h"
 
 namespace bubble::scenarios {
 
@@ -263,25 +264,6 @@ void ArmTakeoverDeadline(const std::shared_ptr<State>& s, const Interval& old) {
 
 // ---- a candidate ------------------------------------------------------------------------
 
-void Write(State& s, const std::string& id, int seq) {
-  if (!s.Leading(id)) {
-    sim::Fail(fmt::format(
-        "invariant writes-only-by-leader violated: {} issues write #{} while not leading "
-        "(leader now: {})",
-        id, seq, s.OtherLeader(id).empty() ? "none" : s.OtherLeader(id)));
-  }
-  rt::ConfigMap cm({.name = kWorkLog, .namespace_ = kNamespace},
-                   {{"writer", id}, {"seq", std::to_string(seq)}});
-  auto r = s.cs->ConfigMaps(kNamespace).Update(cm);
-  if (!s.server_violation.empty()) {
-    sim::Fail(s.server_violation);
-  }
-  if (!r) {
-    sim::Fail(fmt::format("{}: write #{}: {}", id, seq, r.error().message));
-  }
-  ++s.writes;
-}
-
 // on_started_leading: record the interval, check single-leader, then work until told to stop.
 void Lead(const std::shared_ptr<State>& s, int candidate, const std::string& id,
           const sim::Context& ctx) {
@@ -308,24 +290,31 @@ void Lead(const std::shared_ptr<State>& s, int candidate, const std::string& id,
       ArmTakeoverDeadline(s, i);
     }
   });
-  for (int seq = 1;;) {
-    if (st.p.write_after_lost) {
-      if (ctx.IsDone() || st.run_ctx.IsDone()) {
-        return;
-      }
-      for (int k = 0; k < kBatch; ++k, ++seq) {
-        if (!sim::SleepFor(1s, st.run_ctx)) {
-          return;
-        }
-        Write(st, id, seq);
-      }
-    } else {
-      if (!sim::SleepFor(1s, ctx) || ctx.IsDone()) {
-        return;
-      }
-      Write(st, id, seq++);
-    }
-  }
+  // The work: the loop the bubble-leader-example program runs, checked as it writes.
+  RunWorkLog(*st.cs, ctx, st.run_ctx,
+             {.namespace_name = kNamespace,
+              .name = kWorkLog,
+              .identity = id,
+              .writes_per_check = st.p.write_after_lost ? kBatch : 1,
+              .before_write =
+                  [&st, &id](int seq) {
+                    if (!st.Leading(id)) {
+                      sim::Fail(fmt::format(
+                          "invariant writes-only-by-leader violated: {} issues write #{} while not "
+                          "leading (leader now: {})",
+                          id, seq, st.OtherLeader(id).empty() ? "none" : st.OtherLeader(id)));
+                    }
+                  },
+              .after_write =
+                  [&st, &id](int seq, const rt::Result<void>& wrote) {
+                    if (!st.server_violation.empty()) {
+                      sim::Fail(st.server_violation);
+                    }
+                    if (!wrote) {
+                      sim::Fail(fmt::format("{}: write #{}: {}", id, seq, wrote.error().message));
+                    }
+                    ++st.writes;
+                  }});
 }
 
 // One candidate process: run an elector; when it returns (leadership lost), restart with a fresh

@@ -1,9 +1,9 @@
 // scenarios/src/workqueue_controller.cc
 //
-// client-go's examples/workqueue as a scenario: a controller mirrors every ConfigMap of
-// namespace "src" into a ConfigMap of the same name and data in namespace "mirror", through the
-// controller helper (runtime/controller: informer handlers enqueue keys, workers reconcile,
-// errors are retried with the rate limiter's backoff on the virtual clock).
+// client-go's examples/workqueue as a scenario: MirrorController (controllers/mirror_controller.h,
+// the code the bubble-mirror-controller program runs against a cluster) mirrors every ConfigMap
+// of namespace "src" into a ConfigMap of the same name and data in namespace "mirror"; errors
+// are retried with the rate limiter's backoff on the virtual clock.
 //
 // A writer fiber creates, updates and deletes source ConfigMaps for the first seconds while the
 // fake API server fails a share of the controller's writes (a reactor, drawing from the bubble's
@@ -32,13 +32,13 @@
 #include <bubble/fake/clientset.h>
 #include <bubble/runtime/cache/informer_factory.h>
 #include <bubble/runtime/config_map.h>
-#include <bubble/runtime/controller/controller.h>
 #include <bubble/scenarios/registry.h>
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
 #include <bubble/sim/wait_group.h>
 
 #include "catalogue.h"
+#include "mirror_controller.h"
 
 namespace bubble::scenarios {
 
@@ -47,7 +47,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace rt = bubble::runtime;
 namespace cache = bubble::runtime::cache;
-namespace ctrl = bubble::runtime::controller;
 
 constexpr char kSource[] = "src";
 constexpr char kMirror[] = "mirror";
@@ -64,50 +63,6 @@ struct State {
   bool leak_on_delete = false;
   int injected = 0;
 };
-
-rt::Result<ctrl::ReconcileResult> Reconcile(State& s, const cache::Lister<rt::ConfigMap>& lister,
-                                            const std::string& key) {
-  auto name = cache::SplitMetaNamespaceKey(key);
-  if (!name) {
-    return rt::Err(name.error());
-  }
-  auto mirrors = s.cs->ConfigMaps(kMirror);
-  auto source = lister.Namespace(kSource).Get(name->name);
-  auto mirror = lister.Namespace(kMirror).Get(name->name);
-  rt::Result<void> wrote = rt::Ok();
-  if (!source) {
-    if (!rt::IsNotFound(source.error())) {
-      return rt::Err(source.error());
-    }
-    if (mirror && !s.leak_on_delete) {
-      auto deleted = mirrors.Delete(name->name);
-      if (!deleted && !rt::IsNotFound(deleted.error())) {
-        wrote = rt::Err(deleted.error());
-      }
-    }
-  } else if (!mirror) {
-    rt::ConfigMap copy({.name = name->name, .namespace_ = kMirror}, (*source)->data);
-    auto created = mirrors.Create(copy);
-    if (!created) {
-      wrote = rt::Err(created.error());  // AlreadyExists too: the cache is behind, retry
-    }
-  } else if ((*mirror)->data != (*source)->data) {
-    rt::ConfigMap next = **mirror;
-    next.data = (*source)->data;
-    auto updated = mirrors.Update(next);
-    if (!updated) {
-      wrote = rt::Err(updated.error());
-    }
-  }
-  if (!wrote) {
-    if (s.swallow_errors) {
-      sim::Log().info("\"Ignoring error\" key=\"{}\" err=\"{}\"", key, wrote.error().message);
-      return ctrl::ReconcileResult::Done();
-    }
-    return rt::Err(wrote.error());
-  }
-  return ctrl::ReconcileResult::Done();
-}
 
 // Creates, updates and deletes source ConfigMaps among a few names for kWritesFor.
 void Writer(State& s) {
@@ -181,19 +136,12 @@ void Run(State& s) {
   });
 
   cache::InformerFactory factory(*s.cs);
-  auto lister = factory.ListerFor<rt::ConfigMap>();
-  ctrl::Controller controller({.name = "mirror", .workers = s.workers},
-                              [&s, &lister](const sim::Context&, const std::string& key) {
-                                return Reconcile(s, lister, key);
-                              });
-  // Both namespaces map to the source key: a mirror's change reconciles its source.
-  auto watched = controller.Watch(factory.InformerFor<rt::ConfigMap>(),
-                                  [](const rt::ObjectPtr& obj) -> std::vector<std::string> {
-                                    return {std::string(kSource) + "/" + obj->metadata.name};
-                                  });
-  if (!watched) {
-    sim::Fail(watched.error().message);
-  }
+  MirrorController controller(*s.cs, factory,
+                              {.source_namespace = kSource,
+                               .mirror_namespace = kMirror,
+                               .workers = s.workers,
+                               .swallow_errors = s.swallow_errors,
+                               .leak_on_delete = s.leak_on_delete});
   auto [ctx, cancel] = sim::WithCancel(sim::Context::Background());
   factory.Start(ctx);
   sim::WaitGroup fibers("mirror scenario");
