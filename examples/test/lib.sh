@@ -1,12 +1,13 @@
 # shellcheck shell=bash disable=SC2154  # test_name, controller, bubble, deploy: set by the test
-# lib.sh: what the live tests share (sourced by live_test.sh and leader_test.sh): their checks of
-# the programs, a work directory, cleanup of the processes they started, kubectl against the
-# server's kubeconfig, polling, and `bubble apiserver --tls` serving the Website CRD.
+# lib.sh: what the live tests share (sourced by live_test.sh and leader_test.sh, and by bubble's
+# own tests of its example programs): checks of the programs, a work directory, cleanup of the
+# processes they started, kubectl against the server's kubeconfig, polling, `bubble apiserver
+# --tls` (serving the Website CRD for the Website tests).
 #
-# Before sourcing, a test sets: test_name (its ctest name, for messages), controller, bubble,
-# deploy; and defines logs(), which prints what its programs said, and controller_alive(), which
-# fails the test if the controller expected to work has exited. It adds the ids of the
-# processes it starts to `pids`; cleanup kills those (and only those) on exit.
+# Before sourcing, a test sets: test_name (its ctest name, for messages), bubble, and for the
+# Website tests controller and deploy; and defines logs(), which prints what its programs said,
+# and controller_alive(), which fails the test if the controller expected to work has exited. It
+# adds the ids of the processes it starts to `pids`; cleanup kills those (and only those) on exit.
 
 kubectl=${BUBBLE_KUBECTL:-${XDG_CACHE_HOME:-$HOME/.cache}/bubble/kubernetes-client/usr/bin/kubectl}
 
@@ -20,10 +21,10 @@ fail_with_logs() {
   fail "$@"
 }
 
-[[ -x "$controller" ]] || fail "website-controller not found at \"$controller\""
+[[ -z "${controller:-}" || -x "$controller" ]] || fail "the controller program not found at \"$controller\""
 [[ -x "$bubble" ]] || fail "the bubble program not found (\"$bubble\"): install bubble (cmake --install, or the bubble-dev package) so that bin/bubble sits next to the CMake package"
 [[ -x "$kubectl" ]] || fail "kubectl not found at $kubectl: run scripts/setup-deps (it unpacks Debian's kubernetes-client), or set BUBBLE_KUBECTL"
-[[ -f "$deploy/website-crd.yaml" ]] || fail "no website-crd.yaml in $deploy"
+[[ -z "${deploy:-}" || -f "$deploy/website-crd.yaml" ]] || fail "no website-crd.yaml in $deploy"
 
 work=$(mktemp -d)
 pids=""
@@ -65,15 +66,20 @@ await() {
   fail_with_logs "timed out after $seconds s waiting for $what"
 }
 
-# `bubble apiserver --tls` on a free port, its kubeconfig in $work/kubeconfig, serving Websites.
-start_server_with_crd() {
-  echo "== bubble apiserver (HTTPS)"
-  "$bubble" apiserver --listen 127.0.0.1:0 --tls --kubeconfig "$work/kubeconfig" \
+# `bubble apiserver --tls` on a free port, its kubeconfig in $work/kubeconfig; arguments are
+# added to its command line (--error-rate ...).
+start_server() {
+  echo "== bubble apiserver (HTTPS) $*"
+  "$bubble" apiserver --listen 127.0.0.1:0 --tls --kubeconfig "$work/kubeconfig" "$@" \
     >"$work/server.log" 2>"$work/server.err" &
   server_pid=$!
   pids="$pids $server_pid"
   await "bubble apiserver's kubeconfig: line" server_up
+}
 
+# start_server, serving Websites.
+start_server_with_crd() {
+  start_server
   echo "== the CRD"
   k apply -f "$deploy/website-crd.yaml" | tee "$work/out"
   grep -q 'customresourcedefinition.apiextensions.k8s.io/websites.example.com created' "$work/out" ||

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# The suite's example controllers as programs (scenarios/programs/, docs/production.md), against
+# a live `bubble apiserver` over HTTPS, driven by Debian's kubectl:
+#
+#   programs_test.sh mirror BUBBLE PROGRAM_DIR         bubble-mirror-controller mirrors ConfigMaps,
+#                                                      repairs drift, stops on SIGTERM (exit 0)
+#   programs_test.sh mirror-faults BUBBLE PROGRAM_DIR  the same against a flaky server: failed
+#                                                      requests, latency, watches that end, 410s
+#   programs_test.sh leader BUBBLE PROGRAM_DIR         three bubble-leader-example replicas: one
+#                                                      leads and writes the work log; killed, another
+#                                                      takes over; SIGTERM hands the Lease on
+#
+# kubectl: $BUBBLE_KUBECTL, else the one scripts/setup-deps unpacks. Missing programs fail the
+# test (exit 1) with a line saying how to get them; they never skip it.
+set -euo pipefail
+
+mode=${1:?usage: programs_test.sh mirror|mirror-faults|leader BUBBLE PROGRAM_DIR}
+bubble=${2:?usage: programs_test.sh MODE BUBBLE PROGRAM_DIR}
+programs=${3:?usage: programs_test.sh MODE BUBBLE PROGRAM_DIR}
+test_name="scenarios/$mode-live"
+
+declare -A pid_of
+# On failure: what the server and the programs said.
+logs() {
+  server_logs
+  local id
+  for id in "${!pid_of[@]}"; do
+    echo "--- $id:" >&2
+    tail -n 60 "$work/$id.log" >&2 2>/dev/null || true
+  done
+}
+alive() {
+  local id
+  for id in "$@"; do
+    kill -0 "${pid_of[$id]}" 2>/dev/null || fail_with_logs "$id exited early"
+  done
+}
+
+# shellcheck source-path=SCRIPTDIR source=../../examples/test/lib.sh
+source "$(dirname "$0")/../../examples/test/lib.sh"
+
+# kubectl, retried while the server injects faults (an apply or delete is safe to repeat).
+kr() {
+  local try
+  for try in $(seq 40); do
+    if k "$@" >"$work/kr.out" 2>"$work/kr.err"; then
+      cat "$work/kr.out"
+      return 0
+    fi
+    sleep 0.1
+  done
+  cat "$work/kr.err" >&2
+  fail_with_logs "kubectl $* failed 40 times"
+}
+
+# ConfigMap NAME in namespace NS with data v=VALUE, applied.
+apply_cm() {
+  cat >"$work/cm.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: $2
+  namespace: $1
+data:
+  v: "$3"
+YAML
+  kr apply -f "$work/cm.yaml" >/dev/null
+}
+
+mirror_test() {
+  local faults=$1
+  if [[ $faults == yes ]]; then
+    # A fifth of the requests fail, every request waits up to 30 ms each way, watches end within
+    # 2 s and half the re-watches find their resourceVersion compacted (410).
+    start_server --error-rate 20 --latency 0..30ms --watch-lifetime 2s --expire-rate 50
+  else
+    start_server
+  fi
+  kr create namespace src >/dev/null
+  kr create namespace mirror >/dev/null
+
+  echo "== bubble-mirror-controller"
+  "$programs/bubble-mirror-controller" --kubeconfig "$work/kubeconfig" --workers 2 \
+    --log-level debug >"$work/mirror.log" 2>&1 &
+  pid_of[mirror]=$!
+  pids="$pids ${pid_of[mirror]}"
+  controller_alive() { alive mirror; }
+
+  echo "== sources: 8 created, 3 updated, 2 deleted"
+  local i
+  for i in $(seq 8); do
+    apply_cm src "cm$i" 0
+  done
+  for i in 1 2 3; do
+    apply_cm src "cm$i" 1
+  done
+  kr -n src delete configmap cm7 cm8 --ignore-not-found >/dev/null
+
+  # name=v lines of a namespace's ConfigMaps, sorted.
+  cm_data() {
+    k -n "$1" get configmaps -o 'jsonpath={range .items[*]}{.metadata.name}={.data.v}{"\n"}{end}' |
+      sort
+  }
+  mirrored() {
+    controller_alive
+    local s m
+    s=$(cm_data src 2>/dev/null) && m=$(cm_data mirror 2>/dev/null) && [[ -n "$s" && "$s" == "$m" ]]
+  }
+  await "the mirror namespace to hold the sources" mirrored 60
+  [[ "$(cm_data mirror | wc -l)" == 6 ]] || fail_with_logs "the mirror holds $(cm_data mirror | wc -l) ConfigMaps, not 6"
+
+  echo "== drift in the mirror is repaired"
+  kr -n mirror delete configmap cm2 >/dev/null
+  apply_cm mirror cm3 drifted
+  apply_cm mirror stray 1  # no source: deleted
+  await "the mirror to be repaired" mirrored 60
+
+  if [[ $faults == yes ]]; then
+    echo "== the faults reached the controller"
+    grep -q 'Error syncing; requeuing' "$work/mirror.log" ||
+      fail_with_logs "no reconcile failed: the injected errors did not reach the controller"
+  fi
+
+  echo "== SIGTERM: a graceful stop, exit 0"
+  terminate "${pid_of[mirror]}" bubble-mirror-controller 10
+  unset 'pid_of[mirror]'
+  grep -q 'bubble-mirror-controller: stopped' "$work/mirror.log" ||
+    fail_with_logs "bubble-mirror-controller did not log that it stopped"
+  stop_server
+  echo "$test_name: ok"
+}
+
+leader_test() {
+  start_server
+  local replicas=(r1 r2 r3) id
+  echo "== three bubble-leader-example replicas"
+  for id in "${replicas[@]}"; do
+    "$programs/bubble-leader-example" --kubeconfig "$work/kubeconfig" --identity "$id" \
+      --lease-duration 6s --renew-deadline 4s --retry-period 1s >"$work/$id.log" 2>&1 &
+    pid_of[$id]=$!
+    pids="$pids ${pid_of[$id]}"
+  done
+  working=("${replicas[@]}")
+  controller_alive() { alive "${working[@]}"; }
+  # The replicas that logged "<id> became leader", space-separated.
+  leaders() {
+    local r out=""
+    for r in "${replicas[@]}"; do
+      grep -q "bubble-leader-example: $r became leader" "$work/$r.log" && out="$out $r"
+    done
+    echo "${out# }"
+  }
+  holder() { k -n default get lease bubble-leader-example -o 'jsonpath={.spec.holderIdentity}'; }
+  writer() { k -n default get configmap work-log -o 'jsonpath={.data.writer}' 2>/dev/null; }
+  some_leader() {
+    controller_alive
+    [[ -n "$(leaders)" ]]
+  }
+  await "a replica to log \"became leader\"" some_leader
+  local leader
+  leader=$(leaders)
+  [[ $leader != *" "* ]] || fail_with_logs "more than one replica became leader: $leader"
+  echo "leader: $leader"
+  [[ "$(holder)" == "$leader" ]] || fail_with_logs "the Lease's holder is \"$(holder)\", not $leader"
+  writes_as() {
+    controller_alive
+    [[ "$(writer)" == "$want" ]]
+  }
+  want=$leader
+  await "work-log to be written by $leader" writes_as
+
+  echo "== SIGKILL the leader ($leader): no release; another takes over once the lease expires"
+  kill -KILL "${pid_of[$leader]}"
+  wait "${pid_of[$leader]}" 2>/dev/null || true
+  forget "${pid_of[$leader]}"
+  unset "pid_of[$leader]"
+  local rest=()
+  for id in "${replicas[@]}"; do
+    [[ $id == "$leader" ]] || rest+=("$id")
+  done
+  working=("${rest[@]}")
+  new_leader() {
+    controller_alive
+    [[ "$(leaders)" != "$leader" ]]
+  }
+  await "a standby to log \"became leader\"" new_leader 30
+  local second
+  second=$(leaders)
+  second=${second//$leader/}
+  second=$(echo "$second" | xargs)
+  [[ $second != *" "* ]] || fail_with_logs "more than one standby became leader: $second"
+  want=$second
+  await "work-log to be written by $second" writes_as
+
+  echo "== SIGTERM the new leader ($second): it releases the Lease, the last replica takes over"
+  terminate "${pid_of[$second]}" "bubble-leader-example $second" 10
+  unset "pid_of[$second]"
+  grep -q "bubble-leader-example: $second stopped leading" "$work/$second.log" ||
+    fail_with_logs "$second did not log that it stopped leading"
+  local third
+  for id in "${rest[@]}"; do
+    [[ $id == "$second" ]] || third=$id
+  done
+  working=("$third")
+  want=$third
+  await "work-log to be written by $third" writes_as 20
+  [[ "$(holder)" == "$third" ]] || fail_with_logs "the Lease's holder is \"$(holder)\", not $third"
+
+  echo "== SIGTERM the last replica: the Lease is released"
+  terminate "${pid_of[$third]}" "bubble-leader-example $third" 10
+  unset "pid_of[$third]"
+  [[ -z "$(holder)" ]] || fail_with_logs "the Lease still names \"$(holder)\" after SIGTERM"
+  stop_server
+  echo "$test_name: ok"
+}
+
+case $mode in
+  mirror) mirror_test no ;;
+  mirror-faults) mirror_test yes ;;
+  leader) leader_test ;;
+  *) fail "unknown mode \"$mode\": give mirror, mirror-faults or leader" ;;
+esac
