@@ -169,6 +169,13 @@ class ProgramRun {
 }  // namespace
 
 int RunControllerProgram(const ControllerProgram& program, int argc, char** argv) {
+  if (!program.run) {
+    std::fprintf(stderr,
+                 "%s: ControllerProgram::run is empty; give the function that runs the "
+                 "controller\n",
+                 program.name.c_str());
+    return 1;
+  }
   const auto parsed = detail::ParseProgramFlags(program, argc, argv);
   if (const auto* exit = std::get_if<detail::ProgramExit>(&parsed)) {
     if (exit->code == 0) {

@@ -82,7 +82,7 @@ struct ControllerProgram {
   std::vector<ProgramFlag> flags{};
   // Builds the controller and runs it until `ctx` is done, on a fiber of the real-time loop.
   // With leader election `ctx` is the leading context, and `run` is called at most once.
-  std::function<void(const ProgramContext&, const sim::Context& ctx)> run;
+  std::function<void(const ProgramContext&, const sim::Context& ctx)> run{};
 };
 
 // Parses argv, loads the configuration and runs `program` until a signal or a lost Lease; returns
