@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <spdlog/logger.h>
+
 #include <bubble/sim/bubble.h>
 #include <bubble/sim/timer.h>
 
@@ -18,7 +20,8 @@ net::HttpClientOptions ClientOptions(const RestConfig& config, const ServerUrl& 
           .ca_pem = config.ca_pem,
           .cert_pem = config.client_cert_pem,
           .key_pem = config.client_key_pem,
-          .server_name = config.tls_server_name.empty() ? url.host : config.tls_server_name};
+          .server_name = config.tls_server_name.empty() ? url.host : config.tls_server_name,
+          .insecure_skip_tls_verify = url.tls && config.insecure_skip_tls_verify};
 }
 
 // client-go retries a GET whose connection broke under it (net.IsConnectionReset,
@@ -41,6 +44,12 @@ FileTokenSource::Clock::time_point TokenClockNow() {
       std::chrono::duration_cast<FileTokenSource::Clock::duration>(sim::Now().time_since_epoch()));
 }
 
+// Outside a bubble (a clientset made on the owner's thread) there is no logger: nothing is logged.
+spdlog::logger* ClientLogger() {
+  sim::Bubble* bubble = sim::Bubble::Current();
+  return bubble != nullptr ? &bubble->Logger("client") : nullptr;
+}
+
 }  // namespace
 
 RestTransport::RestTransport(RestConfig config)
@@ -49,7 +58,16 @@ RestTransport::RestTransport(RestConfig config)
       http_(ClientOptions(config_, url_)),
       throttle_(config_.qps, config_.burst) {
   if (!config_.token_file.empty()) {
-    token_source_.emplace(config_.token_file, config_.bearer_token, TokenClockNow());
+    token_source_.emplace(config_.token_file, config_.bearer_token, TokenClockNow(),
+                          config_.token_file_reread_period);
+  }
+  if (url_.tls && config_.insecure_skip_tls_verify) {
+    if (spdlog::logger* log = ClientLogger()) {
+      log->warn(
+          "the API server {} is not verified (insecure_skip_tls_verify): anyone between this "
+          "client and the server can pose as it and read its credentials",
+          url_.address);
+    }
   }
 }
 
@@ -58,8 +76,7 @@ net::HttpRequest RestTransport::Build(const RestCall& call) {
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("User-Agent",
                            config_.user_agent.empty() ? "bubble-client" : config_.user_agent);
-  const std::string& token =
-      token_source_ ? token_source_->Token(TokenClockNow()) : config_.bearer_token;
+  const std::string& token = token_source_ ? RotatedToken() : config_.bearer_token;
   if (!token.empty()) {
     req.headers.emplace_back("Authorization", "Bearer " + token);
   }
@@ -68,6 +85,19 @@ net::HttpRequest RestTransport::Build(const RestCall& call) {
   }
   req.body = call.body;
   return req;
+}
+
+const std::string& RestTransport::RotatedToken() {
+  const std::string& token = token_source_->Token(TokenClockNow());
+  // Logged when re-reading starts failing (or fails another way), not once a period after.
+  if (const std::string& error = token_source_->LastError(); error != token_error_) {
+    token_error_ = error;
+    spdlog::logger* log = ClientLogger();
+    if (log != nullptr && !error.empty()) {
+      log->warn("{}; the client keeps sending the token it holds", error);
+    }
+  }
+  return token;
 }
 
 runtime::Result<std::string> RestTransport::Do(const sim::Context& ctx, const RestCall& call) {

@@ -47,12 +47,15 @@ class RestTransport {
 
  private:
   net::HttpRequest Build(const RestCall& call);
+  // The token from token_source_, logging a failed re-read of the file once.
+  const std::string& RotatedToken();
 
   RestConfig config_;
   ServerUrl url_;
   net::HttpClient http_;
   RequestThrottle throttle_;
   std::optional<FileTokenSource> token_source_;  // when RestConfig::token_file is set
+  std::string token_error_{};                    // token_source_'s last error, as logged
 };
 
 }  // namespace bubble::client::detail

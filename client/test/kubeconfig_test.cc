@@ -332,6 +332,12 @@ TEST_CASE("kubeconfig: conflicting or unreadable fields are named with the fix",
                                 Text(kCaData) + "\n",
                             ""),
                     Contains("insecure-skip-tls-verify and a certificate authority"));
+  // kubectl: "specifying a root certificates file with the insecure flag is not allowed".
+  CHECK_THROWS_WITH(
+      resolve(server + "    insecure-skip-tls-verify: true\n    certificate-authority: ca.pem\n",
+              ""),
+      Contains("cluster \"c\" sets insecure-skip-tls-verify and a certificate authority; keep only "
+               "one"));
   CHECK_THROWS_WITH(resolve(server, "    client-certificate-data: " + Text(kCertData) + "\n"),
                     Contains("a client certificate but no client key"));
   CHECK_THROWS_WITH(resolve(server, "    tokenFile: missing-token\n"),

@@ -8,7 +8,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -18,6 +17,8 @@
 #include "bubble/net/address.h"
 #include "bubble/net/await.h"
 #include "tls_context.h"
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 namespace bubble::net {
 
@@ -35,7 +36,8 @@ struct ClientShared {
       options.server_name = where.host;
     }
     if (options.tls) {
-      tls.emplace(MakeClientTlsContext(options.ca_pem, options.cert_pem, options.key_pem));
+      tls.emplace(MakeClientTlsContext(options.ca_pem, options.cert_pem, options.key_pem,
+                                       /*verify_server=*/!options.insecure_skip_tls_verify));
     }
   }
 
@@ -126,6 +128,22 @@ IoResult AwaitOnStream(const sim::Context& ctx, std::string what,
       CancelIo(c));
 }
 
+// Why OpenSSL refused the server's certificate, and what to change; "" when it did not.
+std::string VerificationHint(SSL* ssl, const ClientShared& s) {
+  const long result = SSL_get_verify_result(ssl);
+  if (result == X509_V_OK) {
+    return {};
+  }
+  if (result == X509_V_ERR_HOSTNAME_MISMATCH || result == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    return fmt::format(
+        ": the certificate is not valid for {}; connect by a name it carries or "
+        "set the server name to one",
+        s.options.server_name);
+  }
+  return fmt::format(": {}; give the CA that signed the server's certificate",
+                     X509_verify_cert_error_string(result));
+}
+
 // A new connection: resolve, connect and (with TLS) handshake, bounded by the connect timeout.
 // Returns "" or the error.
 std::string Connect(const sim::Context& parent, ClientShared& s,
@@ -184,7 +202,15 @@ std::string Connect(const sim::Context& parent, ClientShared& s,
       SSL_ctrl(c->tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(name.c_str()));
     }
-    c->tls->set_verify_callback(asio::ssl::host_name_verification(name));
+    if (!s.options.insecure_skip_tls_verify) {
+      // OpenSSL checks the name with the chain, so a mismatch has its own verify result.
+      X509_VERIFY_PARAM* param = SSL_get0_param(c->tls->native_handle());
+      if (is_name) {
+        X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
+      } else {
+        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
+      }
+    }
     r = Await(
         ctx, "tls handshake", c,
         [&](auto handler) {
@@ -193,6 +219,9 @@ std::string Connect(const sim::Context& parent, ClientShared& s,
         CancelIo(c));
     if (r.error) {
       std::string error = Describe(ctx, r.error, "TLS handshake with", s);
+      if (!ctx.IsDone() && !s.options.insecure_skip_tls_verify) {
+        error += VerificationHint(c->tls->native_handle(), s);
+      }
       cancel();
       CloseConnection(*c);
       return error;

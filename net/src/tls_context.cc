@@ -57,15 +57,24 @@ asio::ssl::context MakeServerTlsContext(const TlsIdentity& identity) {
 }
 
 asio::ssl::context MakeClientTlsContext(std::string_view ca_pem, std::string_view cert_pem,
-                                        std::string_view key_pem) {
+                                        std::string_view key_pem, bool verify_server) {
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.set_options(kTlsOptions);
-  if (ca_pem.empty()) {
+  if (!verify_server) {
+    // client-go's TLSConfigFor refuses the pair too: the CA would never be consulted.
+    if (!ca_pem.empty()) {
+      throw NetError(
+          "ca_pem and insecure_skip_tls_verify are both set, but a server that is not verified "
+          "is never checked against a CA: keep one of them");
+    }
+    ctx.set_verify_mode(asio::ssl::verify_none);
+  } else if (ca_pem.empty()) {
     ctx.set_default_verify_paths();
+    ctx.set_verify_mode(asio::ssl::verify_peer);
   } else {
     Load("CA", [&] { ctx.add_certificate_authority(asio::buffer(ca_pem)); });
+    ctx.set_verify_mode(asio::ssl::verify_peer);
   }
-  ctx.set_verify_mode(asio::ssl::verify_peer);
   if (!cert_pem.empty() && !key_pem.empty()) {
     UseIdentity(ctx, cert_pem, key_pem);
   }

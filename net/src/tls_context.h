@@ -15,10 +15,11 @@ namespace bubble::net::detail {
 // and verified against it. Throws NetError if the identity does not load.
 boost::asio::ssl::context MakeServerTlsContext(const TlsIdentity& identity);
 
-// Verifies the server against `ca_pem` (the system's CAs when empty); presents `cert_pem` and
-// `key_pem` when both are set.
+// Verifies the server against `ca_pem` (the system's CAs when empty), or, without
+// `verify_server`, not at all (then `ca_pem` must be empty: NetError otherwise); presents
+// `cert_pem` and `key_pem` when both are set.
 boost::asio::ssl::context MakeClientTlsContext(std::string_view ca_pem, std::string_view cert_pem,
-                                               std::string_view key_pem);
+                                               std::string_view key_pem, bool verify_server);
 
 struct PeerSubject {
   std::string common_name;

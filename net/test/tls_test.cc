@@ -114,13 +114,20 @@ TEST_CASE("HTTPS with a generated identity, refused by a client trusting another
     net::HttpClient wary({.address = address, .tls = true, .ca_pem = stranger.ca.cert_pem});
     net::HttpResponse refused = wary.Send(bg, {.method = "GET", .target = "/a"});
     CHECK_FALSE(refused.Ok());
-    CHECK_THAT(refused.error, Contains("TLS handshake"));
+    CHECK_THAT(refused.error, Contains("TLS handshake") &&
+                                  Contains("give the CA that signed the server's certificate"));
 
     net::HttpClient wrong_name({.address = address,
                                 .tls = true,
                                 .ca_pem = tls.ca.cert_pem,
                                 .server_name = "elsewhere.example"});
-    CHECK_FALSE(wrong_name.Send(bg, {.method = "GET", .target = "/a"}).Ok());
+    net::HttpResponse misnamed = wrong_name.Send(bg, {.method = "GET", .target = "/a"});
+    CHECK_FALSE(misnamed.Ok());
+    CHECK_THAT(misnamed.error, Contains("the certificate is not valid for elsewhere.example"));
+    net::HttpClient wrong_address(
+        {.address = address, .tls = true, .ca_pem = tls.ca.cert_pem, .server_name = "10.9.9.9"});
+    CHECK_THAT(wrong_address.Send(bg, {.method = "GET", .target = "/a"}).error,
+               Contains("the certificate is not valid for 10.9.9.9"));
 
     net::HttpClient plain({.address = address});
     CHECK_FALSE(plain.Send(bg, {.method = "GET", .target = "/a"}).Ok());
@@ -128,6 +135,49 @@ TEST_CASE("HTTPS with a generated identity, refused by a client trusting another
   });
   INFO(result.report);
   REQUIRE(result.Passed());
+}
+
+TEST_CASE("insecure_skip_tls_verify reaches a server no CA vouches for, under any name",
+          "[net][tls]") {
+  const net::GeneratedTls tls = net::GenerateTlsIdentity();
+  auto result = net::RunRealTime([&] {
+    net::HttpServer server({.tls = tls.server}, Hello);
+    server.Start();
+    const sim::Context bg = sim::Context::Background();
+    const std::string address = fmt::format("127.0.0.1:{}", server.BoundPort());
+
+    // The system's roots do not know a generated CA: verification fails, and says so.
+    net::HttpClient verifying({.address = address, .tls = true});
+    net::HttpResponse refused = verifying.Send(bg, {.method = "GET", .target = "/a"});
+    CHECK_FALSE(refused.Ok());
+    CHECK_THAT(refused.error, Contains("TLS handshake") && Contains("certificate verify failed"));
+
+    net::HttpClient trusting_all(
+        {.address = address, .tls = true, .insecure_skip_tls_verify = true});
+    net::HttpResponse ok = trusting_all.Send(bg, {.method = "GET", .target = "/a"});
+    INFO(ok.error);
+    CHECK(ok.status == 200);
+    CHECK(ok.body == "secure /a");
+    // Nor is the name checked.
+    net::HttpClient any_name({.address = address,
+                              .tls = true,
+                              .server_name = "elsewhere.example",
+                              .insecure_skip_tls_verify = true});
+    CHECK(any_name.Send(bg, {.method = "GET", .target = "/n"}).body == "secure /n");
+    server.Stop();
+  });
+  INFO(result.report);
+  REQUIRE(result.Passed());
+  // A CA that would never be consulted is refused, as client-go refuses it.
+  CHECK_THROWS_WITH(
+      net::HttpClient({.address = "127.0.0.1:1",
+                       .tls = true,
+                       .ca_pem = tls.ca.cert_pem,
+                       .insecure_skip_tls_verify = true}),
+      Contains("ca_pem and insecure_skip_tls_verify are both set") && Contains("keep one of them"));
+  // Without TLS there is nothing to verify: the flag is ignored.
+  CHECK_NOTHROW(net::HttpClient(
+      {.address = "127.0.0.1:1", .ca_pem = tls.ca.cert_pem, .insecure_skip_tls_verify = true}));
 }
 
 TEST_CASE("a client certificate carries the user and groups", "[net][tls]") {

@@ -15,7 +15,6 @@ namespace bubble::client {
 // The connection (RestConfig: what RestClientset takes; pass a LoadedConfig where a RestConfig
 // is wanted) and what only loading knows.
 struct LoadedConfig : RestConfig {
-  bool insecure_skip_tls_verify = false;   // the server's certificate is not verified at all
   std::string namespace_name = "default";  // the context's namespace (or the pod's)
   std::string context_name{};              // the kubeconfig context used; "" for in-cluster
 };

@@ -23,7 +23,10 @@
 // Client-side behaviour as client-go's: a token bucket (RestConfig::qps, burst) on the loop's
 // clock before every request, and retries of reads (GET) answered 429 or 5xx with a Retry-After
 // (the header, or the Status body's retryAfterSeconds), waiting as long as it says, up to
-// RestConfig::max_retries; reads whose connection was reset are retried at once.
+// RestConfig::max_retries; reads whose connection was reset are retried at once. The bearer
+// token is re-read from RestConfig::token_file once it is token_file_reread_period old (a failed
+// re-read keeps the old token, and is logged); as with client-go's bearer token file, a 401 does
+// not force a re-read: the next request after the period carries the rotated token.
 //
 // Threading: create and use it from fibers of a bubble run by net::RunRealTime. Resource clients
 // and watches keep the connection state alive (shared), so they may outlive the clientset.
@@ -44,7 +47,8 @@ class RestTransport;
 
 class RestClientset final : public runtime::Clientset {
  public:
-  // Throws net::NetError naming the problem when `config.server` does not parse.
+  // Throws net::NetError naming the problem when `config.server` does not parse, or when an
+  // https server is given both a ca_pem and insecure_skip_tls_verify (as client-go refuses).
   RestClientset(RestConfig config, runtime::Scheme scheme);
   ~RestClientset() override;
   RestClientset(const RestClientset&) = delete;

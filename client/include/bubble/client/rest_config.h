@@ -26,11 +26,21 @@ struct RestConfig {
   std::string client_key_pem{};
   // Sent as "Authorization: Bearer <token>" when set.
   std::string bearer_token{};
-  // The file `bearer_token` was read from, re-read once the token is a minute old (a pod's
-  // projected service account token rotates): FileTokenSource. "": the token never changes.
+  // The file `bearer_token` was read from, re-read once the token is `token_file_reread_period`
+  // old (a pod's projected service account token rotates): FileTokenSource. "": the token never
+  // changes.
   std::string token_file{};
+  // How old the held token gets before `token_file` is read again: client-go's minute. Shorter
+  // only in tests (a re-read is a file read on the loop); 0: before every request.
+  std::chrono::milliseconds token_file_reread_period{60'000};
   // The name the server's certificate must carry (and SNI); "": the host of `server`.
   std::string tls_server_name{};
+  // https: do not verify the server at all, neither its certificate nor its name (kubeconfig's
+  // insecure-skip-tls-verify, client-go's TLSClientConfig.Insecure). What it costs: the traffic
+  // is encrypted to whoever answers, so anyone on the path can pose as the API server, read the
+  // bearer token and answer as it likes. The client logs a warning once. Refused with a ca_pem
+  // (net::NetError), as client-go refuses it; ignored over http.
+  bool insecure_skip_tls_verify = false;
   // The client-side rate limit (client-go's defaults): requests per second and burst. A watch
   // counts once, when it starts. qps <= 0: no client-side limit.
   double qps = 5;

@@ -12,7 +12,8 @@
 //   while (auto bytes = watch.Read(ctx)) { ... }   // nullopt: the stream ended (or failed)
 //
 // Failures (cannot connect, TLS verification, the server closed mid-response, `ctx` done) are
-// not exceptions: a response's `error` says what happened.
+// not exceptions: a response's `error` says what happened. Options that cannot work (a CA that
+// does not load, a CA with insecure_skip_tls_verify) throw NetError from the constructor.
 //
 // Threading: create and use it from fibers of a bubble run by net::RunRealTime. Several fibers
 // may Send at once.
@@ -40,6 +41,11 @@ struct HttpClientOptions {
   std::string key_pem{};
   // The name the server's certificate must carry, sent as SNI; "": the host of `address`.
   std::string server_name{};
+  // With tls: do not verify the server at all, neither its certificate chain nor its name (Go's
+  // InsecureSkipVerify, kubeconfig's insecure-skip-tls-verify). The connection is still
+  // encrypted, but to whoever answers: anyone on the path can pose as the server and read what
+  // is sent, tokens included. A CA (ca_pem) with it is refused, as client-go refuses it.
+  bool insecure_skip_tls_verify = false;
   std::chrono::milliseconds connect_timeout{10'000};
   // Responses larger than this fail (Send reads the whole body).
   std::size_t body_limit = 64 * 1024 * 1024;
