@@ -41,14 +41,7 @@ for id in "${candidates[@]}"; do
   pids="$pids ${pid_of[$id]}"
 done
 
-# The candidates that logged "<id> became leader", space-separated.
-leaders() {
-  local id out=""
-  for id in "${candidates[@]}"; do
-    grep -q "website-controller: $id became leader" "$work/$id.log" && out="$out $id"
-  done
-  echo "${out# }"
-}
+leaders() { became_leader website-controller "${candidates[@]}"; }
 alive() {
   local id
   for id in "$@"; do

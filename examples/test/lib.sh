@@ -92,6 +92,17 @@ server_up() {
 }
 crd_served() { k get websites -A >/dev/null 2>&1; }
 
+# became_leader PROGRAM ID...: the IDs whose log ($work/ID.log) says "PROGRAM: ID became leader",
+# space-separated.
+became_leader() {
+  local program=$1 id out=""
+  shift
+  for id in "$@"; do
+    grep -q "$program: $id became leader" "$work/$id.log" && out="$out $id"
+  done
+  echo "${out# }"
+}
+
 # Whether process $1 has exited within $2 seconds (polled every 0.1 s).
 exits_within() {
   local pid=$1 seconds=$2

@@ -142,14 +142,7 @@ leader_test() {
   done
   working=("${replicas[@]}")
   controller_alive() { alive "${working[@]}"; }
-  # The replicas that logged "<id> became leader", space-separated.
-  leaders() {
-    local r out=""
-    for r in "${replicas[@]}"; do
-      grep -q "bubble-leader-example: $r became leader" "$work/$r.log" && out="$out $r"
-    done
-    echo "${out# }"
-  }
+  leaders() { became_leader bubble-leader-example "${replicas[@]}"; }
   holder() { k -n default get lease bubble-leader-example -o 'jsonpath={.spec.holderIdentity}'; }
   writer() { k -n default get configmap work-log -o 'jsonpath={.data.writer}' 2>/dev/null; }
   some_leader() {
