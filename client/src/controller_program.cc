@@ -1,6 +1,7 @@
 // client/src/controller_program.cc
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -15,8 +16,10 @@
 #include <bubble/client/load_config.h>
 #include <bubble/client/rest_clientset.h>
 #include <bubble/net/error.h>
+#include <bubble/net/http_server.h>
 #include <bubble/net/io_loop.h>
 #include <bubble/net/signal.h>
+#include <bubble/runtime/leaderelection/healthz.h>
 #include <bubble/runtime/leaderelection/leader_elector.h>
 #include <bubble/runtime/leaderelection/lease_lock.h>
 #include <bubble/sim/bubble.h>
@@ -30,6 +33,11 @@ namespace {
 
 namespace le = bubble::runtime::leaderelection;
 namespace rt = bubble::runtime;
+
+using namespace std::chrono_literals;
+
+// How long past a missed renewal /healthz turns unhealthy (kube-controller-manager's 20 s).
+constexpr sim::Duration kLeaderHealthTimeout = 20s;
 
 // client-go's examples name a replica by its pod; outside a pod, hostname and pid tell replicas
 // apart.
@@ -59,6 +67,23 @@ class ProgramRun {
       code_ = 2;
       return;
     }
+    std::optional<net::HttpServer> probes;
+    if (!flags_.health_probe_address.empty()) {
+      probes.emplace(net::HttpServerOptions{.listen = flags_.health_probe_address},
+                     [this](const net::HttpRequest& request, net::HttpResponder& out) {
+                       Probe(request, out);
+                     });
+      try {
+        probes->Start();
+      } catch (const net::NetError& e) {
+        std::fprintf(stderr, "%s: --health-probe-bind-address: %s\n", program_.name.c_str(),
+                     e.what());
+        code_ = 2;
+        return;
+      }
+      sim::Log().info("{}: serving /healthz and /readyz on {}", program_.name,
+                      probes->BoundAddress());
+    }
     const ProgramContext context{.clientset = *cs,
                                  .config = config_,
                                  .workers = flags_.workers,
@@ -82,12 +107,35 @@ class ProgramRun {
     } else {
       Elect(*cs, context, ctx, cancel);
     }
+    stopping_ = true;
     cancel();
     fibers.Wait();
+    if (probes) {
+      probes->Stop();
+    }
     sim::Log().info("{}: stopped", program_.name);
   }
 
  private:
+  // /healthz: unhealthy once a leader has missed its renewals for kLeaderHealthTimeout past the
+  // lease (client-go's HealthzAdaptor): a stuck leader gets restarted by its liveness probe.
+  // /readyz: ready until the program stops.
+  void Probe(const net::HttpRequest& request, net::HttpResponder& out) const {
+    if (request.Path() == "/healthz" || request.Path() == "/livez") {
+      if (auto healthy = watch_dog_->Check(); !healthy) {
+        out.Respond(500, "text/plain",
+                    fmt::format("[-]{} failed: {}\nhealthz check failed\n",
+                                le::HealthzAdaptor::Name(), healthy.error().message));
+        return;
+      }
+      out.Respond(200, "text/plain", "ok");
+    } else if (request.Path() == "/readyz") {
+      out.Respond(stopping_ ? 503 : 200, "text/plain", stopping_ ? "shutting down" : "ok");
+    } else {
+      out.Respond(404, "text/plain", "404 page not found\n");
+    }
+  }
+
   // Contends for the Lease until `ctx` ends; runs the program on the leading context.
   void Elect(RestClientset& cs, const ProgramContext& context, const sim::Context& ctx,
              const sim::CancelFunc& cancel) {
@@ -140,6 +188,7 @@ class ProgramRun {
                     cancel();
                   }
                 }},
+        .watch_dog = watch_dog_,
         // A leader stopped by a signal hands over at once instead of a lease duration later.
         .release_on_cancel = true,
         .name = program_.name};
@@ -150,6 +199,7 @@ class ProgramRun {
       code_ = 2;
       cancel();
     } else {
+      watch_dog_->SetLeaderElection(*elector);
       sim::Log().info("{}: {} contends for Lease {}/{} on {}", program_.name, identity_,
                       lease_namespace, lease_name, config_.server);
       (*elector)->Run(ctx);
@@ -162,6 +212,8 @@ class ProgramRun {
   const detail::ProgramFlags& flags_;
   const LoadedConfig& config_;
   const std::string identity_;
+  const std::shared_ptr<le::HealthzAdaptor> watch_dog_ =
+      std::make_shared<le::HealthzAdaptor>(kLeaderHealthTimeout);
   bool stopping_ = false;
   int code_ = 0;
 };

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <bubble/net/address.h>
+#include <bubble/net/error.h>
 #include <bubble/runtime/leaderelection/config.h>
 #include <bubble/sim/duration_text.h>
 
@@ -45,6 +47,20 @@ CLI::Option* AddDuration(CLI::App& app, const std::string& name, sim::Duration& 
           },
           ""))
       ->type_name("D");
+}
+
+// A host:port to listen on, as the servers parse it.
+CLI::Validator ListenAddress() {
+  return CLI::Validator(
+      [](std::string& text) {
+        try {
+          net::ParseHostPort(text);
+          return std::string();
+        } catch (const net::NetError& e) {
+          return std::string(e.what());
+        }
+      },
+      "");
 }
 
 // A --log-level value.
@@ -111,6 +127,11 @@ std::variant<ProgramFlags, ProgramExit> ParseProgramFlags(const ControllerProgra
          fmt::format("Log lines shown: {} (default info)", sim::LogLevelChoices()))
       ->check(LogLevelName())
       ->type_name("LEVEL");
+
+  app.add_option("--health-probe-bind-address", flags.health_probe_address,
+                 "Serve /healthz and /readyz on this host:port (default: not served)")
+      ->check(ListenAddress())
+      ->type_name("ADDR");
 
   if (program.leader_election == LeaderElectionMode::kOptional) {
     app.add_flag("--leader-elect", election.enabled,

@@ -31,6 +31,7 @@ struct ProgramFlags {
   int workers = 1;
   sim::LogLevel log_level = sim::LogLevel::kInfo;
   LeaderElectionFlags leader_election{};
+  std::string health_probe_address{};  // "": no probes served
   std::map<std::string, std::string> own{};  // ControllerProgram::flags, by name
 };
 

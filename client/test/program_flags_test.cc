@@ -96,6 +96,8 @@ TEST_CASE("each mistake is one line naming the flag and the fix", "[client][prog
              Catch::Contains("--lease-duration") && Catch::Contains("as 15s or 500ms"));
   CHECK_THAT(ErrorOf(Parse(p, {"--kubeconfig", ""})),
              Catch::Contains("--kubeconfig") && Catch::Contains("give a file"));
+  CHECK_THAT(ErrorOf(Parse(p, {"--health-probe-bind-address", "8081"})),
+             Catch::Contains("--health-probe-bind-address") && Catch::Contains("host:port"));
   CHECK_THAT(ErrorOf(Parse(p, {"--bogus"})),
              Catch::Contains("--bogus") && Catch::Contains("run mirror --help"));
   CHECK_THAT(ErrorOf(Parse(p, {"--source-namespace", "Bad"})),

@@ -53,6 +53,20 @@ kr() {
   fail_with_logs "kubectl $* failed 40 times"
 }
 
+# probe PROGRAM_LOG PATH: "STATUS LAST-BODY-LINE" ("200 ok") of GET PATH on the health probe
+# address the program logged ("serving /healthz and /readyz on HOST:PORT"), over bash's /dev/tcp.
+probe() {
+  local address host port
+  address=$(sed -n 's|.*serving /healthz and /readyz on \([^ ]*\).*|\1|p' "$1" | head -1)
+  [[ -n $address ]] || fail_with_logs "no health probe address in $1"
+  host=${address%:*}
+  port=${address##*:}
+  exec 3<>"/dev/tcp/$host/$port"
+  printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$2" "$address" >&3
+  tr -d '\r' <&3 | sed -n '1s|^HTTP/[0-9.]* \([0-9]*\).*|\1|p;$p' | paste -sd ' '
+  exec 3<&-
+}
+
 # ConfigMap NAME in namespace NS with data v=VALUE, applied.
 apply_cm() {
   cat >"$work/cm.yaml" <<YAML
@@ -81,7 +95,7 @@ mirror_test() {
 
   echo "== bubble-mirror-controller"
   "$programs/bubble-mirror-controller" --kubeconfig "$work/kubeconfig" --workers 2 \
-    --log-level debug >"$work/mirror.log" 2>&1 &
+    --log-level debug --health-probe-bind-address 127.0.0.1:0 >"$work/mirror.log" 2>&1 &
   pid_of[mirror]=$!
   pids="$pids ${pid_of[mirror]}"
   controller_alive() { alive mirror; }
@@ -107,6 +121,12 @@ mirror_test() {
     s=$(cm_data src 2>/dev/null) && m=$(cm_data mirror 2>/dev/null) && [[ -n "$s" && "$s" == "$m" ]]
   }
   await "the mirror namespace to hold the sources" mirrored 60
+  [[ "$(probe "$work/mirror.log" /healthz)" == "200 ok" ]] ||
+    fail_with_logs "/healthz answered \"$(probe "$work/mirror.log" /healthz)\", not 200 ok"
+  [[ "$(probe "$work/mirror.log" /readyz)" == "200 ok" ]] ||
+    fail_with_logs "/readyz answered \"$(probe "$work/mirror.log" /readyz)\", not 200 ok"
+  [[ "$(probe "$work/mirror.log" /metrics)" == "404 404 page not found" ]] ||
+    fail_with_logs "/metrics answered \"$(probe "$work/mirror.log" /metrics)\", not 404"
   [[ "$(cm_data mirror | wc -l)" == 6 ]] || fail_with_logs "the mirror holds $(cm_data mirror | wc -l) ConfigMaps, not 6"
 
   echo "== drift in the mirror is repaired"
@@ -136,7 +156,8 @@ leader_test() {
   echo "== three bubble-leader-example replicas"
   for id in "${replicas[@]}"; do
     "$programs/bubble-leader-example" --kubeconfig "$work/kubeconfig" --identity "$id" \
-      --lease-duration 6s --renew-deadline 4s --retry-period 1s >"$work/$id.log" 2>&1 &
+      --lease-duration 6s --renew-deadline 4s --retry-period 1s \
+      --health-probe-bind-address 127.0.0.1:0 >"$work/$id.log" 2>&1 &
     pid_of[$id]=$!
     pids="$pids ${pid_of[$id]}"
   done
@@ -161,6 +182,10 @@ leader_test() {
   }
   want=$leader
   await "work-log to be written by $leader" writes_as
+  for id in "${replicas[@]}"; do
+    [[ "$(probe "$work/$id.log" /healthz)" == "200 ok" ]] ||
+      fail_with_logs "$id's /healthz answered \"$(probe "$work/$id.log" /healthz)\", not 200 ok"
+  done
 
   echo "== SIGKILL the leader ($leader): no release; another takes over once the lease expires"
   kill -KILL "${pid_of[$leader]}"

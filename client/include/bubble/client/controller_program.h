@@ -5,11 +5,14 @@
 // fibers); the program gives it a RestClientset on the real-time loop and does what every
 // controller binary does around it, the way client-go's examples and kube-controller-manager do:
 //
-//  - the flags: --kubeconfig, --context, --workers, --log-level, and for leader election
-//    --leader-elect, --lease-name, --lease-namespace, --identity, --lease-duration,
-//    --renew-deadline, --retry-period (kube-controller-manager's defaults), plus the program's
-//    own string flags. Bad flags and configuration are one line on stderr and exit 2, before any
-//    request;
+//  - the flags: --kubeconfig, --context, --workers, --log-level, --health-probe-bind-address,
+//    and for leader election --leader-elect, --lease-name, --lease-namespace, --identity,
+//    --lease-duration, --renew-deadline, --retry-period (kube-controller-manager's defaults),
+//    plus the program's own string flags. Bad flags and configuration are one line on stderr and
+//    exit 2, before any request;
+//  - health probes (with --health-probe-bind-address, controller-runtime's flag): /healthz is
+//    200 "ok" unless a leader has missed its renewals 20 s past its lease (client-go's
+//    HealthzAdaptor; a liveness probe then restarts it), /readyz is 200 until the program stops;
 //  - the configuration: LoadConfig (the kubeconfig, KUBECONFIG, or the pod's service account);
 //  - klog lines on stderr (sim::Log on real time);
 //  - SIGINT/SIGTERM: the run context is cancelled, `run` returns (workers finish their keys),
