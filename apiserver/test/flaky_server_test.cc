@@ -140,7 +140,7 @@ TEST_CASE("flaky faults: each verb fails at the rate, in the documented mix",
   CHECK(none.watch_end_probability == 0);
 }
 
-TEST_CASE("flaky server at 100%: every API request fails with an injected error; discovery stays",
+TEST_CASE("flaky server at 100%: every API request fails with an injected error, discovery stays",
           "[apiserver][flaky]") {
   InBubble([] {
     auto server = fake::NewClientset(Cm("x"), GadgetCrd());
@@ -203,7 +203,7 @@ TEST_CASE("flaky server: some writes fail after they were applied, and a retry s
   });
 }
 
-TEST_CASE("flaky server: a lower rate fails about that share; 0 fails none", "[apiserver][flaky]") {
+TEST_CASE("flaky server: a lower rate fails about that share, 0 fails none", "[apiserver][flaky]") {
   InBubble([] {
     auto server = fake::NewClientset(Cm("x"));
     RestHandler rest(server);
