@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "json_read.h"
+#include "server_reads.h"
 #include "table.h"
 
 namespace bubble::apiserver::detail {
@@ -255,10 +256,9 @@ const ResourceCatalog::ByResource& ResourceCatalog::Builtin() const {
   return *builtin_;
 }
 
-std::vector<ServedResource> ResourceCatalog::FromStoredCrds(runtime::Clientset& server,
-                                                            const sim::Context& ctx) const {
+std::vector<ServedResource> ResourceCatalog::FromStoredCrds(fake::Clientset& server) const {
   std::vector<ServedResource> out;
-  if (auto crds = server.Resource(CrdResource(), "")->List(ctx, {}); crds.has_value()) {
+  if (auto crds = ServerList(server, CrdResource(), ""); crds.has_value()) {
     for (const runtime::ObjectPtr& crd : crds->items) {
       for (ServedResource& r : CrdResources(crd->ToJson())) {
         out.push_back(std::move(r));
@@ -268,10 +268,9 @@ std::vector<ServedResource> ResourceCatalog::FromStoredCrds(runtime::Clientset& 
   return out;
 }
 
-std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset& server,
-                                                       const sim::Context& ctx) const {
+std::vector<ServedResource> ResourceCatalog::Resources(fake::Clientset& server) const {
   ByResource served = Builtin();
-  for (ServedResource& r : FromStoredCrds(server, ctx)) {
+  for (ServedResource& r : FromStoredCrds(server)) {
     served[r.gvr] = std::move(r);
   }
   std::vector<ServedResource> out;
@@ -282,8 +281,7 @@ std::vector<ServedResource> ResourceCatalog::Resources(runtime::Clientset& serve
   return out;
 }
 
-std::optional<ServedResource> ResourceCatalog::Find(runtime::Clientset& server,
-                                                    const sim::Context& ctx, std::string_view group,
+std::optional<ServedResource> ResourceCatalog::Find(fake::Clientset& server, std::string_view group,
                                                     std::string_view version,
                                                     std::string_view resource) const {
   const auto is = [&](const ServedResource& r) {
@@ -292,7 +290,7 @@ std::optional<ServedResource> ResourceCatalog::Find(runtime::Clientset& server,
   // A stored CRD wins over a built-in of the same resource, as in Resources(); the last CRD
   // defining it wins, as there.
   std::optional<ServedResource> found;
-  for (ServedResource& r : FromStoredCrds(server, ctx)) {
+  for (ServedResource& r : FromStoredCrds(server)) {
     if (is(r)) {
       found = std::move(r);
     }
@@ -315,9 +313,9 @@ json ResourceCatalog::ApiVersions(std::string_view server_address) const {
            {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
 }
 
-json ResourceCatalog::ApiGroupList(runtime::Clientset& server, const sim::Context& ctx) const {
+json ResourceCatalog::ApiGroupList(fake::Clientset& server) const {
   std::map<std::string, std::set<std::string>> versions_by_group;
-  for (const ServedResource& r : Resources(server, ctx)) {
+  for (const ServedResource& r : Resources(server)) {
     if (!r.gvr.group.empty()) {
       versions_by_group[r.gvr.group].insert(r.gvr.version);
     }
@@ -335,12 +333,11 @@ json ResourceCatalog::ApiGroupList(runtime::Clientset& server, const sim::Contex
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
-std::optional<json> ResourceCatalog::ApiResourceList(runtime::Clientset& server,
-                                                     const sim::Context& ctx,
+std::optional<json> ResourceCatalog::ApiResourceList(fake::Clientset& server,
                                                      std::string_view group,
                                                      std::string_view version) const {
   json resources = json::array();
-  for (const ServedResource& r : Resources(server, ctx)) {
+  for (const ServedResource& r : Resources(server)) {
     if (r.gvr.group != group || r.gvr.version != version) {
       continue;
     }

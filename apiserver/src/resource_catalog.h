@@ -11,8 +11,9 @@
 //     v1 namespaces, apiextensions.k8s.io/v1 customresourcedefinitions.
 // The discovery documents (/api, /apis, /api/v1, /apis/G/V) are rendered from the same list.
 //
-// Every call that takes `server` lists the CRDs through it: one API call, recorded in a fake
-// clientset's Actions and traced like any other, and from a fiber when the server has latency.
+// Every call that takes `server` lists the CRDs stored in it now, as a read on the server's side
+// (server_reads.h: recorded in the fake's Actions, seen by its reactors, but not an API request,
+// so it meets no latency and no injected fault: discovery stays up on a flaky server).
 // A stored CRD is read field by field: one with a field of the wrong type serves what it can
 // (kube-apiserver would have rejected it) and never fails discovery for the other resources.
 #pragma once
@@ -25,10 +26,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <bubble/runtime/client.h>
+#include <bubble/fake/clientset.h>
 #include <bubble/runtime/group_version.h>
 #include <bubble/runtime/scheme.h>
-#include <bubble/sim/context.h>
 
 namespace bubble::apiserver::detail {
 
@@ -60,20 +60,17 @@ class ResourceCatalog {
 
   // Every served resource, CRDs read from `server` now (a List of customresourcedefinitions; a
   // failed list counts as none), in (group, version, resource) order.
-  std::vector<ServedResource> Resources(runtime::Clientset& server, const sim::Context& ctx) const;
+  std::vector<ServedResource> Resources(fake::Clientset& server) const;
 
   // The resource served at /api/VERSION/RESOURCE or /apis/GROUP/VERSION/RESOURCE, if any.
-  std::optional<ServedResource> Find(runtime::Clientset& server, const sim::Context& ctx,
-                                     std::string_view group, std::string_view version,
-                                     std::string_view resource) const;
+  std::optional<ServedResource> Find(fake::Clientset& server, std::string_view group,
+                                     std::string_view version, std::string_view resource) const;
 
   // Discovery documents (metav1.APIVersions, APIGroupList, APIResourceList), as JSON.
   nlohmann::json ApiVersions(std::string_view server_address) const;  // GET /api
-  nlohmann::json ApiGroupList(runtime::Clientset& server,
-                              const sim::Context& ctx) const;  // GET /apis
+  nlohmann::json ApiGroupList(fake::Clientset& server) const;         // GET /apis
   // GET /api/v1 or /apis/G/V; nullopt when nothing is served there (a 404).
-  std::optional<nlohmann::json> ApiResourceList(runtime::Clientset& server, const sim::Context& ctx,
-                                                std::string_view group,
+  std::optional<nlohmann::json> ApiResourceList(fake::Clientset& server, std::string_view group,
                                                 std::string_view version) const;
 
  private:
@@ -82,8 +79,7 @@ class ResourceCatalog {
   // on first use (it was most of the cost of a small request, bench/rest_bench.cc).
   const ByResource& Builtin() const;
   // The resources of the CustomResourceDefinitions stored in `server` now.
-  std::vector<ServedResource> FromStoredCrds(runtime::Clientset& server,
-                                             const sim::Context& ctx) const;
+  std::vector<ServedResource> FromStoredCrds(fake::Clientset& server) const;
 
   const runtime::Scheme* scheme_;
   mutable std::optional<ByResource> builtin_{};

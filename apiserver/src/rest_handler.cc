@@ -1,8 +1,10 @@
 // apiserver/src/rest_handler.cc
 //
 // Routing and the verbs of the REST API (docs/semantics.md §1.16). Each verb reads its options
-// from the query (and the body for writes), makes one or two calls into the clientset with the
-// responder's context, and answers JSON: the object, a List, a Table, or a metav1.Status.
+// from the query (and the body for writes), makes one call into the clientset with the
+// responder's context (the API request, which meets the fake's latency and faults), and the reads
+// it needs on the server's side (server_reads.h), and answers JSON: the object, a List, a Table,
+// or a metav1.Status.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -28,6 +30,7 @@
 #include "request_target.h"
 #include "resource_catalog.h"
 #include "responses.h"
+#include "server_reads.h"
 #include "strategic_merge.h"
 #include "version_info.h"
 #include "watch_stream.h"
@@ -143,7 +146,7 @@ class Request {
  private:
   const sim::Context& Ctx() const { return out_.Context(); }
 
-  runtime::Clientset& Server() { return *state_.server; }
+  fake::Clientset& Server() { return *state_.server; }
 
   bool RequireGet() {
     if (req_.method == "GET" || req_.method == "HEAD") {
@@ -216,7 +219,7 @@ void Request::Route(const detail::Target& target) {
       return;
     case Kind::kApiGroupList:
       if (RequireGet()) {
-        RespondJson(out_, 200, state_.catalog.ApiGroupList(Server(), Ctx()));
+        RespondJson(out_, 200, state_.catalog.ApiGroupList(Server()));
       }
       return;
     case Kind::kApiGroup:
@@ -227,8 +230,8 @@ void Request::Route(const detail::Target& target) {
     case Kind::kResource:
       if (target.path.group_version_only) {
         if (RequireGet()) {
-          auto doc = state_.catalog.ApiResourceList(Server(), Ctx(), target.path.group,
-                                                    target.path.version);
+          auto doc =
+              state_.catalog.ApiResourceList(Server(), target.path.group, target.path.version);
           if (doc) {
             RespondJson(out_, 200, *doc);
           } else {
@@ -246,7 +249,7 @@ void Request::Route(const detail::Target& target) {
 }
 
 void Request::ServeApiGroup(const std::string& group) {
-  const nlohmann::json list = state_.catalog.ApiGroupList(Server(), Ctx());
+  const nlohmann::json list = state_.catalog.ApiGroupList(Server());
   if (list.contains("groups")) {
     for (const nlohmann::json& g : list["groups"]) {
       if (detail::Str(detail::Child(&g, "name")) == group) {
@@ -262,7 +265,7 @@ void Request::ServeApiGroup(const std::string& group) {
 }
 
 void Request::ServeResource(const detail::ResourcePath& path) {
-  auto found = state_.catalog.Find(Server(), Ctx(), path.group, path.version, path.resource);
+  auto found = state_.catalog.Find(Server(), path.group, path.version, path.resource);
   if (!found) {
     RespondStatus(out_, NotFound());
     return;
@@ -636,7 +639,7 @@ void Request::StrategicPatch(const std::string& name, const std::string& subreso
                       (*patch)["metadata"].contains("resourceVersion");
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
-    auto current = client_->Get(Ctx(), name, {});
+    auto current = detail::ServerGet(Server(), resource_.gvr, namespace_, name);
     if (!current) {
       RespondStatus(out_, current.error());
       return;
@@ -706,7 +709,7 @@ void Request::Delete(const std::string& name) {
   }
   // §1.16: the answer is the object's last state, or its state with deletionTimestamp when
   // finalizers keep it.
-  auto before = client_->Get(Ctx(), name, {});
+  auto before = detail::ServerGet(Server(), resource_.gvr, namespace_, name);
   if (!before) {
     RespondStatus(out_, before.error());
     return;
@@ -715,7 +718,7 @@ void Request::Delete(const std::string& name) {
     RespondStatus(out_, deleted.error());
     return;
   }
-  auto after = client_->Get(Ctx(), name, {});
+  auto after = detail::ServerGet(Server(), resource_.gvr, namespace_, name);
   RespondJson(out_, 200, (after ? *after : *before)->ToJson());
 }
 
@@ -734,7 +737,7 @@ void Request::DeleteCollection() {
   }
   list_opts->limit = 0;
   list_opts->continue_.clear();
-  auto list = client_->List(Ctx(), *list_opts);
+  auto list = detail::ServerList(Server(), resource_.gvr, namespace_, *list_opts);
   if (!list) {
     RespondStatus(out_, list.error());
     return;

@@ -12,7 +12,6 @@
 namespace api = bubble::apiserver::detail;
 namespace fake = bubble::fake;
 namespace rt = bubble::runtime;
-namespace sim = bubble::sim;
 using nlohmann::json;
 
 namespace {
@@ -62,9 +61,8 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
           "[apiserver][discovery]") {
   fake::Clientset cs(fake::Options{}, WidgetCrd());
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto ctx = sim::Context::Background();
 
-  const auto v1 = catalog.ApiResourceList(cs, ctx, "example.com", "v1");
+  const auto v1 = catalog.ApiResourceList(cs, "example.com", "v1");
   REQUIRE(v1.has_value());
   CHECK((*v1)["kind"] == "APIResourceList");
   CHECK((*v1)["groupVersion"] == "example.com/v1");
@@ -80,13 +78,13 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
   CHECK((*FindResource(*v1, "widgets/status"))["verbs"] == json{"get", "patch", "update"});
 
   // v1beta1 is served without status; an unserved version is not there at all.
-  const auto beta = catalog.ApiResourceList(cs, ctx, "example.com", "v1beta1");
+  const auto beta = catalog.ApiResourceList(cs, "example.com", "v1beta1");
   REQUIRE(beta.has_value());
   CHECK(Names(*beta) == std::vector<std::string>{"widgets"});
-  CHECK_FALSE(catalog.ApiResourceList(cs, ctx, "example.com", "v2alpha1").has_value());
+  CHECK_FALSE(catalog.ApiResourceList(cs, "example.com", "v2alpha1").has_value());
 
   // The group lists served versions by kube's priority; the preferred one first.
-  const json groups = catalog.ApiGroupList(cs, ctx);
+  const json groups = catalog.ApiGroupList(cs);
   CHECK(groups["kind"] == "APIGroupList");
   const json* example = nullptr;
   for (const json& g : groups["groups"]) {
@@ -100,7 +98,7 @@ TEST_CASE("a stored CRD is served with its names, scope, versions and status sub
   CHECK((*example)["preferredVersion"]["version"] == "v1");
 
   // Find carries the printer columns to ToTable.
-  const auto found = catalog.Find(cs, ctx, "example.com", "v1", "widgets");
+  const auto found = catalog.Find(cs, "example.com", "v1", "widgets");
   REQUIRE(found.has_value());
   REQUIRE(found->columns.size() == 2);
   CHECK(found->columns[0].json_path == ".spec.size");
@@ -121,7 +119,7 @@ TEST_CASE(
   REQUIRE(crd.has_value());
   fake::Clientset cs(fake::Options{}, *crd);
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto found = catalog.Find(cs, sim::Context::Background(), "example.org", "v1", "gadgets");
+  const auto found = catalog.Find(cs, "example.org", "v1", "gadgets");
   REQUIRE(found.has_value());
   CHECK_FALSE(found->namespaced);
   CHECK(found->singular == "gadget");  // defaulted from the kind
@@ -136,9 +134,8 @@ TEST_CASE("built-in resources carry kube-apiserver's short names, categories and
           "[apiserver][discovery]") {
   fake::Clientset cs;
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto ctx = sim::Context::Background();
 
-  const auto core = catalog.ApiResourceList(cs, ctx, "", "v1");
+  const auto core = catalog.ApiResourceList(cs, "", "v1");
   REQUIRE(core.has_value());
   CHECK((*core)["groupVersion"] == "v1");
   CHECK(Names(*core) == std::vector<std::string>{"configmaps", "events", "namespaces",
@@ -154,34 +151,34 @@ TEST_CASE("built-in resources carry kube-apiserver's short names, categories and
   CHECK((*FindResource(*core, "namespaces"))["namespaced"] == false);
   CHECK_FALSE(FindResource(*core, "secrets")->contains("shortNames"));
 
-  const auto apps = catalog.ApiResourceList(cs, ctx, "apps", "v1");
+  const auto apps = catalog.ApiResourceList(cs, "apps", "v1");
   REQUIRE(apps.has_value());
   CHECK(Names(*apps) == std::vector<std::string>{"deployments", "deployments/status"});
   CHECK((*FindResource(*apps, "deployments"))["shortNames"] == json{"deploy"});
   CHECK((*FindResource(*apps, "deployments"))["categories"] == json{"all"});
 
-  const auto crds = catalog.ApiResourceList(cs, ctx, "apiextensions.k8s.io", "v1");
+  const auto crds = catalog.ApiResourceList(cs, "apiextensions.k8s.io", "v1");
   REQUIRE(crds.has_value());
   const json& crd = *FindResource(*crds, "customresourcedefinitions");
   CHECK(crd["shortNames"] == json{"crd", "crds"});
   CHECK(crd["namespaced"] == false);
   CHECK(crd["kind"] == "CustomResourceDefinition");
 
-  const auto leases = catalog.ApiResourceList(cs, ctx, "coordination.k8s.io", "v1");
+  const auto leases = catalog.ApiResourceList(cs, "coordination.k8s.io", "v1");
   REQUIRE(leases.has_value());
   CHECK(Names(*leases) == std::vector<std::string>{"leases"});
 
   // Groups in name order, the core group not among them (it is /api).
   std::vector<std::string> groups;
-  const json group_list = catalog.ApiGroupList(cs, ctx);
+  const json group_list = catalog.ApiGroupList(cs);
   for (const json& g : group_list["groups"]) {
     groups.push_back(g["name"].get<std::string>());
   }
   CHECK(groups == std::vector<std::string>{"apiextensions.k8s.io", "apps", "coordination.k8s.io"});
 
-  CHECK_FALSE(catalog.ApiResourceList(cs, ctx, "batch", "v1").has_value());
-  CHECK_FALSE(catalog.Find(cs, ctx, "", "v1", "replicationcontrollers").has_value());
-  CHECK(catalog.Find(cs, ctx, "", "v1", "configmaps")->columns.size() == 3);  // Name, Data, Age
+  CHECK_FALSE(catalog.ApiResourceList(cs, "batch", "v1").has_value());
+  CHECK_FALSE(catalog.Find(cs, "", "v1", "replicationcontrollers").has_value());
+  CHECK(catalog.Find(cs, "", "v1", "configmaps")->columns.size() == 3);  // Name, Data, Age
 }
 
 TEST_CASE("kinds a scenario registers in the scheme are served and a CRD for one adds its names",
@@ -190,9 +187,8 @@ TEST_CASE("kinds a scenario registers in the scheme are served and a CRD for one
   options.scheme.RegisterUnstructured({"example.com", "v1", "Widget"}, true, "widgets");
   fake::Clientset plain(options);
   const api::ResourceCatalog catalog(plain.GetScheme());
-  const auto ctx = sim::Context::Background();
 
-  const auto scheme_only = catalog.Find(plain, ctx, "example.com", "v1", "widgets");
+  const auto scheme_only = catalog.Find(plain, "example.com", "v1", "widgets");
   REQUIRE(scheme_only.has_value());
   CHECK(scheme_only->kind == "Widget");
   CHECK(scheme_only->singular == "widget");
@@ -200,7 +196,7 @@ TEST_CASE("kinds a scenario registers in the scheme are served and a CRD for one
   CHECK(scheme_only->columns.empty());  // Name and Age
 
   fake::Clientset with_crd(options, WidgetCrd());
-  const auto from_crd = catalog.Find(with_crd, ctx, "example.com", "v1", "widgets");
+  const auto from_crd = catalog.Find(with_crd, "example.com", "v1", "widgets");
   REQUIRE(from_crd.has_value());
   CHECK(from_crd->short_names == std::vector<std::string>{"wd"});
 }
@@ -211,9 +207,8 @@ TEST_CASE("a failed list of CRDs serves the rest", "[apiserver][discovery]") {
     return fake::Reaction::Failed(rt::NewInternalError("etcd is down"));
   });
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto ctx = sim::Context::Background();
-  CHECK_FALSE(catalog.Find(cs, ctx, "example.com", "v1", "widgets").has_value());
-  CHECK(catalog.Find(cs, ctx, "", "v1", "pods").has_value());
+  CHECK_FALSE(catalog.Find(cs, "example.com", "v1", "widgets").has_value());
+  CHECK(catalog.Find(cs, "", "v1", "pods").has_value());
 }
 
 TEST_CASE("versions are ordered as kube-apiserver orders them", "[apiserver][discovery]") {
@@ -230,7 +225,7 @@ TEST_CASE("versions are ordered as kube-apiserver orders them", "[apiserver][dis
   fake::Clientset cs(fake::Options{}, *crd);
   const api::ResourceCatalog catalog(cs.GetScheme());
   std::vector<std::string> versions;
-  const json group_list = catalog.ApiGroupList(cs, sim::Context::Background());
+  const json group_list = catalog.ApiGroupList(cs);
   for (const json& g : group_list["groups"]) {
     if (g["name"] == "example.net") {
       for (const json& v : g["versions"]) {
@@ -271,9 +266,8 @@ TEST_CASE("a CRD with fields of the wrong type serves what it can and breaks not
   REQUIRE(broken.has_value());
   fake::Clientset cs(fake::Options{}, *crd, *broken);
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto ctx = sim::Context::Background();
-  CHECK_FALSE(catalog.Find(cs, ctx, "example.com", "v1", "odds").has_value());  // not served
-  const auto v2 = catalog.Find(cs, ctx, "example.com", "v2", "odds");
+  CHECK_FALSE(catalog.Find(cs, "example.com", "v1", "odds").has_value());  // not served
+  const auto v2 = catalog.Find(cs, "example.com", "v2", "odds");
   REQUIRE(v2.has_value());
   CHECK(v2->namespaced);
   CHECK(v2->short_names.empty());
@@ -282,5 +276,5 @@ TEST_CASE("a CRD with fields of the wrong type serves what it can and breaks not
   REQUIRE(v2->columns.size() == 1);
   CHECK(v2->columns[0].name == "Y");
   CHECK(v2->columns[0].priority == 0);
-  CHECK(catalog.Find(cs, ctx, "", "v1", "pods").has_value());
+  CHECK(catalog.Find(cs, "", "v1", "pods").has_value());
 }

@@ -34,7 +34,7 @@ api::ServedResource Served(std::string_view group, std::string_view version,
     REQUIRE(cs.GetTracker().Add(*crd).has_value());
   }
   const api::ResourceCatalog catalog(cs.GetScheme());
-  auto r = catalog.Find(cs, sim::Context::Background(), group, version, resource);
+  auto r = catalog.Find(cs, group, version, resource);
   REQUIRE(r.has_value());
   return *r;
 }
@@ -300,7 +300,7 @@ TEST_CASE("a kind without a printer gets Name and Age", "[apiserver][table]") {
   options.scheme.RegisterUnstructured({"example.com", "v1", "Widget"}, true, "widgets");
   fake::Clientset cs(options);
   const api::ResourceCatalog catalog(cs.GetScheme());
-  const auto served = catalog.Find(cs, sim::Context::Background(), "example.com", "v1", "widgets");
+  const auto served = catalog.Find(cs, "example.com", "v1", "widgets");
   REQUIRE(served.has_value());
   rt::Unstructured w(
       {"example.com", "v1", "Widget"},

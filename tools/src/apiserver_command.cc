@@ -35,6 +35,31 @@ void AddApiServerOptions(CLI::App* cmd, ApiServerArgs& args) {
   cmd->add_option("--kubeconfig", args.listen.kubeconfig,
                   "Where the kubeconfig goes (default: a new directory under $TMPDIR)")
       ->type_name("FILE");
+  // Faults (docs/kubectl.md, "Test against a flaky server"): checked with the rest, before
+  // anything is served.
+  cmd->add_option("--error-rate", args.error_rate,
+                  "Percent (0-100) of API requests (get, list, watch, create, update, patch, "
+                  "delete, deletecollection; not discovery) that fail: 1/2 500 InternalError, 1/4 "
+                  "429 TooManyRequests with Retry-After: 1, 1/4 504 Timeout; of failed writes, "
+                  "the 504s and half the 500s come after the write was applied")
+      ->type_name("PCT");
+  cmd->add_option("--latency", args.latency,
+                  "Delay of each API request, drawn per request and each way in MIN..MAX (MAX "
+                  "alone: 0..MAX), e.g. 5ms..50ms")
+      ->type_name("MIN..MAX");
+  cmd->add_option("--watch-lifetime", args.watch_lifetime,
+                  "Every watch stream ends after a lifetime drawn in (0, D], e.g. 30s; the "
+                  "client watches again")
+      ->type_name("D");
+  cmd->add_option("--expire-rate", args.expire_rate,
+                  "Percent (0-100) of watches from a resourceVersion before which the server "
+                  "compacts its history: one from an older version gets 410 Expired and the "
+                  "client lists again")
+      ->type_name("PCT");
+  cmd->add_option("--fault-seed", args.fault_seed,
+                  "Seed of the fault draws, to repeat a flaky run as closely as real time allows "
+                  "(default: drawn, and printed at start)")
+      ->type_name("N");
 }
 
 int ApiServer(const NetworkCommands* network, const ApiServerArgs& args) {

@@ -6,6 +6,11 @@
 #     apply -f of a ConfigMap, a Deployment, a CRD and its custom resource; get -o yaml/json,
 #     get -A, label selectors, label, patch (merge, JSON, strategic), get --watch seeing a change
 #     made by a second kubectl, describe, delete; requests bubble does not serve get a Status.
+#   - flaky: `bubble apiserver` with faults: with --error-rate 100 every API request fails with a
+#     Status of the documented mix (429 with Retry-After) while discovery, /version and custom
+#     resources stay served; with --watch-lifetime a watch stream ends by itself with the chunked
+#     terminator (raw HTTP over bash's /dev/tcp); with --expire-rate 100 a watch from an older
+#     resourceVersion gets a 410 ERROR event; zeros turn faults off; bad values exit 2.
 #   - frozen: `bubble run ... --serve` of a failing seed (read-only), at the end and --pause-at.
 set -u
 bubble="$1"
@@ -67,6 +72,15 @@ stop() {
 }
 
 k() { "$kubectl" --kubeconfig "$kc" "$@"; }
+# port NAME: the port a server started by `start NAME` serves at.
+port() { grep -oE '^bubble apiserver: serving .* at https?://[^ ]+:[0-9]+$' "$tmp/$1.log" | sed 's/.*://'; }
+# raw PORT PATH: one plain-HTTP GET over bash's /dev/tcp (no curl), the response as sent (status
+# line, headers, chunked body) in $tmp/raw; exit 124 if it had not ended within 30 s.
+raw() {
+  timeout 30 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 3
+    printf "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n" "$1" >&3
+    cat <&3' "$1" "$2" >"$tmp/raw"
+}
 
 # ---- live: bubble apiserver over plain HTTP -------------------------------------------------
 kc="$tmp/live.kubeconfig"
@@ -75,6 +89,7 @@ start live -- "$bubble" apiserver --listen 127.0.0.1:0 --kubeconfig "$kc" \
 live_pid=${pids[-1]}
 grep -qE '^bubble apiserver: serving .* at http://127\.0\.0\.1:[0-9]+$' "$tmp/live.log" ||
   { echo "FAIL live-banner"; cat "$tmp/live.log"; fails=$((fails + 1)); }
+! grep -q '^faults:' "$tmp/live.log" || fail "live-banner: a faults line without fault flags"
 
 check version 0 -- k version
 expect_out version 'Server Version: .*GitVersion:"v1\.20\.0-bubble'
@@ -188,8 +203,11 @@ stop "$live_pid" 0 live-stops-on-sigterm
 
 # ---- live over HTTPS with a generated certificate -------------------------------------------
 kc="$tmp/tls.kubeconfig"
-start tls -- "$bubble" apiserver --listen 127.0.0.1:0 --tls --kubeconfig "$kc"
+# Fault flags of zero are off: no faults line, every request served.
+start tls -- "$bubble" apiserver --listen 127.0.0.1:0 --tls --kubeconfig "$kc" --error-rate 0 \
+  --latency 0 --expire-rate 0%
 tls_pid=${pids[-1]}
+! grep -q '^faults:' "$tmp/tls.log" || fail "tls-banner: a faults line for zero faults"
 grep -qE 'at https://localhost:[0-9]+$' "$tmp/tls.log" ||
   { echo "FAIL tls-banner"; cat "$tmp/tls.log"; fails=$((fails + 1)); }
 check tls-apply 0 -- k apply -f "$files/configmap.yaml"
@@ -199,6 +217,83 @@ expect_out tls-get '^blue$'
 check tls-wrong-ca 1 -- "$kubectl" --server "$(grep -oE 'https://localhost:[0-9]+' "$tmp/tls.log" | head -1)" \
   --certificate-authority "$files/configmap.yaml" get configmaps
 stop "$tls_pid" 0 tls-stops-on-sigterm
+
+# ---- flaky: every API request fails, discovery stays --------------------------------------
+kc="$tmp/flaky.kubeconfig"
+# The seed objects are the server's own start: created before the faults begin.
+start flaky -- "$bubble" apiserver --listen 127.0.0.1:0 --kubeconfig "$kc" \
+  --seed-objects "$files/seed-objects.yaml" --error-rate 100 --fault-seed 1
+flaky_pid=${pids[-1]}
+grep -qxF 'faults: 100% of API requests fail (500, 429 with Retry-After, 504; some writes applied first); fault seed 1 (--fault-seed 1 repeats the draws)' \
+  "$tmp/flaky.log" || { fail "flaky-banner"; cat "$tmp/flaky.log"; }
+injected='Error from server \((InternalError|Timeout|TooManyRequests)\): .*injected fault'
+check flaky-version 0 -- k version
+check flaky-discovery 0 -- k api-resources
+expect_out flaky-discovery '^things +example\.net/v1 +false +Thing$'
+check flaky-get 1 -- k get configmaps -n team-a
+expect_err flaky-get "$injected"
+check flaky-custom-resource 1 -- k get things
+expect_err flaky-custom-resource "$injected"
+check flaky-create 1 -- k create configmap lost
+expect_err flaky-create "$injected"
+# Raw answers: a Status of the mix each; a 429 carries Retry-After: 1 (client-go waits and
+# retries by itself), a 500 or 504 none.
+seen=""
+for ((i = 0; i < 40; i++)); do
+  raw "$(port flaky)" /api/v1/namespaces/team-a/configmaps/settings
+  status=$(head -1 "$tmp/raw" | tr -d '\r')
+  case "$status" in
+    "HTTP/1.1 429 Too Many Requests")
+      grep -q $'^Retry-After: 1\r$' "$tmp/raw" || fail "flaky-raw: a 429 without Retry-After: 1"
+      grep -q '"code":429,.*"retryAfterSeconds":1' "$tmp/raw" || fail "flaky-raw: a 429's Status" ;;
+    "HTTP/1.1 500 Internal Server Error" | "HTTP/1.1 504 Gateway Timeout")
+      ! grep -qi '^Retry-After' "$tmp/raw" || fail "flaky-raw: $status with Retry-After"
+      grep -q '"reason":"\(InternalError\|Timeout\)"' "$tmp/raw" || fail "flaky-raw: $status's Status" ;;
+    *) fail "flaky-raw: answered \"$status\", want 429, 500 or 504"; cat "$tmp/raw"; break ;;
+  esac
+  seen="$seen ${status:9:3}"
+done
+for code in 500 429 504; do
+  case "$seen" in
+    *"$code"*) echo "ok   flaky-raw-$code" ;;
+    *) fail "flaky-raw-$code: not among 40 answers:$seen" ;;
+  esac
+done
+stop "$flaky_pid" 0 flaky-stops-on-sigterm
+
+# ---- flaky watches: lifetimes, 410, latency ------------------------------------------------
+kc="$tmp/watches.kubeconfig"
+start watches -- "$bubble" apiserver --listen 127.0.0.1:0 --kubeconfig "$kc" \
+  --watch-lifetime 2s --expire-rate 100 --latency 1ms..20ms
+watches_pid=${pids[-1]}
+grep -qxE 'faults: latency 1ms\.\.20ms each way, watches end within 2s, 100% of resumed watches expire \(410\); fault seed ([0-9]+) \(--fault-seed \1 repeats the draws\)' \
+  "$tmp/watches.log" || { fail "watches-banner"; cat "$tmp/watches.log"; }
+check watches-create-a 0 -- k create configmap a
+old_rv=$(k get configmap a -o jsonpath='{.metadata.resourceVersion}')
+check watches-create-b 0 -- k create configmap b
+# The stream ends by itself, cleanly: a chunked body and its last chunk, not a reset.
+raw "$(port watches)" '/api/v1/namespaces/default/configmaps?watch=1'
+got=$?
+if [ "$got" != 0 ]; then
+  fail "watches-lifetime: the stream had not ended within 30 s (exit $got)"
+elif ! grep -q $'^Transfer-Encoding: chunked\r$' "$tmp/raw" || ! grep -q '"type":"ADDED"' "$tmp/raw" ||
+  [ "$(tail -c 5 "$tmp/raw" | od -An -tx1 | tr -d ' \n')" != 300d0a0d0a ]; then
+  fail "watches-lifetime: not a chunked stream of events ending with its last chunk"
+  od -c "$tmp/raw" | tail -5
+else
+  echo "ok   watches-lifetime"
+fi
+# kubectl streams it too, and exits 0 when the server ends it.
+check watches-kubectl-raw 0 -- timeout 30 "$kubectl" --kubeconfig "$kc" get --raw \
+  '/api/v1/namespaces/default/configmaps?watch=1'
+expect_out watches-kubectl-raw '"type":"ADDED"'
+check watches-kubectl-get-w 0 -- timeout 30 "$kubectl" --kubeconfig "$kc" get configmaps -w
+expect_out watches-kubectl-get-w '^b +0 '
+# A watch from before the latest change: the server compacts first, so 410 as an ERROR event.
+check watches-expired 0 -- timeout 30 "$kubectl" --kubeconfig "$kc" get --raw \
+  "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=$old_rv"
+expect_out watches-expired '^\{"object":\{"apiVersion":"v1","code":410,.*"reason":"Expired".*"type":"ERROR"\}$'
+stop "$watches_pid" 0 watches-stops-on-sigterm
 
 # ---- usage errors: exit 2, one line, nothing served ----------------------------------------
 check apiserver-bad-address 2 -- "$bubble" apiserver --listen nowhere
@@ -210,6 +305,15 @@ check apiserver-bad-seed-objects 2 -- "$bubble" apiserver --listen 127.0.0.1:0 -
 expect_err apiserver-bad-seed-objects "^bubble: error: .*bad.yaml"
 check apiserver-half-tls 2 -- "$bubble" apiserver --listen 127.0.0.1:0 --tls-cert "$tmp/bad.yaml"
 expect_err apiserver-half-tls '^bubble: error: --tls-cert and --tls-key go together'
+for bad in "--error-rate 101" "--error-rate ten" "--expire-rate -5" "--latency 50ms..5ms" \
+  "--latency 5" "--watch-lifetime 0" "--fault-seed x"; do
+  flag=${bad%% *}
+  name="apiserver-bad-${flag#--}"
+  check "$name=${bad#* }" 2 -- "$bubble" apiserver --listen 127.0.0.1:0 $bad
+  expect_err "$name" "^bubble: error: $flag \"${bad#* }\": .*e\.g\. $flag "
+  [ "$(wc -l <"$tmp/err")" = 1 ] && [ ! -s "$tmp/out" ] ||
+    fail "$name: want one line on stderr and nothing served"
+done
 check pause-without-serve 2 -- "$bubble" run custom-resource-controller --pause-at 1s
 expect_err pause-without-serve '^bubble: error: .*--serve ADDR'
 check pause-bad-time 2 -- "$bubble" run custom-resource-controller --serve 127.0.0.1:0 --pause-at soon

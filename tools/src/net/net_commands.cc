@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <bubble/apiserver/flaky_server.h>
 #include <bubble/apiserver/live_server.h>
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/fake/clientset.h>
@@ -28,10 +29,12 @@
 #include <bubble/net/io_loop.h>
 #include <bubble/net/signal.h>
 #include <bubble/net/tls.h>
+#include <bubble/sim/bubble.h>
 #include <bubble/sim/shell_word.h>
 
 #include "kubeconfig.h"
 #include "seed_objects.h"
+#include "server_faults.h"
 
 namespace bubble::cli {
 namespace {
@@ -426,6 +429,13 @@ class KubernetesApi final : public NetworkCommands {
     if (!history_given && options.fidelity.KeepsHistory()) {
       options.fidelity.history_limit = apiserver::kLiveHistoryLimit;
     }
+    net_commands::ServerFaults faults;
+    try {
+      faults = net_commands::ReadServerFaults(args);
+    } catch (const net_commands::FaultFlagError& e) {
+      std::fprintf(stderr, "bubble: error: %s\n", e.what());
+      return 2;
+    }
     std::vector<json> seed_objects;
     if (!args.seed_objects.empty()) {
       try {
@@ -436,7 +446,7 @@ class KubernetesApi final : public NetworkCommands {
       }
     }
     int code = 0;
-    const sim::RunResult r = net::RunRealTime([&] {
+    const auto serve = [&] {
       const net::HostPort at = net::ParseHostPort(args.listen.address);
       auto clientset = std::make_shared<fake::Clientset>(options);
       std::vector<std::unique_ptr<apiserver::RestHandler>> handlers;
@@ -455,6 +465,10 @@ class KubernetesApi final : public NetworkCommands {
         code = 2;
         return;
       }
+      // After the seeding, which is the server's own start and must not fail by a draw.
+      clientset->MutableFaults() = apiserver::FlakyFaults(faults.flaky);
+      const std::string faults_line =
+          net_commands::FaultsLine(faults, sim::Bubble::Current()->GetOptions().seed);
       const ServerTls tls = ResolveTls(args.listen, at);
       code = ServeUntilSignal(handlers, at, args.listen, tls, "apiserver", [&](const Served& s) {
         std::printf("bubble apiserver: serving a fake API server (fidelity %s%s) at %s\n",
@@ -463,9 +477,13 @@ class KubernetesApi final : public NetworkCommands {
                         ? ""
                         : fmt::format(", {} seed objects", seed_objects.size()).c_str(),
                     s.url.c_str());
+        if (!faults_line.empty()) {
+          std::printf("%s\n", faults_line.c_str());
+        }
         PrintTry(s, {"get all -A", "apply -f my-objects.yaml", "get configmaps -w"});
       });
-    });
+    };
+    const sim::RunResult r = net::RunRealTime(serve, {.seed = faults.seed});
     if (!r.Passed() && code == 0) {
       std::fprintf(stderr, "bubble: error: the server failed: %s\n", r.report.c_str());
       return 1;

@@ -22,7 +22,10 @@
 // outcome is an HTTP response; errors carry a metav1.Status body.
 //
 // Every call into the clientset is made on the calling fiber with the responder's Context(), so
-// a client that leaves cancels what it waits for.
+// a client that leaves cancels what it waits for. An API request is one such call, through the
+// fake's pipeline (latency, faults: flaky_server.h); what the handler reads on the server's side
+// (stored CRDs, the state around a delete or a strategic merge patch) runs the reactor chain
+// only, so discovery and those reads never meet an injected fault.
 //
 // Threading: fibers of the bubble that owns the clientset; Serve() may run on many fibers at
 // once (the continue tokens are shared state, changed only between scheduling points).

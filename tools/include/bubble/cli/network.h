@@ -55,6 +55,13 @@ struct ApiServerArgs {
   std::string fidelity = "all";
   // A YAML or JSON file of objects the server starts with.
   std::string seed_objects{};
+  // The faults it injects, as typed on the command line (docs/kubectl.md, "Test against a flaky
+  // server"); "": off. Checked before anything is served.
+  std::string error_rate{};      // --error-rate PCT: percent of API requests that fail
+  std::string latency{};         // --latency MIN..MAX or MAX: per request, each way
+  std::string watch_lifetime{};  // --watch-lifetime D: every watch ends within D
+  std::string expire_rate{};     // --expire-rate PCT: percent of resumed watches compacted first
+  std::string fault_seed{};      // --fault-seed N: the seed of the draws (default: drawn, printed)
 };
 
 class NetworkCommands {
