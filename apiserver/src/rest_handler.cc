@@ -24,6 +24,7 @@
 
 #include "event_fields.h"
 #include "json_read.h"
+#include "list_options_rules.h"
 #include "list_pages.h"
 #include "media_types.h"
 #include "openapi.h"
@@ -171,8 +172,10 @@ class Request {
   void Delete(const std::string& name);
   void DeleteCollection();
 
-  // The list options of the query; for v1 events, the event-field terms go to `event_fields`.
-  runtime::Result<runtime::ListOptions> ListOptionsOf(runtime::FieldSelector& event_fields);
+  // The list options of the query, defaulted and validated as kube-apiserver does for a list or
+  // a watch (list_options_rules.h); for v1 events, the event-field terms go to `event_fields`.
+  runtime::Result<runtime::ListOptions> ListOptionsOf(runtime::FieldSelector& event_fields,
+                                                      bool watch);
   runtime::Result<runtime::DeleteOptions> DeleteOptionsOf();
   // The body decoded as an object of the served kind, named and namespaced as the URL says.
   runtime::Result<std::unique_ptr<runtime::Object>> BodyObject(std::string_view url_name);
@@ -364,7 +367,8 @@ void Request::ServeResource(const detail::ResourcePath& path) {
   }
 }
 
-runtime::Result<runtime::ListOptions> Request::ListOptionsOf(runtime::FieldSelector& event_fields) {
+runtime::Result<runtime::ListOptions> Request::ListOptionsOf(runtime::FieldSelector& event_fields,
+                                                             bool watch) {
   runtime::ListOptions opts;
   opts.label_selector = query_.GetOr("labelSelector", "");
   opts.field_selector = query_.GetOr("fieldSelector", "");
@@ -393,6 +397,14 @@ runtime::Result<runtime::ListOptions> Request::ListOptionsOf(runtime::FieldSelec
   }
   opts.limit = limit->value_or(0);
   opts.continue_ = query_.GetOr("continue", "");
+  // §1.16: the WatchList feature gate is the fake's watch-list switch.
+  const bool watch_list = Server().SupportsWatchList();
+  if (watch) {
+    detail::DefaultWatchOptions(opts, watch_list);
+  }
+  if (auto valid = detail::ValidateListOptions(opts, watch, watch_list); !valid) {
+    return runtime::Err(std::move(valid.error()));
+  }
   return opts;
 }
 
@@ -428,7 +440,7 @@ void Request::Get(const std::string& name) {
 
 void Request::List() {
   runtime::FieldSelector event_fields;
-  auto opts = ListOptionsOf(event_fields);
+  auto opts = ListOptionsOf(event_fields, /*watch=*/false);
   auto include = IncludeParam(query_);
   if (!opts || !include) {
     RespondStatus(out_, !opts ? opts.error() : include.error());
@@ -473,7 +485,7 @@ void Request::List() {
 
 void Request::Watch(const std::string& name) {
   detail::WatchStream watch;
-  auto opts = ListOptionsOf(watch.event_fields);
+  auto opts = ListOptionsOf(watch.event_fields, /*watch=*/true);
   auto include = IncludeParam(query_);
   if (!opts || !include) {
     RespondStatus(out_, !opts ? opts.error() : include.error());
@@ -724,7 +736,7 @@ void Request::Delete(const std::string& name) {
 
 void Request::DeleteCollection() {
   runtime::FieldSelector event_fields;
-  auto list_opts = ListOptionsOf(event_fields);
+  auto list_opts = ListOptionsOf(event_fields, /*watch=*/false);
   auto opts = DeleteOptionsOf();
   if (!list_opts || !opts) {
     RespondStatus(out_, !list_opts ? list_opts.error() : opts.error());

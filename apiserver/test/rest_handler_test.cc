@@ -2,7 +2,9 @@
 //
 // The REST handler in a simulated bubble, with an in-memory responder: routes, verbs, paging,
 // watches, Table output and errors, as kubectl sends them.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -338,6 +340,171 @@ TEST_CASE("watch: a compacted resourceVersion is an ERROR event with 410, then t
     // A resourceVersion that is no integer is refused before the stream starts.
     CheckStatus(Call(rest, Req("GET", "/api/v1/configmaps?watch=1&resourceVersion=abc")), 400,
                 "BadRequest");
+  });
+}
+
+// The annotations of a watch event's object ({} when it has none).
+json Annotations(const json& event) {
+  return event["object"]["metadata"].value("annotations", json::object());
+}
+
+TEST_CASE(
+    "watch-list: sendInitialEvents streams every object, then the initial-events-end "
+    "bookmark",
+    "[apiserver][rest][watch-list]") {
+  InBubble([] {
+    auto server = fake::NewClientset(Cm("a", "x"), Cm("a", "y"), Cm("b", "z"));
+    RestHandler rest(server);
+    const std::string rv =
+        std::to_string(server->GetTracker().ResourceVersion(rt::ConfigMap::StaticResource()));
+    const std::string stream =
+        "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&sendInitialEvents=true&"
+        "resourceVersionMatch=NotOlderThan";
+
+    // What client-go's reflector sends: the objects as ADDED, then the end bookmark at the
+    // version they were read at.
+    auto out = Call(rest, Req("GET", stream + "&allowWatchBookmarks=true"));
+    REQUIRE(out.status == 200);
+    auto events = out.Events();
+    REQUIRE(events.size() == 3);
+    CHECK(events[0]["type"] == "ADDED");
+    CHECK(events[0]["object"]["metadata"]["name"] == "x");
+    CHECK(events[1]["object"]["metadata"]["name"] == "y");
+    CHECK(events[2]["type"] == "BOOKMARK");
+    CHECK(Annotations(events[2]) == json{{"k8s.io/initial-events-end", "true"}});
+    CHECK(events[2]["object"]["metadata"]["resourceVersion"] == rv);
+    CHECK(server->Actions().back().list_options.send_initial_events == std::optional<bool>(true));
+
+    // Without bookmarks: the objects, and no end bookmark (kube-apiserver does not refuse it).
+    events = Call(rest, Req("GET", stream)).Events();
+    REQUIRE(events.size() == 2);
+    CHECK(events[1]["type"] == "ADDED");
+
+    // kube-apiserver defaults a watch from "" or "0" naming neither option to a streaming list:
+    // the same objects, and the end bookmark when bookmarks are allowed.
+    for (const std::string from : {"", "&resourceVersion=0"}) {
+      events = Call(rest, Req("GET",
+                              "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&"
+                              "allowWatchBookmarks=true" +
+                                  from))
+                   .Events();
+      REQUIRE(events.size() == 3);
+      CHECK(events[2]["type"] == "BOOKMARK");
+      CHECK(Annotations(events[2]) == json{{"k8s.io/initial-events-end", "true"}});
+      CHECK(server->Actions().back().list_options.resource_version_match == "NotOlderThan");
+    }
+    // A watch from a version replays the changes after it: no initial events, no end marker.
+    events = Call(rest, Req("GET",
+                            "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&"
+                            "allowWatchBookmarks=true&resourceVersion=" +
+                                rv))
+                 .Events();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["type"] == "BOOKMARK");
+    CHECK(Annotations(events[0]) == json::object());
+  });
+}
+
+TEST_CASE("watch-list: list options kube-apiserver refuses are 422 Invalid naming the rule",
+          "[apiserver][rest][watch-list]") {
+  InBubble([] {
+    auto server = fake::NewClientset(Cm("a", "x"));
+    RestHandler rest(server);
+    // The configmaps actions (the handler's own reads of stored CRDs are actions too).
+    const auto configmap_actions = [&] {
+      const std::vector<fake::Action> actions = server->Actions();
+      return std::count_if(actions.begin(), actions.end(), [](const fake::Action& a) {
+        return a.resource.resource == "configmaps";
+      });
+    };
+    // The whole message for one case; a cause per broken rule.
+    auto refused = Call(rest, Req("GET",
+                                  "/api/v1/configmaps?watch=1&sendInitialEvents=true&"
+                                  "allowWatchBookmarks=true"));
+    CheckStatus(refused, 422, "Invalid");
+    CHECK(refused.Json()["message"] ==
+          "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: "
+          "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+    CHECK(refused.Json()["details"]["kind"] == "ListOptions");
+    CHECK(refused.Json()["details"]["group"] == "meta.k8s.io");
+    CHECK(refused.Json()["details"]["causes"] ==
+          json::array({{{"reason", "FieldValueForbidden"},
+                        {"message",
+                         "Forbidden: sendInitialEvents requires setting resourceVersionMatch to "
+                         "NotOlderThan"},
+                        {"field", "resourceVersionMatch"}}}));
+
+    struct Case {
+      std::string query;
+      std::vector<std::string> messages;  // one per cause
+    };
+    const std::vector<Case> cases = {
+        {"watch=1&sendInitialEvents=true&resourceVersionMatch=Exact",
+         {"Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+          "Unsupported value: \"Exact\": supported values: \"NotOlderThan\""}},
+        {"watch=1&sendInitialEvents=false",
+         {"Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"}},
+        {"watch=1&resourceVersion=5&resourceVersionMatch=NotOlderThan",
+         {"Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is "
+          "provided"}},
+        {"sendInitialEvents=true", {"Forbidden: sendInitialEvents is forbidden for list"}},
+        {"resourceVersionMatch=NotOlderThan",
+         {"Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"}},
+        {"resourceVersion=0&resourceVersionMatch=Exact",
+         {"Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""}},
+        {"resourceVersion=1&resourceVersionMatch=Newest",
+         {"Unsupported value: \"Newest\": supported values: \"Exact\", \"NotOlderThan\", \"\""}},
+    };
+    for (const Case& c : cases) {
+      INFO(c.query);
+      auto out = Call(rest, Req("GET", "/api/v1/configmaps?" + c.query));
+      CheckStatus(out, 422, "Invalid");
+      const json body = out.Json();
+      std::vector<std::string> messages;
+      for (const json& cause : body["details"]["causes"]) {
+        messages.push_back(cause["message"]);
+      }
+      CHECK(messages == c.messages);
+    }
+    // deletecollection checks its list options as a list does.
+    CheckStatus(Call(rest, Req("DELETE", "/api/v1/namespaces/a/configmaps?sendInitialEvents=true")),
+                422, "Invalid");
+    // Refused before the store is asked: nothing recorded, nothing deleted.
+    CHECK(configmap_actions() == 0);
+    CHECK(Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps/x")).status == 200);
+    // What the rules allow.
+    CHECK(Call(rest, Req("GET",
+                         "/api/v1/configmaps?resourceVersion=0&"
+                         "resourceVersionMatch=NotOlderThan"))
+              .status == 200);
+  });
+}
+
+TEST_CASE(
+    "watch-list: a server whose watch-list switch is off refuses sendInitialEvents, as "
+    "kube-apiserver with the WatchList gate off",
+    "[apiserver][rest][watch-list]") {
+  InBubble([] {
+    fake::Options options;
+    options.fidelity.watch_list = false;
+    auto server = fake::NewClientset(options, Cm("a", "x"));
+    RestHandler rest(server);
+    auto refused = Call(rest, Req("GET",
+                                  "/api/v1/configmaps?watch=1&sendInitialEvents=true&"
+                                  "resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"));
+    CheckStatus(refused, 422, "Invalid");
+    CHECK(refused.Json()["message"] ==
+          "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: "
+          "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled "
+          "(bubble: this server's watch-list fidelity switch is off)");
+    // A plain watch is not defaulted to a streaming list: its bookmark marks nothing.
+    auto events =
+        Call(rest, Req("GET", "/api/v1/configmaps?watch=1&timeoutSeconds=1&allowWatchBookmarks=1"))
+            .Events();
+    REQUIRE(events.size() == 2);
+    CHECK(events[0]["type"] == "ADDED");
+    CHECK(events[1]["type"] == "BOOKMARK");
+    CHECK(Annotations(events[1]) == json::object());
   });
 }
 

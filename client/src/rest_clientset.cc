@@ -297,6 +297,7 @@ class RestResourceClient final : public runtime::ResourceClient {
 
 RestClientset::RestClientset(RestConfig config, runtime::Scheme scheme)
     : scheme_(std::make_shared<const runtime::Scheme>(std::move(scheme))),
+      watch_list_(config.watch_list),
       transport_(std::make_shared<detail::RestTransport>(std::move(config))) {}
 
 RestClientset::~RestClientset() = default;

@@ -15,7 +15,10 @@
 // resource it does not know, when a namespace is given), JSON bodies encoded from the objects and
 // answers decoded through the Scheme (Unstructured for kinds without code), list options as
 // query parameters, watches as streams read by a fiber of their own (stop them with Stop()),
-// DeleteOptions bodies, patch content types (PatchTypeName). Status error bodies become
+// DeleteOptions bodies, patch content types (PatchTypeName). Streaming lists (WatchList) are
+// opt-in: with RestConfig::watch_list, SupportsWatchList() is true and informers open one watch
+// with sendInitialEvents=true and resourceVersionMatch=NotOlderThan instead of a LIST (and fall
+// back to a LIST when the server refuses it). Status error bodies become
 // runtime::Status with the server's reason and code, so the runtime's predicates and the
 // reflector's relist on 410 Expired work as with the fake; a transport failure is a client-side
 // Status (code 0; "connection refused" when it was, which the reflector retries).
@@ -59,8 +62,12 @@ class RestClientset final : public runtime::Clientset {
 
   const runtime::Scheme& GetScheme() const override { return *scheme_; }
 
+  // RestConfig::watch_list: whether informers stream their initial list.
+  bool SupportsWatchList() const override { return watch_list_; }
+
  private:
   std::shared_ptr<const runtime::Scheme> scheme_;
+  bool watch_list_;
   std::shared_ptr<detail::RestTransport> transport_;
 };
 

@@ -52,6 +52,15 @@ struct RestConfig {
   std::string user_agent{};
   // Retries of an idempotent read answered 429 or 5xx with a Retry-After (client-go: 10).
   int max_retries = 10;
+  // Streaming lists (WatchList): RestClientset::SupportsWatchList() says this, so informers
+  // built on the clientset (ListWatchFromClient, InformerFactory) open one watch with
+  // sendInitialEvents instead of a LIST then a watch. client-go's WatchListClient feature gate,
+  // which is off in the client-go versions most controllers build with (before 1.35), hence off
+  // here. Turn it on only against servers that serve WatchList (kube-apiserver 1.32+ by default,
+  // `bubble apiserver`) or reject it (422 from 1.19 on, after which the reflector lists): a
+  // server that ignores sendInitialEvents never sends the end bookmark, and the informer never
+  // syncs (docs/api.md, "WatchList").
+  bool watch_list = false;
 };
 
 }  // namespace bubble::client
