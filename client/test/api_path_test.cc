@@ -45,3 +45,21 @@ TEST_CASE("list options become percent-encoded query parameters", "[client][path
         "continue=tok%2F1&timeoutSeconds=30&allowWatchBookmarks=true&watch=1");
   CHECK(detail::QueryBuilder().String().empty());
 }
+
+TEST_CASE("a watch-list request carries sendInitialEvents and resourceVersionMatch",
+          "[client][path][watch-list]") {
+  // What the reflector asks for when the clientset supports WatchList.
+  detail::QueryBuilder query;
+  detail::AddListOptions(query, {.resource_version_match = "NotOlderThan",
+                                 .timeout_seconds = 300,
+                                 .allow_watch_bookmarks = true,
+                                 .send_initial_events = true,
+                                 .watch = true});
+  CHECK(query.String() ==
+        "?resourceVersionMatch=NotOlderThan&timeoutSeconds=300&allowWatchBookmarks=true&"
+        "sendInitialEvents=true&watch=1");
+  // An explicit false is sent too (unset is not).
+  detail::QueryBuilder off;
+  detail::AddListOptions(off, {.send_initial_events = false, .watch = true});
+  CHECK(off.String() == "?sendInitialEvents=false&watch=1");
+}

@@ -61,6 +61,8 @@ struct EnvOptions {
   fake::Options fake{};
   bool tls = false;
   std::string bearer_token{};
+  // RestConfig::watch_list of the client.
+  bool watch_list = false;
   // Answers a request before the fake does (a fault); returns false to pass it on.
   std::function<bool(const net::HttpRequest&, net::HttpResponder&)> intercept{};
 };
@@ -95,7 +97,8 @@ void WithServer(EnvOptions options, const std::function<void(Env&)>& body) {
                               .ca_pem = tls ? tls->ca.cert_pem : std::string(),
                               .bearer_token = options.bearer_token,
                               .qps = 1000,
-                              .burst = 1000},
+                              .burst = 1000,
+                              .watch_list = options.watch_list},
                              rt::Scheme::Builtin());
     env.client = &cs;
     auto [ctx, cancel] = sim::WithTimeout(sim::Context::Background(), 20s);
@@ -170,6 +173,55 @@ std::optional<rt::WatchEvent> NextEvent(rt::Watcher& w, const sim::Context& ctx)
   auto ev = w.ResultChan().Recv(bounded);
   cancel();
   return ev;
+}
+
+// The lists and watches of configmaps the fake served, oldest first.
+std::vector<fake::Action> ConfigMapReads(const fake::Clientset& server) {
+  std::vector<fake::Action> reads;
+  for (fake::Action& a : server.Actions()) {
+    if (a.resource.resource == "configmaps" && (a.verb == "list" || a.verb == "watch")) {
+      reads.push_back(std::move(a));
+    }
+  }
+  return reads;
+}
+
+// The targets of the requests sent to the configmaps collection, oldest first.
+std::vector<std::string> ConfigMapTargets(const std::vector<net::HttpRequest>& requests) {
+  std::vector<std::string> targets;
+  for (const net::HttpRequest& req : requests) {
+    if (req.Path().ends_with("/configmaps")) {
+      targets.push_back(req.target);
+    }
+  }
+  return targets;
+}
+
+bool Has(std::string_view target, std::string_view param) {
+  return target.find(param) != std::string_view::npos;
+}
+
+// Runs an informer of every namespace's configmaps on the client until the body returns.
+void WithConfigMapInformer(Env& env, const std::function<void(cache::SharedIndexInformer&)>& body) {
+  cache::SharedIndexInformer informer(
+      cache::ListWatchFromClient(*env.client, rt::ConfigMap::StaticResource(), ""),
+      {.expected_kind = rt::ConfigMap::StaticKind()});
+  auto [run_ctx, stop] = sim::WithCancel(env.ctx);
+  sim::WaitGroup running("informer");
+  running.Go("informer", [&, run = run_ctx] { informer.Run(run); });
+  body(informer);
+  stop();
+  running.Wait();
+}
+
+// Creates default/NAME on the fake and waits (bounded by the test's context) until the informer
+// has it.
+void CreateAndSee(Env& env, cache::SharedIndexInformer& informer, const std::string& name) {
+  REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap(name), {}));
+  while (informer.GetStore().GetByKey("default/" + name) == nullptr && !env.ctx.IsDone()) {
+    sim::SleepFor(5ms, env.ctx);
+  }
+  CHECK(informer.GetStore().GetByKey("default/" + name) != nullptr);
 }
 
 }  // namespace
@@ -655,28 +707,125 @@ TEST_CASE("a 401 does not make the client re-read its token file early (as clien
   });
 }
 
-TEST_CASE("an informer on the RestClientset syncs and sees a create made on the fake",
-          "[client][rest][informer]") {
+TEST_CASE(
+    "an informer on the RestClientset lists, watches from the list and sees a create made "
+    "on the fake",
+    "[client][rest][informer][watch-list]") {
   WithServer({}, [](Env& env) {
+    CHECK_FALSE(env.client->SupportsWatchList());  // client-go's WatchListClient default
     REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
-    cache::SharedIndexInformer informer(
-        cache::ListWatchFromClient(*env.client, rt::ConfigMap::StaticResource(), ""),
-        {.expected_kind = rt::ConfigMap::StaticKind()});
-    auto [run_ctx, stop] = sim::WithCancel(env.ctx);
-    sim::WaitGroup running("informer");
-    running.Go("informer", [&, run = run_ctx] { informer.Run(run); });
-    REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
-    CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+      CreateAndSee(env, informer, "after");
+      auto seen = informer.GetStore().GetByKey("default/after");
+      REQUIRE(seen != nullptr);
+      CHECK(Data(seen) == "v");
+    });
+    const std::vector<fake::Action> reads = ConfigMapReads(*env.server);
+    REQUIRE(reads.size() == 2);
+    CHECK(reads[0].verb == "list");
+    CHECK(reads[1].verb == "watch");
+    CHECK_FALSE(reads[1].list_options.send_initial_events.has_value());
+    CHECK(reads[1].list_options.resource_version_match.empty());
+  });
+}
 
-    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("after"), {}));
-    while (informer.GetStore().GetByKey("default/after") == nullptr && !env.ctx.IsDone()) {
-      sim::SleepFor(5ms, env.ctx);
+TEST_CASE("with RestConfig::watch_list an informer syncs from one streaming watch, with no LIST",
+          "[client][rest][informer][watch-list]") {
+  EnvOptions options;
+  options.watch_list = true;
+  WithServer(options, [](Env& env) {
+    CHECK(env.client->SupportsWatchList());
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+      CreateAndSee(env, informer, "after");  // on the same watch
+    });
+    const std::vector<fake::Action> reads = ConfigMapReads(*env.server);
+    REQUIRE(reads.size() == 1);
+    CHECK(reads[0].verb == "watch");
+    CHECK(reads[0].list_options.send_initial_events == std::optional<bool>(true));
+    CHECK(reads[0].list_options.resource_version_match == "NotOlderThan");
+    CHECK(reads[0].list_options.allow_watch_bookmarks);
+    const std::vector<std::string> targets = ConfigMapTargets(*env.requests);
+    REQUIRE(targets.size() == 1);
+    CHECK(Has(targets[0], "sendInitialEvents=true"));
+    CHECK(Has(targets[0], "resourceVersionMatch=NotOlderThan"));
+  });
+}
+
+TEST_CASE(
+    "with RestConfig::watch_list against a server without WatchList the 422 makes the "
+    "informer list, then watch",
+    "[client][rest][informer][watch-list]") {
+  EnvOptions options;
+  options.watch_list = true;
+  options.fake.fidelity.watch_list = false;  // kube-apiserver with the WatchList gate off
+  WithServer(options, [](Env& env) {
+    auto refused = env.client->Resource(rt::ConfigMap::StaticResource(), "")
+                       ->Watch(env.ctx, {.resource_version_match = "NotOlderThan",
+                                         .allow_watch_bookmarks = true,
+                                         .send_initial_events = true});
+    REQUIRE_FALSE(refused);
+    CHECK(rt::IsInvalid(refused.error()));
+    CHECK_THAT(refused.error().message, Catch::Contains("WatchList feature gate"));
+
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
+    env.requests->clear();
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+      CreateAndSee(env, informer, "after");
+    });
+    // The refused streaming watch, then what the reflector falls back to.
+    const std::vector<std::string> targets = ConfigMapTargets(*env.requests);
+    REQUIRE(targets.size() == 3);
+    CHECK(Has(targets[0], "sendInitialEvents=true"));
+    CHECK_FALSE(Has(targets[1], "watch=1"));
+    CHECK(Has(targets[2], "watch=1"));
+    CHECK_FALSE(Has(targets[2], "sendInitialEvents"));
+    const std::vector<fake::Action> reads = ConfigMapReads(*env.server);
+    REQUIRE(reads.size() == 2);  // the refused request never reached the store
+    CHECK(reads[0].verb == "list");
+    CHECK(reads[1].verb == "watch");
+  });
+}
+
+TEST_CASE(
+    "with RestConfig::watch_list a stream that ends before the end bookmark is opened "
+    "again, never replaced by a LIST (as client-go)",
+    "[client][rest][informer][watch-list]") {
+  // Two streams as a server that ignores sendInitialEvents sends them: the objects, no end
+  // bookmark, then the end of the stream (its timeout). Against such a server for good, the
+  // informer would never sync; here the third request reaches the fake.
+  int streams = 0;
+  EnvOptions options;
+  options.watch_list = true;
+  options.intercept = [&](const net::HttpRequest& req, net::HttpResponder& out) {
+    if (!req.Path().ends_with("/configmaps") || !Has(req.target, "sendInitialEvents=true") ||
+        ++streams > 2) {
+      return false;
     }
-    auto seen = informer.GetStore().GetByKey("default/after");
-    REQUIRE(seen != nullptr);
-    CHECK(Data(seen) == "v");
-    stop();
-    running.Wait();
+    out.StartStream(200, "application/json");
+    const nlohmann::json added = {{"type", "ADDED"}, {"object", NewConfigMap("stale").ToJson()}};
+    out.WriteChunk(added.dump() + "\n");
+    return true;
+  };
+  WithServer(options, [&](Env& env) {
+    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      // What the unfinished streams carried was dropped with them.
+      CHECK(informer.GetStore().GetByKey("default/stale") == nullptr);
+      CHECK(informer.GetStore().GetByKey("default/before") != nullptr);
+    });
+    CHECK(streams == 3);
+    const std::vector<std::string> targets = ConfigMapTargets(*env.requests);
+    CHECK(std::all_of(targets.begin(), targets.end(),
+                      [](const std::string& t) { return Has(t, "sendInitialEvents=true"); }));
+    CHECK(ConfigMapReads(*env.server).size() == 1);
   });
 }
 
@@ -705,23 +854,16 @@ TEST_CASE("an informer whose watch gets 410 Expired relists through the RestClie
   };
   WithServer(options, [&](Env& env) {
     REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("before"), {}));
-    cache::SharedIndexInformer informer(
-        cache::ListWatchFromClient(*env.client, rt::ConfigMap::StaticResource(), ""));
-    auto [run_ctx, stop] = sim::WithCancel(env.ctx);
-    sim::WaitGroup running("informer");
-    running.Go("informer", [&, run = run_ctx] { informer.Run(run); });
-    REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
-    REQUIRE(env.server->ConfigMaps("default").Create(env.ctx, NewConfigMap("after"), {}));
-    // The relist may bring "after" before the second watch opens: wait for both (bounded by
-    // the test's context).
-    while ((informer.GetStore().GetByKey("default/after") == nullptr || watches < 2) &&
-           !env.ctx.IsDone()) {
-      sim::SleepFor(5ms, env.ctx);
-    }
-    CHECK(informer.GetStore().GetByKey("default/after") != nullptr);
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      CreateAndSee(env, informer, "after");
+      // The relist may bring "after" before the second watch opens: wait for it too (bounded
+      // by the test's context).
+      while (watches < 2 && !env.ctx.IsDone()) {
+        sim::SleepFor(5ms, env.ctx);
+      }
+    });
     CHECK(lists >= 2);  // the 410 made the reflector list again
     CHECK(watches >= 2);
-    stop();
-    running.Wait();
   });
 }
