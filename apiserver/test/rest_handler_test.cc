@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <bubble/apiserver/live_server.h>
 #include <bubble/apiserver/rest_handler.h>
 #include <bubble/fake/clientset.h>
 #include <bubble/runtime/config_map.h>
@@ -489,6 +490,7 @@ TEST_CASE(
     options.fidelity.watch_list = false;
     auto server = fake::NewClientset(options, Cm("a", "x"));
     RestHandler rest(server);
+    CHECK(LiveServerOptions().fidelity.watch_list);  // `bubble apiserver` serves it
     auto refused = Call(rest, Req("GET",
                                   "/api/v1/configmaps?watch=1&sendInitialEvents=true&"
                                   "resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"));

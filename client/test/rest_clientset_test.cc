@@ -1,7 +1,8 @@
 // client/test/rest_clientset_test.cc: RestClientset against bubble's fake API server over REST
 // (apiserver::RestHandler behind net::HttpServer on loopback), all in one real-time bubble:
 // every ResourceClient method, the error mapping, paging, watches (and 410 Expired), retries,
-// TLS with a bearer token, and an informer syncing through the client.
+// TLS with a bearer token, and informers syncing through the client (list then watch, or one
+// streaming watch with RestConfig::watch_list).
 #include "bubble/client/rest_clientset.h"
 
 #include <algorithm>

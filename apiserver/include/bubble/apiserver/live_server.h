@@ -17,7 +17,8 @@ inline constexpr std::size_t kLiveHistoryLimit = 10'000;
 
 // No action log, no per-instant write budget (real time always moves), a history of
 // kLiveHistoryLimit changes, and a watch buffer large enough that a slow client does not fill it
-// (a full buffer fails the whole bubble, and so the server). Fidelity: every switch on.
+// (a full buffer fails the whole bubble, and so the server). Fidelity: every switch on, watch-list
+// included (kube-apiserver 1.32+ serves WatchList by default).
 inline fake::Options LiveServerOptions() {
   fake::Options o;
   o.record_actions = false;
