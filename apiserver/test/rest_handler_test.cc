@@ -344,6 +344,12 @@ TEST_CASE("watch: a compacted resourceVersion is an ERROR event with 410, then t
   });
 }
 
+// A 422 Invalid Status saying `message`.
+void CheckInvalid(const RecordingResponder& out, std::string_view message) {
+  CheckStatus(out, 422, "Invalid");
+  CHECK(out.Json()["message"] == message);
+}
+
 // The annotations of a watch event's object ({} when it has none).
 json Annotations(const json& event) {
   return event["object"]["metadata"].value("annotations", json::object());
@@ -381,25 +387,25 @@ TEST_CASE(
     REQUIRE(events.size() == 2);
     CHECK(events[1]["type"] == "ADDED");
 
+    // A plain watch with bookmarks from `from` ("" or "&resourceVersion=N").
+    const auto plain_watch = [&](const std::string& from) {
+      return Call(rest, Req("GET",
+                            "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&"
+                            "allowWatchBookmarks=true" +
+                                from))
+          .Events();
+    };
     // kube-apiserver defaults a watch from "" or "0" naming neither option to a streaming list:
     // the same objects, and the end bookmark when bookmarks are allowed.
-    for (const std::string from : {"", "&resourceVersion=0"}) {
-      events = Call(rest, Req("GET",
-                              "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&"
-                              "allowWatchBookmarks=true" +
-                                  from))
-                   .Events();
+    for (const char* from : {"", "&resourceVersion=0"}) {
+      events = plain_watch(from);
       REQUIRE(events.size() == 3);
       CHECK(events[2]["type"] == "BOOKMARK");
       CHECK(Annotations(events[2]) == json{{"k8s.io/initial-events-end", "true"}});
       CHECK(server->Actions().back().list_options.resource_version_match == "NotOlderThan");
     }
     // A watch from a version replays the changes after it: no initial events, no end marker.
-    events = Call(rest, Req("GET",
-                            "/api/v1/namespaces/a/configmaps?watch=1&timeoutSeconds=1&"
-                            "allowWatchBookmarks=true&resourceVersion=" +
-                                rv))
-                 .Events();
+    events = plain_watch("&resourceVersion=" + rv);
     REQUIRE(events.size() == 1);
     CHECK(events[0]["type"] == "BOOKMARK");
     CHECK(Annotations(events[0]) == json::object());
@@ -422,10 +428,9 @@ TEST_CASE("watch-list: list options kube-apiserver refuses are 422 Invalid namin
     auto refused = Call(rest, Req("GET",
                                   "/api/v1/configmaps?watch=1&sendInitialEvents=true&"
                                   "allowWatchBookmarks=true"));
-    CheckStatus(refused, 422, "Invalid");
-    CHECK(refused.Json()["message"] ==
-          "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: "
-          "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+    CheckInvalid(refused,
+                 "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: "
+                 "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
     CHECK(refused.Json()["details"]["kind"] == "ListOptions");
     CHECK(refused.Json()["details"]["group"] == "meta.k8s.io");
     CHECK(refused.Json()["details"]["causes"] ==
@@ -494,11 +499,10 @@ TEST_CASE(
     auto refused = Call(rest, Req("GET",
                                   "/api/v1/configmaps?watch=1&sendInitialEvents=true&"
                                   "resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true"));
-    CheckStatus(refused, 422, "Invalid");
-    CHECK(refused.Json()["message"] ==
-          "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: "
-          "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled "
-          "(bubble: this server's watch-list fidelity switch is off)");
+    CheckInvalid(refused,
+                 "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: "
+                 "sendInitialEvents is forbidden for watch unless the WatchList feature gate is "
+                 "enabled (bubble: this server's watch-list fidelity switch is off)");
     // A plain watch is not defaulted to a streaming list: its bookmark marks nothing.
     auto events =
         Call(rest, Req("GET", "/api/v1/configmaps?watch=1&timeoutSeconds=1&allowWatchBookmarks=1"))
