@@ -104,6 +104,7 @@ class ProgramRun {
       sim::Log().info("{}: running on {} ({} workers)", program_.name, config_.server,
                       flags_.workers);
       program_.run(context, ctx);
+      ReturnedEarly(ctx, cancel);
     } else {
       Elect(*cs, context, ctx, cancel);
     }
@@ -117,6 +118,19 @@ class ProgramRun {
   }
 
  private:
+  // A controller whose run returns before its context ends has stopped by itself (its caches
+  // never synced, a bug): the program stops too, exit 1, rather than idle on as if healthy (a
+  // leader would hold the Lease with nothing reconciling).
+  void ReturnedEarly(const sim::Context& ctx, const sim::CancelFunc& cancel) {
+    if (ctx.IsDone()) {
+      return;
+    }
+    sim::Log().error("{}: the controller returned before it was stopped; exiting", program_.name);
+    code_ = 1;
+    stopping_ = true;  // a leader then releases the Lease as in a graceful stop
+    cancel();
+  }
+
   // /healthz: unhealthy once a leader has missed its renewals for kLeaderHealthTimeout past the
   // lease (client-go's HealthzAdaptor): a stuck leader gets restarted by its liveness probe.
   // /readyz: ready until the program stops.
@@ -165,7 +179,7 @@ class ProgramRun {
         .retry_period = flags.retry_period,
         .callbacks = {
             .on_started_leading =
-                [this, gate, &context](const sim::Context& leading_ctx) {
+                [this, gate, &context, cancel](const sim::Context& leading_ctx) {
                   if (gate->closed) {
                     return;
                   }
@@ -174,6 +188,7 @@ class ProgramRun {
                   sim::Log().info("{}: {} became leader; running on {} ({} workers)", program_.name,
                                   identity_, config_.server, flags_.workers);
                   program_.run(context, leading_ctx);
+                  ReturnedEarly(leading_ctx, cancel);
                   gate->running.Done();
                 },
             .on_stopped_leading =

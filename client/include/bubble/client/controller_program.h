@@ -36,8 +36,8 @@
 //         argc, argv);
 //   }
 //
-// Exit codes: 0 stopped by a signal; 1 the run failed (its report is printed) or the leader lost
-// its Lease; 2 bad flags or configuration.
+// Exit codes: 0 stopped by a signal; 1 the run failed (its report is printed), `run` returned
+// before its context ended, or the leader lost its Lease; 2 bad flags or configuration.
 #pragma once
 
 #include <functional>
