@@ -47,9 +47,10 @@ rt::ConfigMap Sample(const std::string& name) {
 }
 
 // Runs `body(server, client)` in a real-time bubble with the fake holding `configmaps` objects,
-// served over HTTP, and a RestClientset on it. `body` returns "" or why it stopped.
+// served over HTTP, and a RestClientset on it (streaming lists when `watch_list`). `body` returns
+// "" or why it stopped.
 template <class Body>
-void WithServer(benchmark::State& state, int configmaps, Body body) {
+void WithServer(benchmark::State& state, int configmaps, Body body, bool watch_list = false) {
   std::string error;
   const sim::RunResult result = net::RunRealTime([&] {
     auto server = std::make_shared<fake::Clientset>(apiserver::LiveServerOptions());
@@ -64,8 +65,9 @@ void WithServer(benchmark::State& state, int configmaps, Body body) {
         {}, [&](const net::HttpRequest& req, net::HttpResponder& out) { rest.Serve(req, out); });
     http.Start();
     // No client-side rate limit: the benchmark measures the client, not its throttle.
-    client::RestClientset cs({.server = "http://" + http.BoundAddress(), .qps = 0},
-                             rt::Scheme::Builtin());
+    client::RestClientset cs(
+        {.server = "http://" + http.BoundAddress(), .qps = 0, .watch_list = watch_list},
+        rt::Scheme::Builtin());
     error = body(*server, cs);
     http.Stop();
   });
@@ -169,5 +171,45 @@ void BM_WatchIntoInformer(benchmark::State& state) {
 }
 
 BENCHMARK(BM_WatchIntoInformer)->Arg(1000)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Each iteration: a new informer on the RestClientset until it has synced 10,000 ConfigMaps,
+// by a LIST then a watch (watch_list:0), or by one streaming watch (watch_list:1, RestConfig's
+// opt-in): the start of every controller.
+void BM_InformerSync10k(benchmark::State& state) {
+  const bool watch_list = state.range(0) != 0;
+  WithServer(
+      state, kListSize,
+      [&](fake::Clientset&, client::RestClientset& cs) -> std::string {
+        for (auto _ : state) {
+          cache::SharedIndexInformer informer(
+              cache::ListWatchFromClient(cs, rt::ConfigMap::StaticResource(), "default"),
+              {.expected_kind = rt::ConfigMap::StaticKind()});
+          auto [ctx, stop] = sim::WithCancel(sim::Context::Background());
+          sim::WaitGroup running("informer");
+          running.Go("informer", [&, run = ctx] { informer.Run(run); });
+          auto [bounded, give_up] = sim::WithTimeout(ctx, 60s);
+          const bool synced = cache::WaitFor(bounded, "", {informer.HasSyncedChecker()});
+          give_up();
+          stop();
+          running.Wait();
+          if (!synced) {
+            return "the informer did not sync within 60 s";
+          }
+          if (informer.GetStore().List().size() != kListSize) {
+            return fmt::format("synced {} of {}", informer.GetStore().List().size(), kListSize);
+          }
+        }
+        return "";
+      },
+      watch_list);
+  state.SetItemsProcessed(state.iterations() * kListSize);
+}
+
+BENCHMARK(BM_InformerSync10k)
+    ->ArgName("watch_list")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

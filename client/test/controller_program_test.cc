@@ -20,7 +20,7 @@ namespace {
 // RunControllerProgram on a kubeconfig whose server is never reached (nothing listens on port 1;
 // the controllers here make no request), with `args` after it.
 int RunProgram(const client::ControllerProgram& program, std::vector<std::string> args = {}) {
-  const client::test::TempDir dir;
+  const bubble::net::test::TempDir dir;
   const auto kubeconfig = dir.Write("kubeconfig", R"(apiVersion: v1
 kind: Config
 clusters:

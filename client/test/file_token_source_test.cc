@@ -7,7 +7,7 @@
 #include "temp_dir.h"
 
 namespace client = bubble::client;
-using client::test::TempDir;
+using bubble::net::test::TempDir;
 using namespace std::chrono_literals;
 
 TEST_CASE("file token source: re-reads the file when the token is a minute old", "[token-file]") {

@@ -10,8 +10,8 @@
 #include "temp_dir.h"
 
 namespace client = bubble::client;
+using bubble::net::test::TempDir;
 using Catch::Matchers::Contains;
-using client::test::TempDir;
 
 namespace {
 

@@ -11,8 +11,8 @@
 
 namespace client = bubble::client;
 namespace fs = std::filesystem;
+using bubble::net::test::TempDir;
 using Catch::Matchers::Contains;
-using client::test::TempDir;
 
 namespace {
 

@@ -638,7 +638,7 @@ TEST_CASE("over http insecure_skip_tls_verify is ignored", "[client][rest][tls]"
 
 TEST_CASE("the client sends a rotated token file's token once the re-read period has passed",
           "[client][rest][token]") {
-  client::test::TempDir dir;
+  bubble::net::test::TempDir dir;
   const std::filesystem::path file = dir.Write("token", "first\n");
   constexpr auto kPeriod = 50ms;
   WithServer({}, [&](Env& env) {
@@ -678,7 +678,7 @@ TEST_CASE("the client sends a rotated token file's token once the re-read period
 
 TEST_CASE("a 401 does not make the client re-read its token file early (as client-go)",
           "[client][rest][token]") {
-  client::test::TempDir dir;
+  bubble::net::test::TempDir dir;
   const std::filesystem::path file = dir.Write("token", "expired\n");
   EnvOptions options;
   options.intercept = [](const net::HttpRequest& req, net::HttpResponder& out) {

@@ -22,6 +22,8 @@
 #include <bubble/net/http_server.h>
 #include <bubble/net/io_loop.h>
 
+#include "temp_dir.h"
+
 namespace net = bubble::net;
 namespace sim = bubble::sim;
 namespace fs = std::filesystem;
@@ -29,17 +31,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A fresh directory under the system's temporary directory, removed at the end of the test.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bubble-tls-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-
-  ~TempDir() { fs::remove_all(path); }
-
-  fs::path path;
-};
+using bubble::net::test::TempDir;
 
 void Hello(const net::HttpRequest& req, net::HttpResponder& out) {
   out.Respond(200, "text/plain", "secure " + std::string(req.Path()));

@@ -1,4 +1,5 @@
-// client/test/temp_dir.h (test-private): a fresh directory for a test's files.
+// net/test/temp_dir.h (test-private, shared by the net and client tests): a fresh directory for
+// a test's files.
 #pragma once
 
 #include <stdlib.h>
@@ -8,14 +9,13 @@
 #include <string>
 #include <string_view>
 
-namespace bubble::client::test {
+namespace bubble::net::test {
 
 // A new directory under the system's temporary directory, removed with everything in it at the
 // end of the test.
 struct TempDir {
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "bubble-client-config-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "bubble-test-XXXXXX").string();
     path = mkdtemp(pattern.data());
   }
 
@@ -35,4 +35,4 @@ struct TempDir {
   std::filesystem::path path;
 };
 
-}  // namespace bubble::client::test
+}  // namespace bubble::net::test
