@@ -447,11 +447,18 @@ void Request::List() {
     return;
   }
   format_.include = *include;
-  // §1.16: a continue token is good only for the list it was cut from.
-  const std::string key =
-      fmt::format("{}|{}|{}|{}|{}", resource_.gvr.String(), namespace_, opts->label_selector,
-                  query_.GetOr("fieldSelector", ""), opts->resource_version);
+  // §1.16: a continue token is good only for the list it was cut from. Not part of the key: the
+  // resourceVersion, which the token carries (a pager's continued requests send none).
+  const std::string key = fmt::format("{}|{}|{}|{}", resource_.gvr.String(), namespace_,
+                                      opts->label_selector, query_.GetOr("fieldSelector", ""));
   runtime::Result<detail::ListPage> page = detail::ListPage{};
+  if (!opts->continue_.empty() && !opts->resource_version.empty() &&
+      opts->resource_version != "0") {
+    // kube-apiserver's storage refuses the pair in these words ("0" it ignores).
+    RespondStatus(out_, runtime::NewBadRequest(
+                            "specifying resource version is not allowed when using continue"));
+    return;
+  }
   if (!opts->continue_.empty()) {
     page = state_.pages.Next(opts->continue_, key, opts->limit, sim::Now());
   } else {

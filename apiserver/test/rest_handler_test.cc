@@ -229,6 +229,31 @@ TEST_CASE("paging: pages of one list stay consistent across a write, tokens expi
     CHECK(unknown.Json()["message"].get<std::string>().starts_with(
         "The provided continue parameter is too old"));
 
+    // A pager's continued pages send no resourceVersion, whatever the first page asked (a
+    // reflector starts from "0"); one other than "0" with a token is refused, as kube-apiserver's
+    // storage does.
+    auto z1 =
+        Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps?resourceVersion=0&limit=3")).Json();
+    CHECK(Names(z1) == std::vector<std::string>{"c0", "c1", "c2"});
+    const std::string zt = z1["metadata"]["continue"];
+    auto z2 =
+        Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps?limit=3&continue=" + zt)).Json();
+    CHECK(Names(z2) == std::vector<std::string>{"c4", "c5"});
+    auto y1 = Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps?limit=1")).Json();
+    const std::string yt = y1["metadata"]["continue"];
+    const std::string y_rv = y1["metadata"]["resourceVersion"];
+    auto pinned =
+        Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps?limit=1&resourceVersion=" + y_rv +
+                                  "&continue=" + yt));
+    CheckStatus(pinned, 400, "BadRequest");
+    CHECK(pinned.Json()["message"] ==
+          "specifying resource version is not allowed when using continue");
+    CHECK(Names(Call(rest, Req("GET",
+                               "/api/v1/namespaces/a/configmaps?limit=1&resourceVersion=0"
+                               "&continue=" +
+                                   yt))
+                    .Json()) == std::vector<std::string>{"c1"});
+
     auto q1 = Call(rest, Req("GET", "/api/v1/namespaces/a/configmaps?limit=1")).Json();
     const std::string t1 = q1["metadata"]["continue"];
     CheckStatus(Call(rest, Req("GET", "/api/v1/namespaces/b/configmaps?limit=1&continue=" + t1)),

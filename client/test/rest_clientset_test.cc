@@ -709,6 +709,34 @@ TEST_CASE("a 401 does not make the client re-read its token file early (as clien
 }
 
 TEST_CASE(
+    "an informer on the RestClientset syncs a list longer than a page: the pager follows the "
+    "continue tokens of a list from resourceVersion 0",
+    "[client][rest][informer]") {
+  WithServer({}, [](Env& env) {
+    constexpr int kObjects = 1'200;  // three pages of the reflector's 500
+    for (int i = 0; i < kObjects; ++i) {
+      REQUIRE(env.server->ConfigMaps("default").Create(
+          env.ctx, NewConfigMap(fmt::format("cm-{:04}", i)), {}));
+    }
+    env.requests->clear();
+    WithConfigMapInformer(env, [&](cache::SharedIndexInformer& informer) {
+      REQUIRE(cache::WaitFor(env.ctx, "", {informer.HasSyncedChecker()}));
+      CHECK(informer.GetStore().List().size() == kObjects);
+      CreateAndSee(env, informer, "after");
+    });
+    const std::vector<std::string> targets = ConfigMapTargets(*env.requests);
+    REQUIRE(targets.size() == 4);
+    CHECK(Has(targets[0], "resourceVersion=0"));
+    CHECK(Has(targets[0], "limit=500"));
+    for (int page = 1; page <= 2; ++page) {
+      CHECK(Has(targets[page], "continue="));
+      CHECK_FALSE(Has(targets[page], "resourceVersion="));
+    }
+    CHECK(Has(targets[3], "watch=1"));
+  });
+}
+
+TEST_CASE(
     "an informer on the RestClientset lists, watches from the list and sees a create made "
     "on the fake",
     "[client][rest][informer][watch-list]") {
