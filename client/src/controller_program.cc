@@ -1,18 +1,21 @@
 // client/src/controller_program.cc
+#include "bubble/client/controller_program.h"
+
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include <bubble/client/config_error.h>
-#include <bubble/client/controller_program.h>
 #include <bubble/client/load_config.h>
 #include <bubble/client/rest_clientset.h>
 #include <bubble/net/error.h>
@@ -38,6 +41,25 @@ using namespace std::chrono_literals;
 
 // How long past a missed renewal /healthz turns unhealthy (kube-controller-manager's 20 s).
 constexpr sim::Duration kLeaderHealthTimeout = 20s;
+
+// client-go's switch for streaming lists (its WatchListClient feature gate, set from the
+// environment as client-go's features are): RestConfig::watch_list.
+constexpr char kWatchListGate[] = "KUBE_FEATURE_WatchListClient";
+
+// A boolean as Go's strconv.ParseBool reads it (client-go's environment feature gates use it).
+std::optional<bool> ParseGoBool(std::string_view text) {
+  for (std::string_view yes : {"1", "t", "T", "TRUE", "true", "True"}) {
+    if (text == yes) {
+      return true;
+    }
+  }
+  for (std::string_view no : {"0", "f", "F", "FALSE", "false", "False"}) {
+    if (text == no) {
+      return false;
+    }
+  }
+  return std::nullopt;
+}
 
 // client-go's examples name a replica by its pod; outside a pod, hostname and pid tell replicas
 // apart.
@@ -261,6 +283,15 @@ int RunControllerProgram(const ControllerProgram& program, int argc, char** argv
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s: %s\n", program.name.c_str(), e.what());
     return 2;
+  }
+  if (const char* gate = std::getenv(kWatchListGate)) {
+    const std::optional<bool> on = ParseGoBool(gate);
+    if (!on) {
+      std::fprintf(stderr, "%s: %s=\"%s\" is not a boolean; set it to true or false\n",
+                   program.name.c_str(), kWatchListGate, gate);
+      return 2;
+    }
+    config.watch_list = *on;
   }
 
   ProgramRun run(program, flags, config,

@@ -2,6 +2,8 @@
 // exit codes) when its controller misbehaves, before or without any request to the server. The
 // graceful stop on SIGTERM and leader election are tested end to end against `bubble apiserver`
 // (scenarios/test/programs_test.sh, examples/test/leader_test.sh).
+#include <stdlib.h>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -81,4 +83,22 @@ TEST_CASE("a program with bad flags or configuration exits 2 before its controll
 
 TEST_CASE("a program without a run function says so and exits 1", "[client][program]") {
   CHECK(RunProgram({.name = "empty"}) == 1);
+}
+
+TEST_CASE("KUBE_FEATURE_WatchListClient turns streaming lists on, as client-go's gate does",
+          "[client][program]") {
+  std::vector<bool> seen;
+  const client::ControllerProgram program{
+      .name = "gate", .run = [&seen](const client::ProgramContext& p, const sim::Context&) {
+        seen.push_back(p.config.watch_list);
+      }};
+  CHECK(RunProgram(program) == 1);  // returns at once: exit 1, as above
+  REQUIRE(setenv("KUBE_FEATURE_WatchListClient", "true", 1) == 0);
+  CHECK(RunProgram(program) == 1);
+  REQUIRE(setenv("KUBE_FEATURE_WatchListClient", "F", 1) == 0);
+  CHECK(RunProgram(program) == 1);
+  REQUIRE(setenv("KUBE_FEATURE_WatchListClient", "yes", 1) == 0);
+  CHECK(RunProgram(program) == 2);  // not a Go boolean: refused before the controller runs
+  unsetenv("KUBE_FEATURE_WatchListClient");
+  CHECK(seen == std::vector<bool>{false, true, false});
 }
