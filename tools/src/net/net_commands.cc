@@ -27,6 +27,7 @@
 #include <bubble/net/error.h>
 #include <bubble/net/http_server.h>
 #include <bubble/net/io_loop.h>
+#include <bubble/net/memory_responder.h>
 #include <bubble/net/signal.h>
 #include <bubble/net/tls.h>
 #include <bubble/sim/bubble.h>
@@ -230,37 +231,6 @@ void PrintTry(const Served& s, const std::vector<std::string>& commands) {
   std::fflush(stdout);
 }
 
-// A responder that keeps a response in memory (the seed objects are created through the REST
-// handler, so they go through the same decoding and checks as kubectl's requests).
-class MemoryResponder final : public net::HttpResponder {
- public:
-  void Respond(int status, std::string_view /*content_type*/, std::string body,
-               const net::HttpHeaders& /*extra*/) override {
-    status_ = status;
-    body_ = std::move(body);
-  }
-
-  void StartStream(int status, std::string_view, const net::HttpHeaders&) override {
-    status_ = status;
-  }
-
-  bool WriteChunk(std::string_view data) override {
-    body_ += data;
-    return true;
-  }
-
-  const sim::Context& Context() const override { return context_; }
-
-  int Status() const { return status_; }
-
-  const std::string& Body() const { return body_; }
-
- private:
-  int status_ = 0;
-  std::string body_;
-  sim::Context context_ = sim::Context::Background();
-};
-
 json Call(apiserver::RestHandler& rest, std::string method, std::string target, std::string body,
           int& status) {
   net::HttpRequest request{
@@ -268,10 +238,11 @@ json Call(apiserver::RestHandler& rest, std::string method, std::string target, 
       .target = std::move(target),
       .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
       .body = std::move(body)};
-  MemoryResponder out;
+  // The seed objects go through the REST handler: the same decoding and checks as kubectl's.
+  net::MemoryResponder out;
   rest.Serve(request, out);
-  status = out.Status();
-  json answer = json::parse(out.Body(), nullptr, false);
+  status = out.status;
+  json answer = json::parse(out.body, nullptr, false);
   return answer.is_discarded() ? json() : answer;
 }
 
