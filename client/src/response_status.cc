@@ -13,11 +13,6 @@ namespace bubble::client::detail {
 
 namespace {
 
-std::string StringMember(const nlohmann::json& j, const char* key) {
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // client-go's NewGenericServerResponse: the reason a bare HTTP code stands for.
 runtime::StatusReason ReasonForCode(int code) noexcept {
   using R = runtime::StatusReason;
@@ -59,37 +54,11 @@ runtime::StatusReason ReasonForCode(int code) noexcept {
 
 }  // namespace
 
-runtime::Status StatusFromJson(const nlohmann::json& j, int code) {
-  runtime::Status s;
-  s.reason = runtime::ParseStatusReason(StringMember(j, "reason"));
-  const auto c = j.find("code");
-  s.code = c != j.end() && c->is_number_integer() && c->get<int>() != 0 ? c->get<int>() : code;
-  s.message = StringMember(j, "message");
-  if (const auto d = j.find("details"); d != j.end() && d->is_object()) {
-    s.details.name = StringMember(*d, "name");
-    s.details.group = StringMember(*d, "group");
-    s.details.kind = StringMember(*d, "kind");
-    if (const auto r = d->find("retryAfterSeconds"); r != d->end() && r->is_number_integer()) {
-      s.details.retry_after_seconds = r->get<std::int32_t>();
-    }
-    if (const auto causes = d->find("causes"); causes != d->end() && causes->is_array()) {
-      for (const nlohmann::json& cause : *causes) {
-        if (cause.is_object()) {
-          s.details.causes.push_back({.type = StringMember(cause, "reason"),
-                                      .message = StringMember(cause, "message"),
-                                      .field = StringMember(cause, "field")});
-        }
-      }
-    }
-  }
-  return s;
-}
-
 runtime::Status StatusFromResponse(int code, std::string_view body, std::string_view retry_after) {
   runtime::Status s;
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_object() && StringMember(j, "kind") == "Status") {
-    s = StatusFromJson(j, code);
+  if (j.is_object() && j.value("kind", nlohmann::json()) == "Status") {
+    s = runtime::Status::FromJson(j, code);
   } else {
     s.reason = ReasonForCode(code);
     s.code = code;

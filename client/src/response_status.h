@@ -16,9 +16,6 @@
 
 namespace bubble::client::detail {
 
-// The Status of a metav1.Status object; `code` when it carries none.
-runtime::Status StatusFromJson(const nlohmann::json& j, int code);
-
 // The error an HTTP response with code `code` (not 2xx) stands for. `retry_after` is the
 // Retry-After header ("" if none); it fills details.retryAfterSeconds when the body does not.
 runtime::Status StatusFromResponse(int code, std::string_view body, std::string_view retry_after);

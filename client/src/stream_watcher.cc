@@ -75,7 +75,7 @@ runtime::WatchEvent DecodeEvent(std::string_view line, const EventObjectDecoder&
   }
   if (*type == runtime::WatchEventType::kError) {
     return {*type, nullptr,
-            std::make_shared<const runtime::Status>(StatusFromJson(*object_it, 500))};
+            std::make_shared<const runtime::Status>(runtime::Status::FromJson(*object_it, 500))};
   }
   auto object = decode(std::move(*object_it));
   if (!object) {

@@ -11,6 +11,13 @@ namespace bubble::runtime {
 
 namespace {
 
+// A string member of a Status the server sent, "" when absent or not a string (a Status is
+// read leniently: it explains an error, it must not become one).
+std::string MemberString(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 struct ReasonInfo {
   StatusReason reason;
   std::string_view name;
@@ -82,6 +89,33 @@ StatusReason ParseStatusReason(std::string_view name) noexcept {
 
 int DefaultCodeFor(StatusReason reason) noexcept {
   return Info(reason).code;
+}
+
+Status Status::FromJson(const nlohmann::json& j, int code_if_absent) {
+  Status s;
+  s.reason = ParseStatusReason(MemberString(j, "reason"));
+  const auto c = j.find("code");
+  s.code =
+      c != j.end() && c->is_number_integer() && c->get<int>() != 0 ? c->get<int>() : code_if_absent;
+  s.message = MemberString(j, "message");
+  if (const auto d = j.find("details"); d != j.end() && d->is_object()) {
+    s.details.name = MemberString(*d, "name");
+    s.details.group = MemberString(*d, "group");
+    s.details.kind = MemberString(*d, "kind");
+    if (const auto r = d->find("retryAfterSeconds"); r != d->end() && r->is_number_integer()) {
+      s.details.retry_after_seconds = r->get<std::int32_t>();
+    }
+    if (const auto causes = d->find("causes"); causes != d->end() && causes->is_array()) {
+      for (const nlohmann::json& cause : *causes) {
+        if (cause.is_object()) {
+          s.details.causes.push_back({.type = MemberString(cause, "reason"),
+                                      .message = MemberString(cause, "message"),
+                                      .field = MemberString(cause, "field")});
+        }
+      }
+    }
+  }
+  return s;
 }
 
 nlohmann::json Status::ToJson() const {

@@ -110,3 +110,29 @@ TEST_CASE("Result carries values or statuses", "[runtime][status]") {
   const rt::Result<void> v = rt::Ok();
   CHECK(v.has_value());
 }
+
+TEST_CASE("a Status read back from its JSON is the same Status; a sloppy one is read leniently",
+          "[runtime][status]") {
+  const rt::Status statuses[] = {
+      rt::NewNotFound({"", "configmaps"}, "x"),
+      rt::NewInvalid(
+          {"apps", "Deployment"}, "web",
+          {{.type = "FieldValueRequired", .message = "Required value", .field = "spec.selector"}}),
+      rt::NewTooManyRequests("slow down", 3),
+      rt::NewInternalError("boom"),
+  };
+  for (const rt::Status& s : statuses) {
+    CHECK(rt::Status::FromJson(s.ToJson(), 0) == s);
+  }
+  // No code: the HTTP response's; members of the wrong type are left empty, not an error.
+  const nlohmann::json sloppy = {{"kind", "Status"},
+                                 {"reason", 42},
+                                 {"message", "gone"},
+                                 {"details", {{"name", 7}, {"retryAfterSeconds", "soon"}}}};
+  const rt::Status read = rt::Status::FromJson(sloppy, 410);
+  CHECK(read.code == 410);
+  CHECK(read.reason == rt::StatusReason::kUnknown);
+  CHECK(read.message == "gone");
+  CHECK(read.details.name.empty());
+  CHECK(read.details.retry_after_seconds == 0);
+}

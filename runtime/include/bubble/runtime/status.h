@@ -97,6 +97,10 @@ struct Status {
 
   // metav1.Status as JSON ({"kind":"Status","apiVersion":"v1","status":"Failure",...}).
   nlohmann::json ToJson() const;
+  // The inverse, for a Status a server sent (an error body, a watch's ERROR event): reason, code
+  // (`code_if_absent` when it carries none, or 0), message and details; members of the wrong type
+  // are ignored.
+  static Status FromJson(const nlohmann::json& j, int code_if_absent);
 };
 
 template <class T>
