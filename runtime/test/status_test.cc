@@ -111,7 +111,7 @@ TEST_CASE("Result carries values or statuses", "[runtime][status]") {
   CHECK(v.has_value());
 }
 
-TEST_CASE("a Status read back from its JSON is the same Status; a sloppy one is read leniently",
+TEST_CASE("a Status read back from its JSON is the same Status, and a sloppy one is read leniently",
           "[runtime][status]") {
   const rt::Status statuses[] = {
       rt::NewNotFound({"", "configmaps"}, "x"),
