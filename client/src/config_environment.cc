@@ -20,6 +20,7 @@ ConfigEnvironment ConfigEnvironment::FromProcess() {
       .service_host = Variable("KUBERNETES_SERVICE_HOST"),
       .service_port = Variable("KUBERNETES_SERVICE_PORT"),
       .pod_namespace = Variable("POD_NAMESPACE"),
+      .watch_list_client = Variable("KUBE_FEATURE_WatchListClient"),
   };
 }
 

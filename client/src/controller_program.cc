@@ -6,7 +6,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <bubble/client/config_environment.h>
 #include <bubble/client/config_error.h>
 #include <bubble/client/load_config.h>
 #include <bubble/client/rest_clientset.h>
@@ -41,10 +41,6 @@ using namespace std::chrono_literals;
 
 // How long past a missed renewal /healthz turns unhealthy (kube-controller-manager's 20 s).
 constexpr sim::Duration kLeaderHealthTimeout = 20s;
-
-// client-go's switch for streaming lists (its WatchListClient feature gate, set from the
-// environment as client-go's features are): RestConfig::watch_list.
-constexpr char kWatchListGate[] = "KUBE_FEATURE_WatchListClient";
 
 // A boolean as Go's strconv.ParseBool reads it (client-go's environment feature gates use it).
 std::optional<bool> ParseGoBool(std::string_view text) {
@@ -276,19 +272,23 @@ int RunControllerProgram(const ControllerProgram& program, int argc, char** argv
   }
   const detail::ProgramFlags& flags = std::get<detail::ProgramFlags>(parsed);
 
+  const ConfigEnvironment env = ConfigEnvironment::FromProcess();
   LoadedConfig config;
   try {
-    config = LoadConfig({.kubeconfig_file = flags.kubeconfig, .context = flags.context},
-                        ConfigEnvironment::FromProcess());
+    config = LoadConfig({.kubeconfig_file = flags.kubeconfig, .context = flags.context}, env);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s: %s\n", program.name.c_str(), e.what());
     return 2;
   }
-  if (const char* gate = std::getenv(kWatchListGate)) {
-    const std::optional<bool> on = ParseGoBool(gate);
+  // client-go's switch for streaming lists (its WatchListClient feature gate, set from the
+  // environment as client-go's features are).
+  if (!env.watch_list_client.empty()) {
+    const std::optional<bool> on = ParseGoBool(env.watch_list_client);
     if (!on) {
-      std::fprintf(stderr, "%s: %s=\"%s\" is not a boolean; set it to true or false\n",
-                   program.name.c_str(), kWatchListGate, gate);
+      std::fprintf(stderr,
+                   "%s: KUBE_FEATURE_WatchListClient=\"%s\" is not a boolean; set it to true or "
+                   "false\n",
+                   program.name.c_str(), env.watch_list_client.c_str());
       return 2;
     }
     config.watch_list = *on;

@@ -15,6 +15,9 @@ struct ConfigEnvironment {
   std::string service_host{};   // KUBERNETES_SERVICE_HOST, set by the kubelet in every pod
   std::string service_port{};   // KUBERNETES_SERVICE_PORT
   std::string pod_namespace{};  // POD_NAMESPACE, which overrides the service account's namespace
+  // KUBE_FEATURE_WatchListClient: client-go's switch for streaming lists (a Go boolean), which
+  // RunControllerProgram turns into RestConfig::watch_list.
+  std::string watch_list_client{};
 
   // Reads the variables above from this process's environment.
   static ConfigEnvironment FromProcess();
